@@ -37,9 +37,8 @@ public struct OSReleaseParser: Sendable {
     public func parseFields(_ text: String) throws(FleetModelError) -> [String: String] {
         var fields: [String: String] = [:]
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             let content = line.drop(while: { $0 == " " || $0 == "\t" })
             if content.isEmpty || content.first == "#" { continue }
             guard let equals = content.firstIndex(of: "=") else {

@@ -38,11 +38,10 @@ public struct RPMQueryParser: Sendable {
     public func parse(_ output: String) throws(FleetModelError) -> [InstalledPackage] {
         var packages: [InstalledPackage] = []
         var lineNumber = 0
-        for line in output.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in output.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             lineNumber += 1
-            let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
-            if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
-            if let package = try parseLine(trimmed, lineNumber) { packages.append(package) }
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
+            if let package = try parseLine(line, lineNumber) { packages.append(package) }
         }
         return packages
     }
