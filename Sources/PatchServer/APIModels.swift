@@ -1,0 +1,90 @@
+import FleetModel
+import Foundation
+import PatchStore
+
+struct MeDTO: Codable, Sendable {
+    var username: String
+    var role: String
+    var permissions: [String]
+}
+
+struct HostDTO: Codable, Sendable {
+    var id: String
+    var hostname: String
+    var state: String
+    var facts: HostFacts
+    var firstSeen: Date
+    var lastSeen: Date
+    var inventoryFingerprint: String?
+    var packageCount: Int
+
+    init(_ host: HostRecord, onlineSince: Date) {
+        id = host.id
+        hostname = host.facts.hostname
+        state = host.lastSeen >= onlineSince ? "online" : "stale"
+        facts = host.facts
+        firstSeen = host.firstSeen
+        lastSeen = host.lastSeen
+        inventoryFingerprint = host.inventoryFingerprint
+        packageCount = host.packageCount
+    }
+}
+
+struct HostListDTO: Codable, Sendable {
+    var hosts: [HostDTO]
+    var total: Int
+    var limit: Int
+    var offset: Int
+}
+
+struct PackageListDTO: Codable, Sendable {
+    var packages: [InstalledPackage]
+    var total: Int
+    var limit: Int
+    var offset: Int
+}
+
+struct HistoryDTO: Codable, Sendable {
+    var changes: [PackageChange]
+    var limit: Int
+    var offset: Int
+}
+
+struct AgentDTO: Codable, Sendable {
+    var id: String
+    var hostID: String
+    var enrolledAt: Date
+    var revokedAt: Date?
+    var revoked: Bool
+
+    init(_ agent: AgentRecord) {
+        id = agent.id
+        hostID = agent.hostID
+        enrolledAt = agent.enrolledAt
+        revokedAt = agent.revokedAt
+        revoked = agent.isRevoked
+    }
+}
+
+struct AgentListDTO: Codable, Sendable {
+    var agents: [AgentDTO]
+}
+
+struct EnrollmentTokenRequestDTO: Codable, Sendable {
+    var uses: Int?
+    var expiresInSeconds: Int?
+}
+
+struct APITokenRequestDTO: Codable, Sendable {
+    var name: String
+    var expiresInSeconds: Int?
+}
+
+struct SecretDTO: Codable, Sendable {
+    var token: String
+    var expiresAt: Date?
+}
+
+struct EventListDTO: Codable, Sendable {
+    var events: [EventRecord]
+}

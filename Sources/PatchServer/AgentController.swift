@@ -1,0 +1,183 @@
+import AgentProtocol
+import Crypto
+import FleetModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PatchStore
+
+/// The agent-facing API: enrollment (enrollment token) and signed check-ins and inventory uploads.
+struct AgentController: Sendable {
+    let storage: any PatchStorage
+    let clock: any WallClock
+    let configuration: ServerConfiguration
+    let authenticator: AgentAuthenticator
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("enroll", use: enroll)
+        group.post("heartbeat", use: heartbeat)
+        group.post("inventory", use: inventory)
+    }
+
+    @Sendable func enroll(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await JSONBody.collect(request, limit: 1024 * 1024)
+        let enrollment = try JSONBody.decode(EnrollmentRequest.self, from: body)
+        guard let secret = BearerSecret(parsing: enrollment.token, prefix: "ppe") else {
+            throw Problem.unauthorized("enrollment token is malformed")
+        }
+        guard let rawKey = Base64.decode(enrollment.publicKey),
+            (try? Curve25519.Signing.PublicKey(rawRepresentation: rawKey)) != nil
+        else { throw Problem.badRequest("field 'publicKey' is not a base64 Ed25519 public key") }
+        try FactsValidation.validate(enrollment.facts, field: "facts")
+        let outcome = try await storage.enroll(
+            tokenID: secret.id,
+            secretHash: secret.secretHash,
+            registration: AgentRegistration(
+                agentID: "agt_" + BearerSecret.randomToken(bytes: 12),
+                newHostID: "hst_" + BearerSecret.randomToken(bytes: 12),
+                publicKey: enrollment.publicKey,
+                facts: enrollment.facts
+            ),
+            now: clock.now()
+        )
+        switch outcome {
+        case .rejected(let reason):
+            context.logger.notice("enrollment refused", metadata: ["pp.reason": .string(reason)])
+            throw Problem.unauthorized("enrollment token is invalid, expired or used up")
+        case .enrolled(let agentID, let hostID):
+            context.logger.info(
+                "agent enrolled",
+                metadata: ["pp.agent.id": .string(agentID), "pp.host.id": .string(hostID)]
+            )
+            let response = EnrollmentResponse(
+                agentID: agentID,
+                hostID: hostID,
+                checkInIntervalSeconds: configuration.checkInIntervalSeconds
+            )
+            return try JSONResponse.make(response, status: .created)
+        }
+    }
+
+    @Sendable func heartbeat(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await JSONBody.collect(request, limit: 1024 * 1024)
+        let agent = try await authenticator.authenticate(request, body: body)
+        let beat = try JSONBody.decode(HeartbeatRequest.self, from: body)
+        try FactsValidation.validate(beat.facts, field: "facts")
+        try await storage.recordCheckIn(hostID: agent.hostID, facts: beat.facts, now: clock.now())
+        let stored = try await storage.host(id: agent.hostID)?.inventoryFingerprint
+        return try JSONResponse.make(
+            HeartbeatResponse(
+                storedFingerprint: stored,
+                inventoryWanted: stored != beat.inventoryFingerprint,
+                checkInIntervalSeconds: configuration.checkInIntervalSeconds
+            )
+        )
+    }
+
+    @Sendable func inventory(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await JSONBody.collect(request, limit: configuration.maxAgentBodyBytes)
+        let agent = try await authenticator.authenticate(request, body: body)
+        let upload = try JSONBody.decode(InventoryUpload.self, from: body)
+        let stored = try await storage.inventory(hostID: agent.hostID)
+        let packages: [InstalledPackage]
+        switch (upload.packages, upload.delta, upload.baseFingerprint) {
+        case (let full?, nil, nil):
+            packages = full
+        case (nil, let delta?, let base?):
+            guard base == stored.fingerprint else {
+                throw Problem.conflict(
+                    "field 'baseFingerprint' is \(base) but the server holds \(stored.fingerprint ?? "no inventory"); send a full upload"
+                )
+            }
+            try PackageValidation.validate(delta.added, field: "delta.added")
+            try PackageValidation.validate(delta.changed, field: "delta.changed")
+            packages = delta.applied(to: stored.packages)
+        default:
+            throw Problem.badRequest("send either 'packages' (full upload) or 'delta' with 'baseFingerprint'")
+        }
+        try PackageValidation.validate(packages, field: upload.packages == nil ? "delta" : "packages")
+        guard packages.count <= configuration.maxPackagesPerHost else {
+            throw Problem.tooLarge("inventory has \(packages.count) packages; the limit is \(configuration.maxPackagesPerHost)")
+        }
+        let fingerprint = InventoryFingerprint.of(packages)
+        guard fingerprint == upload.fingerprint else {
+            throw Problem.badRequest("field 'fingerprint' is \(upload.fingerprint) but the packages hash to \(fingerprint)")
+        }
+        do {
+            let diff = try await storage.replaceInventory(
+                hostID: agent.hostID,
+                expectedFingerprint: stored.fingerprint,
+                packages: packages,
+                fingerprint: fingerprint,
+                now: clock.now()
+            )
+            context.logger.info(
+                "inventory stored",
+                metadata: [
+                    "pp.host.id": .string(agent.hostID), "pp.inventory.added": .stringConvertible(diff.added.count),
+                    "pp.inventory.removed": .stringConvertible(diff.removed.count),
+                    "pp.inventory.changed": .stringConvertible(diff.changed.count),
+                ]
+            )
+        } catch let error as StoreError where error.code == .conflict {
+            throw Problem.conflict(error.message)
+        }
+        return try JSONResponse.make(InventoryAcknowledgement(fingerprint: fingerprint, packageCount: packages.count))
+    }
+}
+
+/// Checks on package records that JSON decoding alone does not make.
+enum PackageValidation {
+    static func validate(_ packages: [InstalledPackage], field: String) throws {
+        var seen = Set<PackageKey>()
+        for (index, package) in packages.enumerated() {
+            let location = "\(field)[\(index)]"
+            try check(package.name, "\(location).name", max: 256)
+            try check(package.architecture, "\(location).architecture", max: 64)
+            try check(package.version, "\(location).version", max: 256)
+            try check(package.sourceName, "\(location).sourceName", max: 256)
+            try check(package.sourceVersion, "\(location).sourceVersion", max: 256)
+            guard seen.insert(package.key).inserted else {
+                throw Problem.badRequest("\(location): duplicate package \(package.name):\(package.architecture)")
+            }
+        }
+    }
+
+    static func check(_ value: String, _ field: String, max: Int) throws {
+        guard !value.isEmpty else { throw Problem.badRequest("field '\(field)' must not be empty") }
+        guard value.utf8.count <= max else {
+            throw Problem.badRequest("field '\(field)' is longer than \(max) bytes")
+        }
+        guard !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else {
+            throw Problem.badRequest("field '\(field)' contains control characters")
+        }
+    }
+}
+
+/// Checks on host facts.
+enum FactsValidation {
+    static func validate(_ facts: HostFacts, field: String) throws {
+        try PackageValidation.check(facts.hostname, "\(field).hostname", max: 253)
+        try PackageValidation.check(facts.machineID, "\(field).machineID", max: 128)
+        try PackageValidation.check(facts.os.id, "\(field).os.id", max: 64)
+        guard facts.os.versionID.utf8.count <= 64 else {
+            throw Problem.badRequest("field '\(field).os.versionID' is longer than 64 bytes")
+        }
+    }
+}
+
+/// JSON responses with the API's encoder settings.
+enum JSONResponse {
+    static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let data = try encoder.encode(value)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+}

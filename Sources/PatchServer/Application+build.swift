@@ -1,0 +1,120 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import PatchStore
+import Prometheus
+import ServiceLifecycle
+
+/// The parts a PatchPilot server is composed of; tests build it with their own clock and storage.
+public struct ServerDependencies: Sendable {
+    /// Storage engine.
+    public var storage: any PatchStorage
+    /// Clock.
+    public var clock: any WallClock
+    /// Logger.
+    public var logger: Logger
+    /// Extra services to run next to the HTTP server (e.g. the demo fleet).
+    public var services: [any Service]
+    /// Called with the bound address once the server listens.
+    public var onListening: @Sendable (String, Int) async -> Void
+
+    /// Creates the dependencies.
+    public init(
+        storage: any PatchStorage,
+        clock: any WallClock = SystemWallClock(),
+        logger: Logger,
+        services: [any Service] = [],
+        onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
+    ) {
+        self.storage = storage
+        self.clock = clock
+        self.logger = logger
+        self.services = services
+        self.onListening = onListening
+    }
+}
+
+/// Composes the PatchPilot server: routes, middleware, metrics, dashboard.
+public func buildApplication(
+    configuration: ServerConfiguration,
+    dependencies: ServerDependencies
+) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(configuration: configuration, dependencies: dependencies).router
+    let server: HTTPServerBuilder
+    if let certificatePath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath {
+        do {
+            let certificates = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+            let tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key))
+            server = try .tls(.http1(), tlsConfiguration: tls)
+        } catch {
+            throw Problem(.internalServerError, "cannot load TLS certificate \(certificatePath) or key \(keyPath): \(error)")
+        }
+    } else {
+        server = .http1()
+    }
+    let onListening = dependencies.onListening
+    return Application(
+        router: router,
+        server: server,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PatchPilot"),
+        services: dependencies.services,
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            await onListening(configuration.host, port)
+        },
+        logger: dependencies.logger
+    )
+}
+
+/// The router and the table of secured routes (exposed for the permission-matrix tests).
+public func buildRouter(
+    configuration: ServerConfiguration,
+    dependencies: ServerDependencies
+) async throws -> (router: Router<AppRequestContext>, routes: SecuredRoutes) {
+    let storage = dependencies.storage
+    let clock = dependencies.clock
+    let identities = IdentityService(storage: storage, clock: clock, bcryptCost: configuration.bcryptCost)
+    let metrics = ServerMetrics()
+    let table = SecuredRoutes()
+    let fleet = FleetController(storage: storage, identities: identities, clock: clock, configuration: configuration)
+
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.get("healthz") { _, _ in
+        Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+    }
+
+    let agentAuthenticator = AgentAuthenticator(
+        storage: storage,
+        clock: clock,
+        maxSkewSeconds: configuration.signatureMaxSkewSeconds
+    )
+    AgentController(storage: storage, clock: clock, configuration: configuration, authenticator: agentAuthenticator)
+        .addRoutes(to: router.group("api/v1/agent"))
+
+    let authenticated = router.group().add(middleware: AuthenticationMiddleware(identities: identities))
+    fleet.addRoutes(to: authenticated.group("api/v1"), table: table)
+    table.add(.get, "metrics", on: authenticated, prefix: "", permission: .metricsRead) { _, _, _ in
+        metrics.update(from: try await fleet.summary())
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4"],
+            body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer()))
+        )
+    }
+    let dashboard = try await DashboardController(
+        identities: identities,
+        fleet: fleet,
+        storage: storage,
+        clock: clock,
+        configuration: configuration
+    )
+    dashboard.addRoutes(to: authenticated, public: router)
+    return (router, table)
+}

@@ -1,0 +1,316 @@
+import FleetModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Mustache
+import NIOCore
+import PatchStore
+
+/// Server-rendered dashboard pages: login, fleet overview, hosts table, host page. Works without JavaScript.
+struct DashboardController: Sendable {
+    let identities: IdentityService
+    let fleet: FleetController
+    let storage: any PatchStorage
+    let clock: any WallClock
+    let configuration: ServerConfiguration
+    let library: MustacheLibrary
+    let stylesheet: ByteBuffer
+
+    init(
+        identities: IdentityService,
+        fleet: FleetController,
+        storage: any PatchStorage,
+        clock: any WallClock,
+        configuration: ServerConfiguration
+    ) async throws {
+        guard let resources = Bundle.module.resourceURL?.appendingPathComponent("Resources") else {
+            throw Problem(.internalServerError, "dashboard resources are missing from the server bundle")
+        }
+        self.identities = identities
+        self.fleet = fleet
+        self.storage = storage
+        self.clock = clock
+        self.configuration = configuration
+        self.library = try await MustacheLibrary(directory: resources.appendingPathComponent("templates").path)
+        self.stylesheet = ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("app.css")))
+    }
+
+    func addRoutes(to authenticated: RouterGroup<AppRequestContext>, public router: Router<AppRequestContext>) {
+        let css = stylesheet
+        router.get("static/app.css") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                body: .init(byteBuffer: css)
+            )
+        }
+        router.get("login") { request, _ in try loginPage(request: request, error: nil, username: "") }
+        router.post("login", use: login)
+        authenticated.post("logout", use: logout)
+        authenticated.get("", use: overview)
+        authenticated.get("hosts", use: hostsPage)
+        authenticated.get("hosts/:id", use: hostPage)
+    }
+
+    // MARK: Sign-in
+
+    struct LoginForm: Decodable {
+        var username: String
+        var password: String
+        var csrf: String
+    }
+
+    static let loginCSRFCookie = "pp_login_csrf"
+
+    func loginPage(request: Request, error: String?, username: String) throws -> Response {
+        let token = BearerSecret.randomToken(bytes: 16)
+        var response = html(
+            library.render(["csrf": token, "error": error as Any, "username": username], withTemplate: "login"),
+            status: error == nil ? .ok : .unauthorized
+        )
+        response.setCookie(
+            Cookie(name: Self.loginCSRFCookie, value: token, path: "/login", secure: configuration.usesTLS, httpOnly: true,
+                sameSite: .strict)
+        )
+        return response
+    }
+
+    @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await JSONBody.collect(request, limit: 16 * 1024)
+        guard let form = try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(decoding: body, as: UTF8.self))
+        else { return try loginPage(request: request, error: "Enter a username and a password.", username: "") }
+        guard let cookie = request.cookies[Self.loginCSRFCookie], constantTimeEquals(cookie.value, form.csrf) else {
+            return try loginPage(request: request, error: "The form expired; please try again.", username: form.username)
+        }
+        guard let user = try await identities.verifyPassword(username: form.username, password: form.password) else {
+            try await storage.appendEvent(
+                EventRecord(at: clock.now(), actor: "anonymous", action: "login.failed", target: "user:\(form.username)")
+            )
+            return try loginPage(request: request, error: "Wrong username or password.", username: form.username)
+        }
+        let value = try await identities.startSession(
+            userID: user.id,
+            lifetime: TimeInterval(configuration.sessionLifetimeSeconds)
+        )
+        try await storage.appendEvent(
+            EventRecord(at: clock.now(), actor: "user:\(user.username)", action: "login.succeeded", target: "user:\(user.username)")
+        )
+        var response = Response(status: .seeOther, headers: [.location: "/"])
+        response.setCookie(
+            Cookie(
+                name: SessionCookie.name,
+                value: value,
+                maxAge: configuration.sessionLifetimeSeconds,
+                path: "/",
+                secure: configuration.usesTLS,
+                httpOnly: true,
+                sameSite: .strict
+            )
+        )
+        return response
+    }
+
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let identity = context.identity, case .session(let id, let csrf) = identity.credential else {
+            return Response(status: .seeOther, headers: [.location: "/login"])
+        }
+        try await checkFormCSRF(request, expected: csrf)
+        try await storage.deleteSession(id: id)
+        var response = Response(status: .seeOther, headers: [.location: "/login"])
+        response.setCookie(Cookie(name: SessionCookie.name, value: "", maxAge: 0, path: "/", secure: configuration.usesTLS,
+            httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    func checkFormCSRF(_ request: Request, expected: String) async throws {
+        struct Form: Decodable { var csrf: String }
+        let body = try await JSONBody.collect(request, limit: 16 * 1024)
+        guard let form = try? URLEncodedFormDecoder().decode(Form.self, from: String(decoding: body, as: UTF8.self)),
+            constantTimeEquals(form.csrf, expected)
+        else { throw Problem.forbidden("missing or wrong CSRF token in form") }
+    }
+
+    // MARK: Pages
+
+    @Sendable func overview(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let identity = context.identity else { return redirectToLogin() }
+        guard identity.has(.fleetRead) else { throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet") }
+        let summary = try await fleet.summary()
+        let osRows = summary.byOS.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        let palette = ["#2457c5", "#1f8a4c", "#b7791f", "#805ad5", "#c53030", "#2c7a7b", "#718096"]
+        let osChart = SVGBarChart(
+            bars: osRows.enumerated().map { index, row in
+                .init(label: row.key, value: row.value, color: palette[index % palette.count])
+            }
+        ).render()
+        let buckets = ["<1h", "1-24h", "1-7d", ">7d"]
+        let bucketColors = ["#1f8a4c", "#b7791f", "#dd6b20", "#c53030"]
+        let lastSeenChart = SVGBarChart(
+            bars: buckets.enumerated().map { index, bucket in
+                .init(label: bucket, value: summary.lastSeenBuckets[bucket] ?? 0, color: bucketColors[index])
+            }
+        ).render()
+        var data = page(identity, title: "Overview")
+        data["navOverview"] = true
+        data["summary"] = [
+            "hosts": summary.hosts, "online": summary.online, "stale": summary.stale,
+            "rebootPending": summary.rebootPending, "activeAgents": summary.activeAgents,
+        ]
+        data["staleWindow"] = Self.duration(fleet.onlineWindow)
+        data["osChart"] = osChart
+        data["lastSeenChart"] = lastSeenChart
+        data["osRows"] = osRows.map { row -> [String: Any] in
+            let parts = row.key.split(separator: " ", maxSplits: 1).map(String.init)
+            return ["label": row.key, "count": row.value, "osID": parts.first ?? "", "versionID": parts.count > 1 ? parts[1] : ""]
+        }
+        return html(library.render(data, withTemplate: "overview"))
+    }
+
+    @Sendable func hostsPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let identity = context.identity else { return redirectToLogin() }
+        guard identity.has(.fleetRead) else { throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet") }
+        let parameters = request.uri.queryParameters
+        let query = try HostQueryParser.parse(parameters, now: clock.now(), onlineWindow: fleet.onlineWindow)
+        let page = try await storage.hosts(query)
+        let summary = try await fleet.summary()
+        let onlineSince = fleet.onlineSince()
+        let now = clock.now()
+        var data = self.page(identity, title: "Hosts")
+        data["navHosts"] = true
+        data["total"] = page.total
+        data["search"] = query.search ?? ""
+        data["version"] = query.osVersionID ?? ""
+        data["stateOnline"] = parameters["state"] == "online"
+        data["stateStale"] = parameters["state"] == "stale"
+        data["rebootTrue"] = query.rebootRequired == true
+        data["rebootFalse"] = query.rebootRequired == false
+        let osIDs = Set(summary.byOS.keys.compactMap { $0.split(separator: " ").first.map(String.init) }).sorted()
+        data["osOptions"] = osIDs.map { ["value": $0, "selected": $0 == query.osID] as [String: Any] }
+        let columns: [(HostQuery.SortKey, String)] = [
+            (.hostname, "Host"), (.os, "OS"), (.kernel, "Kernel"), (.packages, "Packages"), (.lastSeen, "Last seen"),
+        ]
+        data["columns"] = columns.map { key, label -> [String: Any] in
+            let active = query.sort == key
+            let order = active && !query.descending ? "desc" : "asc"
+            return [
+                "label": label,
+                "href": Self.link("/hosts", parameters, ["sort": key.rawValue, "order": order, "offset": "0"]),
+                "arrow": active ? (query.descending ? " ▼" : " ▲") : "",
+            ]
+        }
+        data["hosts"] = page.hosts.map { host -> [String: Any] in
+            [
+                "id": host.id, "hostname": host.facts.hostname,
+                "os": "\(host.facts.os.id) \(host.facts.os.versionID)", "kernel": host.facts.kernelRunning,
+                "packages": host.packageCount, "lastSeenAgo": Self.duration(now.timeIntervalSince(host.lastSeen)) + " ago",
+                "lastSeenISO": ISO8601DateFormatter().string(from: host.lastSeen),
+                "state": host.lastSeen >= onlineSince ? "online" : "stale", "reboot": host.facts.rebootRequired,
+            ]
+        }
+        data["from"] = page.total == 0 ? 0 : query.offset + 1
+        data["to"] = query.offset + page.hosts.count
+        if query.offset > 0 {
+            data["prev"] = Self.link("/hosts", parameters, ["offset": String(max(0, query.offset - query.limit))])
+        }
+        if query.offset + page.hosts.count < page.total {
+            data["next"] = Self.link("/hosts", parameters, ["offset": String(query.offset + query.limit)])
+        }
+        return html(library.render(data, withTemplate: "hosts"))
+    }
+
+    @Sendable func hostPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let identity = context.identity else { return redirectToLogin() }
+        guard identity.has(.fleetRead) else { throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet") }
+        let host = try await fleet.requireHost(context)
+        let filter = request.uri.queryParameters["package"].map(String.init) ?? ""
+        var packages = try await storage.inventory(hostID: host.id).packages
+        let packageCount = packages.count
+        if !filter.isEmpty { packages = packages.filter { $0.name.contains(filter) || $0.sourceName.contains(filter) } }
+        let history = try await storage.inventoryHistory(hostID: host.id, limit: 25, offset: 0)
+        let formatter = ISO8601DateFormatter()
+        let facts = host.facts
+        var data = page(identity, title: facts.hostname)
+        data["navHosts"] = true
+        data["state"] = host.lastSeen >= fleet.onlineSince() ? "online" : "stale"
+        data["host"] = [
+            "id": host.id, "hostname": facts.hostname, "osPretty": facts.os.prettyName, "osID": facts.os.id,
+            "osVersion": facts.os.versionID, "codename": facts.os.versionCodename, "architecture": facts.architecture,
+            "kernel": facts.kernelRunning, "kernelNewest": facts.kernelNewestInstalled ?? "unknown",
+            "reboot": facts.rebootRequired,
+            "rebootPackages": facts.rebootRequiredPackages.isEmpty ? "—" : facts.rebootRequiredPackages.joined(separator: ", "),
+            "uptime": Self.duration(facts.uptimeSeconds), "machineID": facts.machineID, "bootID": facts.bootID,
+            "firstSeen": formatter.string(from: host.firstSeen), "lastSeen": formatter.string(from: host.lastSeen),
+            "fingerprint": host.inventoryFingerprint ?? "none yet",
+        ] as [String: Any]
+        data["packageCount"] = packageCount
+        data["packageFilter"] = filter
+        data["packages"] = packages.map { package -> [String: Any] in
+            [
+                "name": package.name, "architecture": package.architecture, "version": package.version,
+                "sourceName": package.sourceName, "sourceVersion": package.sourceVersion,
+                "state": package.state.rawValue, "notInstalled": !package.state.countsAsInstalled,
+            ]
+        }
+        data["history"] = history.map { change -> [String: Any] in
+            [
+                "at": formatter.string(from: change.at), "kind": change.kind.rawValue, "name": change.name,
+                "architecture": change.architecture, "old": change.oldVersion ?? "", "new": change.newVersion ?? "",
+            ]
+        }
+        return html(library.render(data, withTemplate: "host"))
+    }
+
+    // MARK: Helpers
+
+    func page(_ identity: Identity, title: String) -> [String: Any] {
+        var csrf = ""
+        if case .session(_, let token) = identity.credential { csrf = token }
+        return ["title": title, "username": identity.username, "role": identity.role.rawValue, "csrf": csrf]
+    }
+
+    func html(_ text: String?, status: HTTPResponse.Status = .ok) -> Response {
+        Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                .contentSecurityPolicy: "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+                .xContentTypeOptions: "nosniff",
+                .cacheControl: "no-store",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: text ?? "template error"))
+        )
+    }
+
+    func redirectToLogin() -> Response { Response(status: .seeOther, headers: [.location: "/login"]) }
+
+    static func link(_ path: String, _ parameters: FlatDictionary<Substring, Substring>, _ overrides: [String: String]) -> String {
+        var values: [String: String] = [:]
+        for (key, value) in parameters { values[String(key)] = String(value) }
+        for (key, value) in overrides { values[key] = value }
+        let query = values.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }.map { key, value in
+            "\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? value)"
+        }.joined(separator: "&")
+        return query.isEmpty ? path : "\(path)?\(query)"
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let seconds = max(0, Int(seconds))
+        if seconds < 60 { return "\(seconds)s" }
+        if seconds < 3600 { return "\(seconds / 60)m" }
+        if seconds < 86400 { return "\(seconds / 3600)h \(seconds % 3600 / 60)m" }
+        return "\(seconds / 86400)d \(seconds % 86400 / 3600)h"
+    }
+}
+
+extension CharacterSet {
+    static let urlQueryValueAllowed: CharacterSet = {
+        var set = CharacterSet.alphanumerics
+        set.insert(charactersIn: "-._~")
+        return set
+    }()
+}
+
+extension HTTPField.Name {
+    static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+}

@@ -1,0 +1,153 @@
+import Foundation
+import HummingbirdBcrypt
+import Logging
+import NIOPosix
+import PatchStore
+
+/// Users, passwords, API tokens, sessions and enrollment tokens.
+///
+/// Used by the HTTP layer and by the admin CLI (which opens the same data directory).
+public struct IdentityService: Sendable {
+    let storage: any PatchStorage
+    let clock: any WallClock
+    let bcryptCost: UInt8
+
+    /// Creates the service.
+    public init(storage: any PatchStorage, clock: any WallClock, bcryptCost: UInt8) {
+        self.storage = storage
+        self.clock = clock
+        self.bcryptCost = bcryptCost
+    }
+
+    /// Creates a user with a bcrypt-hashed password.
+    @discardableResult
+    public func createUser(username: String, password: String, role: Role, actor: String) async throws -> UserRecord {
+        guard Self.isValidUsername(username) else {
+            throw Problem.badRequest("username '\(username)' must be 1-64 characters of a-z, 0-9, '.', '_', '-'")
+        }
+        guard password.utf8.count >= 12, password.utf8.count <= 72 else {
+            throw Problem.badRequest("password must be 12 to 72 bytes long")
+        }
+        let cost = bcryptCost
+        let hash = try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        let user = UserRecord(
+            id: BearerSecret.randomToken(bytes: 8),
+            username: username,
+            passwordHash: hash,
+            role: role.rawValue,
+            createdAt: clock.now()
+        )
+        try await storage.createUser(user, actor: actor)
+        return user
+    }
+
+    /// The user if the password matches; `nil` otherwise (also for unknown users, in similar time).
+    public func verifyPassword(username: String, password: String) async throws -> UserRecord? {
+        let user = try await storage.user(named: username)
+        // Verify against a fixed hash when the user is unknown so timing does not reveal which names exist.
+        let hash = user?.passwordHash ?? Self.decoyHash
+        let matches = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+        return matches ? user : nil
+    }
+
+    /// Creates an API token for a user; the returned text is shown once.
+    public func createAPIToken(userID: String, name: String, expiresIn: TimeInterval?, actor: String) async throws
+        -> String
+    {
+        let secret = BearerSecret.generate(prefix: "ppt")
+        let now = clock.now()
+        try await storage.createAPIToken(
+            APITokenRecord(
+                id: secret.id,
+                userID: userID,
+                name: name,
+                secretHash: secret.secretHash,
+                createdAt: now,
+                expiresAt: expiresIn.map { now.addingTimeInterval($0) }
+            ),
+            actor: actor
+        )
+        return secret.text
+    }
+
+    /// Resolves a bearer token to its identity; `nil` when unknown, wrong, expired or revoked.
+    public func authenticate(bearer text: String) async throws -> Identity? {
+        guard let secret = BearerSecret(parsing: text, prefix: "ppt"),
+            let token = try await storage.apiToken(id: secret.id),
+            !token.revoked,
+            constantTimeEquals(token.secretHash, secret.secretHash)
+        else { return nil }
+        if let expiry = token.expiresAt, expiry <= clock.now() { return nil }
+        guard let user = try await storage.user(id: token.userID), let role = Role(rawValue: user.role) else {
+            return nil
+        }
+        return Identity(userID: user.id, username: user.username, role: role, credential: .apiToken(id: token.id))
+    }
+
+    /// Resolves a session cookie value to its identity.
+    public func authenticate(sessionCookie value: String) async throws -> Identity? {
+        let id = BearerSecret.hash(value)
+        guard let session = try await storage.session(id: id, now: clock.now()),
+            let user = try await storage.user(id: session.userID),
+            let role = Role(rawValue: user.role)
+        else { return nil }
+        return Identity(
+            userID: user.id,
+            username: user.username,
+            role: role,
+            credential: .session(id: session.id, csrfToken: session.csrfToken)
+        )
+    }
+
+    /// Starts a session; returns the cookie value (only its hash is stored).
+    public func startSession(userID: String, lifetime: TimeInterval) async throws -> String {
+        let value = BearerSecret.randomToken()
+        let now = clock.now()
+        try await storage.createSession(
+            SessionRecord(
+                id: BearerSecret.hash(value),
+                userID: userID,
+                csrfToken: BearerSecret.randomToken(bytes: 16),
+                createdAt: now,
+                expiresAt: now.addingTimeInterval(lifetime)
+            )
+        )
+        return value
+    }
+
+    /// Creates an enrollment token; the returned text is shown once.
+    public func createEnrollmentToken(uses: Int, expiresIn: TimeInterval, actor: String) async throws -> (
+        text: String, expiresAt: Date
+    ) {
+        guard uses >= 1, uses <= 1_000_000 else { throw Problem.badRequest("uses must be between 1 and 1000000, got \(uses)") }
+        guard expiresIn > 0, expiresIn <= 366 * 86400 else {
+            throw Problem.badRequest("expiry must be between 1 second and 366 days, got \(Int(expiresIn)) s")
+        }
+        let secret = BearerSecret.generate(prefix: "ppe")
+        let now = clock.now()
+        let expiresAt = now.addingTimeInterval(expiresIn)
+        try await storage.createEnrollmentToken(
+            EnrollmentTokenRecord(
+                id: secret.id,
+                secretHash: secret.secretHash,
+                usesAllowed: uses,
+                createdAt: now,
+                expiresAt: expiresAt,
+                createdBy: actor
+            ),
+            actor: actor
+        )
+        return (secret.text, expiresAt)
+    }
+
+    static func isValidUsername(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64
+            && name.utf8.allSatisfy { byte in
+                (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2e || byte == 0x5f
+                    || byte == 0x2d
+            }
+    }
+
+    /// A bcrypt hash of a random string, used when the user does not exist.
+    private static let decoyHash = "$2b$12$C6UzMDM.H6dfI/f/IKxGhuK1mF1Ncfm1y0rKqrY1gJ3dQn0vXq4eS"
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Reads request bodies with a size limit and decodes JSON with errors that name the field.
+enum JSONBody {
+    /// Collects the body, answering 413 when it is larger than `limit` bytes.
+    static func collect(_ request: Request, limit: Int) async throws -> [UInt8] {
+        var request = request
+        do {
+            let buffer = try await request.collectBody(upTo: limit)
+            return Array(buffer.readableBytesView)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw Problem.tooLarge("request body exceeds the limit of \(limit) bytes")
+        } catch let error as NIOTooManyBytesError {
+            _ = error
+            throw Problem.tooLarge("request body exceeds the limit of \(limit) bytes")
+        }
+    }
+
+    /// Decodes `T`, answering 400 with the JSON path of the offending field.
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw Problem.badRequest(describe(error))
+        } catch {
+            throw Problem.badRequest("body is not valid JSON: \(error)")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            var text = ""
+            for key in codingPath {
+                if let index = key.intValue {
+                    text += "[\(index)]"
+                } else {
+                    text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"
+                }
+            }
+            return text.isEmpty ? "(root)" : text
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = path(context.codingPath)
+            let field = parent == "(root)" ? key.stringValue : "\(parent).\(key.stringValue)"
+            return "field '\(field)' is required"
+        case .typeMismatch(let type, let context):
+            return "field '\(path(context.codingPath))' has the wrong type (expected \(type))"
+        case .valueNotFound(let type, let context):
+            return "field '\(path(context.codingPath))' must not be null (expected \(type))"
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty { return "body is not valid JSON" }
+            return "field '\(path(context.codingPath))' is invalid: \(context.debugDescription)"
+        @unknown default:
+            return "body could not be decoded: \(error)"
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// Everything `patchpilot serve` can be told, with documented defaults.
+public struct ServerConfiguration: Sendable {
+    /// Directory for the SQLite database and server keys. Default `./patchpilot-data`.
+    public var dataDirectory = "./patchpilot-data"
+    /// Address to listen on. Default `127.0.0.1`.
+    public var host = "127.0.0.1"
+    /// Port to listen on; `0` picks a free port. Default `8080`.
+    public var port = 8080
+    /// PEM certificate chain for HTTPS; HTTPS is on when both this and ``tlsKeyPath`` are set.
+    public var tlsCertificatePath: String?
+    /// PEM private key for HTTPS.
+    public var tlsKeyPath: String?
+    /// How often agents should check in, in seconds. Default 300.
+    public var checkInIntervalSeconds = 300
+    /// How far an agent's signed timestamp may be from the server clock, in seconds. Default 300.
+    public var signatureMaxSkewSeconds: Int64 = 300
+    /// Largest accepted agent request body (inventory uploads), in bytes. Default 32 MiB.
+    public var maxAgentBodyBytes = 32 * 1024 * 1024
+    /// Most packages accepted in one inventory. Default 100,000.
+    public var maxPackagesPerHost = 100_000
+    /// How long a dashboard session lasts, in seconds. Default 12 hours.
+    public var sessionLifetimeSeconds = 12 * 3600
+    /// bcrypt cost for password hashes. Default 12.
+    public var bcryptCost: UInt8 = 12
+    /// Hosts not seen for this many check-in intervals count as stale. Default 3.
+    public var staleAfterIntervals = 3
+
+    /// Creates the default configuration.
+    public init() {}
+
+    /// Whether HTTPS is configured.
+    public var usesTLS: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
+}

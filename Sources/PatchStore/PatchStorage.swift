@@ -1,0 +1,123 @@
+import FleetModel
+import Foundation
+
+/// The outcome of an enrollment attempt.
+public enum EnrollmentOutcome: Sendable, Hashable {
+    /// The agent was registered.
+    case enrolled(agentID: String, hostID: String)
+    /// The token was unknown, wrong, expired or used up; the reason is for logs, not for the client.
+    case rejected(reason: String)
+}
+
+/// A new agent registration.
+public struct AgentRegistration: Sendable, Hashable {
+    /// The agent id to create.
+    public var agentID: String
+    /// The host id to use if the machine is new.
+    public var newHostID: String
+    /// Base64 Ed25519 public key.
+    public var publicKey: String
+    /// The host facts the agent sent.
+    public var facts: HostFacts
+
+    /// Creates a registration.
+    public init(agentID: String, newHostID: String, publicKey: String, facts: HostFacts) {
+        self.agentID = agentID
+        self.newHostID = newHostID
+        self.publicKey = publicKey
+        self.facts = facts
+    }
+}
+
+/// A host's stored package list and its fingerprint.
+public struct StoredInventory: Sendable, Hashable {
+    /// The fingerprint, `nil` before the first upload.
+    public var fingerprint: String?
+    /// The packages, sorted by key.
+    public var packages: [InstalledPackage]
+
+    /// Creates a stored inventory.
+    public init(fingerprint: String?, packages: [InstalledPackage]) {
+        self.fingerprint = fingerprint
+        self.packages = packages
+    }
+}
+
+/// Everything the server stores, behind one protocol so that SQLite and PostgreSQL can both serve it.
+///
+/// Every mutating call is one transaction: it is applied whole or not at all, together with the
+/// event it records.
+public protocol PatchStorage: Sendable {
+    // MARK: Users, sessions, tokens
+    /// Creates a user; fails with ``StoreError/Code-swift.struct/conflict`` if the name is taken.
+    func createUser(_ user: UserRecord, actor: String) async throws
+    /// The user with this login name.
+    func user(named username: String) async throws -> UserRecord?
+    /// The user with this id.
+    func user(id: String) async throws -> UserRecord?
+    /// Number of users.
+    func userCount() async throws -> Int
+    /// Stores a new session.
+    func createSession(_ session: SessionRecord) async throws
+    /// The session with this id if it has not expired at `now`.
+    func session(id: String, now: Date) async throws -> SessionRecord?
+    /// Ends a session.
+    func deleteSession(id: String) async throws
+    /// Stores a new API token.
+    func createAPIToken(_ token: APITokenRecord, actor: String) async throws
+    /// The API token with this id.
+    func apiToken(id: String) async throws -> APITokenRecord?
+
+    // MARK: Enrollment and agents
+    /// Stores a new enrollment token.
+    func createEnrollmentToken(_ token: EnrollmentTokenRecord, actor: String) async throws
+    /// Consumes one use of the token and registers the agent, atomically.
+    ///
+    /// A machine already known (same machine id) keeps its host id; its earlier agents are revoked.
+    func enroll(
+        tokenID: String,
+        secretHash: String,
+        registration: AgentRegistration,
+        now: Date
+    ) async throws -> EnrollmentOutcome
+    /// The agent with this id.
+    func agent(id: String) async throws -> AgentRecord?
+    /// All agents, newest first.
+    func agents() async throws -> [AgentRecord]
+    /// Revokes an agent at once; `false` if unknown.
+    func revokeAgent(id: String, actor: String, now: Date) async throws -> Bool
+    /// Records a request nonce; `false` if this agent used it before (a replay).
+    /// Nonces older than `forgetBefore` are dropped.
+    func recordNonce(agentID: String, nonce: String, now: Date, forgetBefore: Date) async throws -> Bool
+
+    // MARK: Hosts and inventory
+    /// Updates a host's facts and last-seen time.
+    func recordCheckIn(hostID: String, facts: HostFacts, now: Date) async throws
+    /// One host.
+    func host(id: String) async throws -> HostRecord?
+    /// A filtered, sorted page of hosts.
+    func hosts(_ query: HostQuery) async throws -> HostPage
+    /// Counts for the overview; hosts seen since `onlineSince` are online.
+    func fleetSummary(now: Date, onlineSince: Date) async throws -> FleetSummary
+    /// A host's stored inventory.
+    func inventory(hostID: String) async throws -> StoredInventory
+    /// Replaces a host's package list, recording the differences as history.
+    ///
+    /// Fails with ``StoreError/Code-swift.struct/conflict`` when the stored fingerprint is no longer
+    /// `expectedFingerprint` (another upload won the race).
+    func replaceInventory(
+        hostID: String,
+        expectedFingerprint: String?,
+        packages: [InstalledPackage],
+        fingerprint: String,
+        now: Date
+    ) async throws -> PackageSetDiff
+    /// A host's inventory history, newest first.
+    func inventoryHistory(hostID: String, limit: Int, offset: Int) async throws -> [PackageChange]
+
+    // MARK: Events
+    /// Appends an event.
+    func appendEvent(_ event: EventRecord) async throws
+    /// The most recent events, newest first.
+    func events(limit: Int) async throws -> [EventRecord]
+}

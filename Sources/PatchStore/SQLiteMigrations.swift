@@ -1,0 +1,120 @@
+import GRDB
+
+/// The versioned schema of the SQLite engine.
+///
+/// Times are integer milliseconds since 1970 (UTC) and identifiers are text, so that the same
+/// schema maps one to one onto PostgreSQL (`bigint`, `text`).
+enum SQLiteMigrations {
+    static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-spine") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                        id TEXT PRIMARY KEY,
+                        username TEXT NOT NULL UNIQUE,
+                        password_hash TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE sessions (
+                        id TEXT PRIMARY KEY,
+                        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        csrf_token TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE api_tokens (
+                        id TEXT PRIMARY KEY,
+                        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        secret_hash TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER,
+                        revoked INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE TABLE enrollment_tokens (
+                        id TEXT PRIMARY KEY,
+                        secret_hash TEXT NOT NULL,
+                        uses_allowed INTEGER NOT NULL,
+                        uses_consumed INTEGER NOT NULL DEFAULT 0,
+                        created_at INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL,
+                        created_by TEXT NOT NULL
+                    );
+                    CREATE TABLE hosts (
+                        id TEXT PRIMARY KEY,
+                        machine_id TEXT NOT NULL UNIQUE,
+                        hostname TEXT NOT NULL,
+                        os_id TEXT NOT NULL,
+                        os_version_id TEXT NOT NULL,
+                        kernel_running TEXT NOT NULL,
+                        reboot_required INTEGER NOT NULL,
+                        facts_json TEXT NOT NULL,
+                        first_seen INTEGER NOT NULL,
+                        last_seen INTEGER NOT NULL,
+                        inventory_fingerprint TEXT,
+                        package_count INTEGER NOT NULL DEFAULT 0
+                    );
+                    CREATE INDEX hosts_hostname ON hosts(hostname);
+                    CREATE INDEX hosts_os ON hosts(os_id, os_version_id);
+                    CREATE INDEX hosts_last_seen ON hosts(last_seen);
+                    CREATE TABLE agents (
+                        id TEXT PRIMARY KEY,
+                        host_id TEXT NOT NULL REFERENCES hosts(id),
+                        public_key TEXT NOT NULL,
+                        enrolled_at INTEGER NOT NULL,
+                        revoked_at INTEGER,
+                        enrollment_token_id TEXT NOT NULL
+                    );
+                    CREATE INDEX agents_host ON agents(host_id);
+                    CREATE TABLE agent_nonces (
+                        agent_id TEXT NOT NULL,
+                        nonce TEXT NOT NULL,
+                        seen_at INTEGER NOT NULL,
+                        PRIMARY KEY (agent_id, nonce)
+                    );
+                    CREATE INDEX agent_nonces_seen ON agent_nonces(seen_at);
+                    CREATE TABLE installed_packages (
+                        host_id TEXT NOT NULL REFERENCES hosts(id),
+                        name TEXT NOT NULL,
+                        architecture TEXT NOT NULL,
+                        version TEXT NOT NULL,
+                        source_name TEXT NOT NULL,
+                        source_version TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        manager TEXT NOT NULL,
+                        PRIMARY KEY (host_id, name, architecture)
+                    );
+                    CREATE INDEX installed_packages_source ON installed_packages(source_name, source_version);
+                    CREATE TABLE inventory_changes (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        host_id TEXT NOT NULL REFERENCES hosts(id),
+                        at INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        architecture TEXT NOT NULL,
+                        old_version TEXT,
+                        new_version TEXT,
+                        old_state TEXT,
+                        new_state TEXT
+                    );
+                    CREATE INDEX inventory_changes_host ON inventory_changes(host_id, id);
+                    CREATE TABLE events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at INTEGER NOT NULL,
+                        actor TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        target TEXT NOT NULL,
+                        details TEXT NOT NULL
+                    );
+                    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+                        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+                    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+                        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+                    """
+            )
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,176 @@
+import FleetModel
+import Foundation
+import GRDB
+
+extension SQLiteStorage {
+    public func createEnrollmentToken(_ token: EnrollmentTokenRecord, actor: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO enrollment_tokens
+                        (id, secret_hash, uses_allowed, uses_consumed, created_at, expires_at, created_by)
+                    VALUES (?, ?, ?, 0, ?, ?, ?)
+                    """,
+                arguments: [
+                    token.id, token.secretHash, token.usesAllowed, Self.millis(token.createdAt),
+                    Self.millis(token.expiresAt), token.createdBy,
+                ]
+            )
+            try Self.insertEvent(
+                EventRecord(
+                    at: token.createdAt,
+                    actor: actor,
+                    action: "enrollment_token.created",
+                    target: "enrollment_token:\(token.id)",
+                    details: try Self.json([
+                        "uses": String(token.usesAllowed), "expiresAt": ISO8601DateFormatter().string(from: token.expiresAt),
+                    ])
+                ),
+                db
+            )
+        }
+    }
+
+    public func enroll(
+        tokenID: String,
+        secretHash: String,
+        registration: AgentRegistration,
+        now: Date
+    ) async throws -> EnrollmentOutcome {
+        let factsJSON = try Self.json(registration.facts)
+        return try await pool.write { db -> EnrollmentOutcome in
+            guard
+                let token = try Row.fetchOne(
+                    db,
+                    sql: "SELECT * FROM enrollment_tokens WHERE id = ?",
+                    arguments: [tokenID]
+                )
+            else { return .rejected(reason: "unknown enrollment token \(tokenID)") }
+            guard (token["secret_hash"] as String) == secretHash else {
+                return .rejected(reason: "wrong secret for enrollment token \(tokenID)")
+            }
+            guard (token["expires_at"] as Int64) > Self.millis(now) else {
+                return .rejected(reason: "enrollment token \(tokenID) expired")
+            }
+            guard (token["uses_consumed"] as Int) < (token["uses_allowed"] as Int) else {
+                return .rejected(reason: "enrollment token \(tokenID) has no uses left")
+            }
+            try db.execute(
+                sql: "UPDATE enrollment_tokens SET uses_consumed = uses_consumed + 1 WHERE id = ?",
+                arguments: [tokenID]
+            )
+            let facts = registration.facts
+            let existingHost = try String.fetchOne(
+                db,
+                sql: "SELECT id FROM hosts WHERE machine_id = ?",
+                arguments: [facts.machineID]
+            )
+            let hostID = existingHost ?? registration.newHostID
+            if existingHost == nil {
+                try db.execute(
+                    sql: """
+                        INSERT INTO hosts (id, machine_id, hostname, os_id, os_version_id, kernel_running,
+                            reboot_required, facts_json, first_seen, last_seen, inventory_fingerprint, package_count)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)
+                        """,
+                    arguments: [
+                        hostID, facts.machineID, facts.hostname, facts.os.id, facts.os.versionID, facts.kernelRunning,
+                        facts.rebootRequired, factsJSON, Self.millis(now), Self.millis(now),
+                    ]
+                )
+            } else {
+                try Self.updateFacts(hostID: hostID, facts: facts, factsJSON: factsJSON, now: now, db)
+                try db.execute(
+                    sql: "UPDATE agents SET revoked_at = ? WHERE host_id = ? AND revoked_at IS NULL",
+                    arguments: [Self.millis(now), hostID]
+                )
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO agents (id, host_id, public_key, enrolled_at, revoked_at, enrollment_token_id)
+                    VALUES (?, ?, ?, ?, NULL, ?)
+                    """,
+                arguments: [registration.agentID, hostID, registration.publicKey, Self.millis(now), tokenID]
+            )
+            try Self.insertEvent(
+                EventRecord(
+                    at: now,
+                    actor: "agent:\(registration.agentID)",
+                    action: "agent.enrolled",
+                    target: "host:\(hostID)",
+                    details: try Self.json([
+                        "hostname": facts.hostname, "enrollmentToken": tokenID,
+                        "reenrolled": existingHost == nil ? "false" : "true",
+                    ])
+                ),
+                db
+            )
+            return .enrolled(agentID: registration.agentID, hostID: hostID)
+        }
+    }
+
+    public func agent(id: String) async throws -> AgentRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM agents WHERE id = ?", arguments: [id]).map(Self.agent)
+        }
+    }
+
+    public func agents() async throws -> [AgentRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM agents ORDER BY enrolled_at DESC, id").map(Self.agent)
+        }
+    }
+
+    public func revokeAgent(id: String, actor: String, now: Date) async throws -> Bool {
+        try await pool.write { db in
+            guard let hostID = try String.fetchOne(db, sql: "SELECT host_id FROM agents WHERE id = ?", arguments: [id])
+            else { return false }
+            try db.execute(
+                sql: "UPDATE agents SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?",
+                arguments: [Self.millis(now), id]
+            )
+            try Self.insertEvent(
+                EventRecord(at: now, actor: actor, action: "agent.revoked", target: "agent:\(id)",
+                    details: try Self.json(["host": hostID])),
+                db
+            )
+            return true
+        }
+    }
+
+    public func recordNonce(agentID: String, nonce: String, now: Date, forgetBefore: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM agent_nonces WHERE seen_at < ?", arguments: [Self.millis(forgetBefore)])
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO agent_nonces (agent_id, nonce, seen_at) VALUES (?, ?, ?)",
+                arguments: [agentID, nonce, Self.millis(now)]
+            )
+            return db.changesCount == 1
+        }
+    }
+
+    static func agent(_ row: Row) -> AgentRecord {
+        AgentRecord(
+            id: row["id"],
+            hostID: row["host_id"],
+            publicKey: row["public_key"],
+            enrolledAt: date(row["enrolled_at"] as Int64),
+            revokedAt: date(row["revoked_at"] as Int64?),
+            enrollmentTokenID: row["enrollment_token_id"]
+        )
+    }
+
+    static func updateFacts(hostID: String, facts: HostFacts, factsJSON: String, now: Date, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                UPDATE hosts SET hostname = ?, os_id = ?, os_version_id = ?, kernel_running = ?,
+                    reboot_required = ?, facts_json = ?, last_seen = ?
+                WHERE id = ?
+                """,
+            arguments: [
+                facts.hostname, facts.os.id, facts.os.versionID, facts.kernelRunning, facts.rebootRequired,
+                factsJSON, millis(now), hostID,
+            ]
+        )
+    }
+}

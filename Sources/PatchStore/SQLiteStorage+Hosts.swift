@@ -1,0 +1,119 @@
+import FleetModel
+import Foundation
+import GRDB
+
+extension SQLiteStorage {
+    public func host(id: String) async throws -> HostRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM hosts WHERE id = ?", arguments: [id]).map(Self.host)
+        }
+    }
+
+    public func hosts(_ query: HostQuery) async throws -> HostPage {
+        var conditions: [String] = []
+        var arguments: [DatabaseValue] = []
+        if let search = query.search, !search.isEmpty {
+            conditions.append("hostname LIKE ? ESCAPE '\\'")
+            let escaped = search.replacingOccurrences(of: "\\", with: "\\\\")
+                .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+            arguments.append(("%\(escaped)%").databaseValue)
+        }
+        if let osID = query.osID {
+            conditions.append("os_id = ?")
+            arguments.append((osID).databaseValue)
+        }
+        if let version = query.osVersionID {
+            conditions.append("os_version_id = ?")
+            arguments.append((version).databaseValue)
+        }
+        if let reboot = query.rebootRequired {
+            conditions.append("reboot_required = ?")
+            arguments.append((reboot).databaseValue)
+        }
+        if let since = query.seenSince {
+            conditions.append("last_seen >= ?")
+            arguments.append((Self.millis(since)).databaseValue)
+        }
+        if let notSince = query.notSeenSince {
+            conditions.append("last_seen < ?")
+            arguments.append((Self.millis(notSince)).databaseValue)
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let column: String
+        switch query.sort {
+        case .hostname: column = "hostname"
+        case .os: column = "os_id, os_version_id"
+        case .lastSeen: column = "last_seen"
+        case .packages: column = "package_count"
+        case .kernel: column = "kernel_running"
+        }
+        let direction = query.descending ? "DESC" : "ASC"
+        let order = column.split(separator: ",").map { "\($0) \(direction)" }.joined(separator: ",")
+        let limit = max(0, min(query.limit, 1000))
+        let offset = max(0, query.offset)
+        let filterArguments = StatementArguments(arguments)
+        return try await pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM hosts \(whereClause)", arguments: filterArguments) ?? 0
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM hosts \(whereClause) ORDER BY \(order), id LIMIT \(limit) OFFSET \(offset)",
+                arguments: filterArguments
+            )
+            return HostPage(hosts: try rows.map(Self.host), total: total)
+        }
+    }
+
+    public func fleetSummary(now: Date, onlineSince: Date) async throws -> FleetSummary {
+        let nowMillis = Self.millis(now)
+        let onlineMillis = Self.millis(onlineSince)
+        return try await pool.read { db in
+            let totals = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) AS hosts,
+                        COALESCE(SUM(last_seen >= ?), 0) AS online,
+                        COALESCE(SUM(reboot_required), 0) AS reboot,
+                        COALESCE(SUM(last_seen >= ? - 3600000), 0) AS h1,
+                        COALESCE(SUM(last_seen < ? - 3600000 AND last_seen >= ? - 86400000), 0) AS d1,
+                        COALESCE(SUM(last_seen < ? - 86400000 AND last_seen >= ? - 604800000), 0) AS d7,
+                        COALESCE(SUM(last_seen < ? - 604800000), 0) AS older
+                    FROM hosts
+                    """,
+                arguments: [onlineMillis, nowMillis, nowMillis, nowMillis, nowMillis, nowMillis, nowMillis]
+            )
+            var byOS: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT os_id, os_version_id, COUNT(*) AS n FROM hosts GROUP BY os_id, os_version_id"
+            ) {
+                byOS["\(row["os_id"] as String) \(row["os_version_id"] as String)"] = row["n"]
+            }
+            let agents = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agents WHERE revoked_at IS NULL") ?? 0
+            let hosts: Int = totals?["hosts"] ?? 0
+            let online: Int = totals?["online"] ?? 0
+            return FleetSummary(
+                hosts: hosts,
+                online: online,
+                stale: hosts - online,
+                rebootPending: totals?["reboot"] ?? 0,
+                byOS: byOS,
+                activeAgents: agents,
+                lastSeenBuckets: [
+                    "<1h": totals?["h1"] ?? 0, "1-24h": totals?["d1"] ?? 0, "1-7d": totals?["d7"] ?? 0,
+                    ">7d": totals?["older"] ?? 0,
+                ]
+            )
+        }
+    }
+
+    static func host(_ row: Row) throws -> HostRecord {
+        HostRecord(
+            id: row["id"],
+            facts: try decode(HostFacts.self, row["facts_json"], what: "facts of host \(row["id"] as String)"),
+            firstSeen: date(row["first_seen"] as Int64),
+            lastSeen: date(row["last_seen"] as Int64),
+            inventoryFingerprint: row["inventory_fingerprint"],
+            packageCount: row["package_count"]
+        )
+    }
+}

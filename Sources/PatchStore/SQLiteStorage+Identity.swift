@@ -1,0 +1,129 @@
+import Foundation
+import GRDB
+
+extension SQLiteStorage {
+    public func createUser(_ user: UserRecord, actor: String) async throws {
+        do {
+            try await pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO users (id, username, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [user.id, user.username, user.passwordHash, user.role, Self.millis(user.createdAt)]
+                )
+                try Self.insertEvent(
+                    EventRecord(
+                        at: user.createdAt,
+                        actor: actor,
+                        action: "user.created",
+                        target: "user:\(user.username)",
+                        details: try Self.json(["role": user.role])
+                    ),
+                    db
+                )
+            }
+        } catch where Self.isUniqueViolation(error) {
+            throw StoreError(code: .conflict, message: "a user named '\(user.username)' already exists")
+        }
+    }
+
+    public func user(named username: String) async throws -> UserRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user)
+        }
+    }
+
+    public func user(id: String) async throws -> UserRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user)
+        }
+    }
+
+    public func userCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
+    }
+
+    public func createSession(_ session: SessionRecord) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO sessions (id, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    session.id, session.userID, session.csrfToken, Self.millis(session.createdAt),
+                    Self.millis(session.expiresAt),
+                ]
+            )
+            try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [Self.millis(session.createdAt)])
+        }
+    }
+
+    public func session(id: String, now: Date) async throws -> SessionRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM sessions WHERE id = ? AND expires_at > ?",
+                arguments: [id, Self.millis(now)]
+            ).map {
+                SessionRecord(
+                    id: $0["id"],
+                    userID: $0["user_id"],
+                    csrfToken: $0["csrf_token"],
+                    createdAt: Self.date($0["created_at"] as Int64),
+                    expiresAt: Self.date($0["expires_at"] as Int64)
+                )
+            }
+        }
+    }
+
+    public func deleteSession(id: String) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM sessions WHERE id = ?", arguments: [id]) }
+    }
+
+    public func createAPIToken(_ token: APITokenRecord, actor: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO api_tokens (id, user_id, name, secret_hash, created_at, expires_at, revoked)
+                    VALUES (?, ?, ?, ?, ?, ?, 0)
+                    """,
+                arguments: [
+                    token.id, token.userID, token.name, token.secretHash, Self.millis(token.createdAt),
+                    Self.millis(token.expiresAt),
+                ]
+            )
+            try Self.insertEvent(
+                EventRecord(
+                    at: token.createdAt,
+                    actor: actor,
+                    action: "api_token.created",
+                    target: "api_token:\(token.id)",
+                    details: try Self.json(["name": token.name, "user": token.userID])
+                ),
+                db
+            )
+        }
+    }
+
+    public func apiToken(id: String) async throws -> APITokenRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE id = ?", arguments: [id]).map {
+                APITokenRecord(
+                    id: $0["id"],
+                    userID: $0["user_id"],
+                    name: $0["name"],
+                    secretHash: $0["secret_hash"],
+                    createdAt: Self.date($0["created_at"] as Int64),
+                    expiresAt: Self.date($0["expires_at"] as Int64?),
+                    revoked: $0["revoked"]
+                )
+            }
+        }
+    }
+
+    static func user(_ row: Row) -> UserRecord {
+        UserRecord(
+            id: row["id"],
+            username: row["username"],
+            passwordHash: row["password_hash"],
+            role: row["role"],
+            createdAt: date(row["created_at"] as Int64)
+        )
+    }
+}

@@ -1,0 +1,79 @@
+import FleetModel
+import Foundation
+import GRDB
+
+/// The embedded storage engine: one SQLite file in WAL mode, through GRDB.
+public final class SQLiteStorage: PatchStorage {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try SQLiteMigrations.migrator().migrate(pool)
+        } catch {
+            throw StoreError(code: .unavailable, message: "cannot open SQLite database at \(path): \(error)")
+        }
+    }
+
+    // MARK: Events
+
+    public func appendEvent(_ event: EventRecord) async throws {
+        try await pool.write { db in try Self.insertEvent(event, db) }
+    }
+
+    public func events(limit: Int) async throws -> [EventRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+                EventRecord(
+                    id: $0["id"],
+                    at: Self.date($0["at"]),
+                    actor: $0["actor"],
+                    action: $0["action"],
+                    target: $0["target"],
+                    details: $0["details"]
+                )
+            }
+        }
+    }
+
+    static func insertEvent(_ event: EventRecord, _ db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO events (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
+            arguments: [millis(event.at), event.actor, event.action, event.target, event.details]
+        )
+    }
+
+    // MARK: Time and JSON helpers
+
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func millis(_ date: Date?) -> Int64? { date.map { millis($0) } }
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+    static func date(_ millis: Int64?) -> Date? { millis.map { date($0) } }
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String, what: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw StoreError(code: .invalidData, message: "stored \(what) is not valid: \(error)")
+        }
+    }
+
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+            || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
+    }
+}

@@ -1,0 +1,33 @@
+/// An error raised by a storage engine.
+public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A stable error code.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        private enum Base: String, Sendable, Hashable {
+            case conflict, notFound, invalidData, unavailable
+        }
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+        /// A uniqueness or optimistic-concurrency conflict.
+        public static let conflict = Code(.conflict)
+        /// The referenced record does not exist.
+        public static let notFound = Code(.notFound)
+        /// Stored data could not be decoded.
+        public static let invalidData = Code(.invalidData)
+        /// The database could not be opened or reached.
+        public static let unavailable = Code(.unavailable)
+        public var description: String { base.rawValue }
+    }
+
+    /// What went wrong.
+    public var code: Code
+    /// A message naming the record or value concerned (never a secret).
+    public var message: String
+
+    /// Creates an error.
+    public init(code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
+}
