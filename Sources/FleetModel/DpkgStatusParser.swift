@@ -125,7 +125,11 @@ public struct DpkgStatusParser: Sendable {
         if state == .notInstalled, !includesNotInstalled { return }
         let version = stanza.version ?? ""
         if version.isEmpty, !Self.statesWithoutVersion.contains(state) {
-            throw error(.missingField, "package \(name) is \(state.rawValue) but has no Version field", stanza.firstLine)
+            throw error(
+                .missingField,
+                "package \(name) is \(state.rawValue) but has no Version field",
+                stanza.firstLine
+            )
         }
         var sourceName = name
         var sourceVersion = version
@@ -183,11 +187,19 @@ public struct DpkgStatusParser: Sendable {
         let name = value[..<open].trimmingSpaces()
         let rest = value[value.index(after: open)...]
         guard let close = rest.firstIndex(of: ")"), !name.isEmpty, !name.contains(" ") else {
-            throw parser.error(.invalidValue, "package \(package) has Source '\(value)', expected 'name (version)'", line)
+            throw parser.error(
+                .invalidValue,
+                "package \(package) has Source '\(value)', expected 'name (version)'",
+                line
+            )
         }
         let version = rest[..<close].trimmingSpaces()
         guard !version.isEmpty, rest[rest.index(after: close)...].trimmingSpaces().isEmpty else {
-            throw parser.error(.invalidValue, "package \(package) has Source '\(value)', expected 'name (version)'", line)
+            throw parser.error(
+                .invalidValue,
+                "package \(package) has Source '\(value)', expected 'name (version)'",
+                line
+            )
         }
         return (name, version)
     }

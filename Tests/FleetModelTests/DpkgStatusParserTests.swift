@@ -25,19 +25,51 @@ import Testing
     @Test(arguments: [
         // Epoch on the binary, none on the source.
         SourceCase(
-            name: "bsdutils", architecture: "amd64", version: "1:2.38.1-5+deb12u3",
-            sourceName: "util-linux", sourceVersion: "2.38.1-5+deb12u3"),
+            name: "bsdutils",
+            architecture: "amd64",
+            version: "1:2.38.1-5+deb12u3",
+            sourceName: "util-linux",
+            sourceVersion: "2.38.1-5+deb12u3"
+        ),
         // A source with an unrelated version.
-        SourceCase(name: "cpp", architecture: "amd64", version: "4:12.2.0-3", sourceName: "gcc-defaults", sourceVersion: "1.203"),
+        SourceCase(
+            name: "cpp",
+            architecture: "amd64",
+            version: "4:12.2.0-3",
+            sourceName: "gcc-defaults",
+            sourceVersion: "1.203"
+        ),
         // A binNMU: the binary carries +b8, the source does not.
-        SourceCase(name: "bash", architecture: "amd64", version: "5.2.15-2+b8", sourceName: "bash", sourceVersion: "5.2.15-2"),
+        SourceCase(
+            name: "bash",
+            architecture: "amd64",
+            version: "5.2.15-2+b8",
+            sourceName: "bash",
+            sourceVersion: "5.2.15-2"
+        ),
         // Source without parentheses: the source version is the binary version, epoch included.
         SourceCase(
-            name: "login", architecture: "amd64", version: "1:4.13+dfsg1-1+deb12u1",
-            sourceName: "shadow", sourceVersion: "1:4.13+dfsg1-1+deb12u1"),
-        SourceCase(name: "libc6", architecture: "amd64", version: "2.36-9+deb12u14", sourceName: "glibc", sourceVersion: "2.36-9+deb12u14"),
+            name: "login",
+            architecture: "amd64",
+            version: "1:4.13+dfsg1-1+deb12u1",
+            sourceName: "shadow",
+            sourceVersion: "1:4.13+dfsg1-1+deb12u1"
+        ),
+        SourceCase(
+            name: "libc6",
+            architecture: "amd64",
+            version: "2.36-9+deb12u14",
+            sourceName: "glibc",
+            sourceVersion: "2.36-9+deb12u14"
+        ),
         // No Source field: the source is the binary itself.
-        SourceCase(name: "man-db", architecture: "amd64", version: "2.11.2-2", sourceName: "man-db", sourceVersion: "2.11.2-2"),
+        SourceCase(
+            name: "man-db",
+            architecture: "amd64",
+            version: "2.11.2-2",
+            sourceName: "man-db",
+            sourceVersion: "2.11.2-2"
+        ),
     ])
     func derivesSourcePackages(_ expected: SourceCase) throws {
         let found = try package(expected.name, expected.architecture, in: parseTraps())
@@ -99,7 +131,8 @@ import Testing
     }
 
     @Test func acceptsCRLFBlankLinesWithSpacesAndCaseInsensitiveFields() throws {
-        let text = "package: a\r\nSTATUS: install ok installed\r\nversion: 1\r\n  \r\n\r\nPackage: b\nStatus: hold ok installed\nVersion: 2\n"
+        let text =
+            "package: a\r\nSTATUS: install ok installed\r\nversion: 1\r\n  \r\n\r\nPackage: b\nStatus: hold ok installed\nVersion: 2\n"
         let packages = try DpkgStatusParser().parse(text)
         #expect(packages.map(\.name) == ["a", "b"])
         #expect(packages.map(\.version) == ["1", "2"])
@@ -120,7 +153,9 @@ import Testing
         #expect(error?.code == .malformedRecord)
         #expect(error?.line == 22)
         #expect(error?.source == "malformed.status")
-        #expect(error?.description.hasPrefix("malformed.status:22: expected 'Field: value', found 'Version 1.0-1'") == true)
+        #expect(
+            error?.description.hasPrefix("malformed.status:22: expected 'Field: value', found 'Version 1.0-1'") == true
+        )
     }
 
     struct BadInput: Sendable, CustomTestStringConvertible {
@@ -137,12 +172,26 @@ import Testing
         BadInput(text: "Package: a\nStatus: install ok\nVersion: 1\n", code: .invalidValue, line: 2),
         BadInput(text: "Package: a\nStatus: install ok exploded\nVersion: 1\n", code: .invalidValue, line: 2),
         BadInput(text: "\nPackage: a\nStatus: install ok installed\n", code: .missingField, line: 2),
-        BadInput(text: "Package: a\nStatus: install ok installed\nVersion: 1\nSource: b (1.0\n", code: .invalidValue, line: 4),
-        BadInput(text: "Package: a\nStatus: install ok installed\nVersion: 1\nSource: b c\n", code: .invalidValue, line: 4),
-        BadInput(text: "Package: a\nStatus: install ok installed\nVersion: 1\n: no name\n", code: .malformedRecord, line: 4),
+        BadInput(
+            text: "Package: a\nStatus: install ok installed\nVersion: 1\nSource: b (1.0\n",
+            code: .invalidValue,
+            line: 4
+        ),
+        BadInput(
+            text: "Package: a\nStatus: install ok installed\nVersion: 1\nSource: b c\n",
+            code: .invalidValue,
+            line: 4
+        ),
+        BadInput(
+            text: "Package: a\nStatus: install ok installed\nVersion: 1\n: no name\n",
+            code: .malformedRecord,
+            line: 4
+        ),
     ])
     func rejectsInvalidRecords(_ input: BadInput) {
-        let error = #expect(throws: FleetModelError.self) { try DpkgStatusParser(sourceName: "input").parse(input.text) }
+        let error = #expect(throws: FleetModelError.self) {
+            try DpkgStatusParser(sourceName: "input").parse(input.text)
+        }
         #expect(error?.code == input.code)
         #expect(error?.line == input.line)
         #expect(error?.source == "input")

@@ -3,15 +3,42 @@ import Testing
 
 @Suite struct OSReleaseParserTests {
     @Test(arguments: [
-        ("os-release/debian-11", OSRelease(id: "debian", versionID: "11", versionCodename: "bullseye", prettyName: "Debian GNU/Linux 11 (bullseye)")),
-        ("os-release/debian-12", OSRelease(id: "debian", versionID: "12", versionCodename: "bookworm", prettyName: "Debian GNU/Linux 12 (bookworm)")),
+        (
+            "os-release/debian-11",
+            OSRelease(
+                id: "debian",
+                versionID: "11",
+                versionCodename: "bullseye",
+                prettyName: "Debian GNU/Linux 11 (bullseye)"
+            )
+        ),
+        (
+            "os-release/debian-12",
+            OSRelease(
+                id: "debian",
+                versionID: "12",
+                versionCodename: "bookworm",
+                prettyName: "Debian GNU/Linux 12 (bookworm)"
+            )
+        ),
         (
             "os-release/ubuntu-22.04",
-            OSRelease(id: "ubuntu", versionID: "22.04", versionCodename: "jammy", prettyName: "Ubuntu 22.04.4 LTS", idLike: ["debian"])
+            OSRelease(
+                id: "ubuntu",
+                versionID: "22.04",
+                versionCodename: "jammy",
+                prettyName: "Ubuntu 22.04.4 LTS",
+                idLike: ["debian"]
+            )
         ),
         (
             "os-release/rocky-9",
-            OSRelease(id: "rocky", versionID: "9.4", prettyName: "Rocky Linux 9.4 (Blue Onyx)", idLike: ["rhel", "centos", "fedora"])
+            OSRelease(
+                id: "rocky",
+                versionID: "9.4",
+                prettyName: "Rocky Linux 9.4 (Blue Onyx)",
+                idLike: ["rhel", "centos", "fedora"]
+            )
         ),
     ])
     func parsesRealFiles(file: String, expected: OSRelease) throws {
@@ -53,7 +80,9 @@ import Testing
         ("\n\nBAD-KEY=x\n", 3),
     ])
     func rejectsMalformedLines(text: String, line: Int) {
-        let error = #expect(throws: FleetModelError.self) { try OSReleaseParser(sourceName: "/etc/os-release").parse(text) }
+        let error = #expect(throws: FleetModelError.self) {
+            try OSReleaseParser(sourceName: "/etc/os-release").parse(text)
+        }
         #expect(error?.code == .malformedRecord)
         #expect(error?.line == line)
         #expect(error?.source == "/etc/os-release")

@@ -7,7 +7,9 @@ import Testing
     }
 
     @Test func queryFormatUsesTabsAndOneLinePerPackage() {
-        #expect(RPMQueryParser.queryFormat == "%{EPOCH}\\t%{NAME}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{SOURCERPM}\\n")
+        #expect(
+            RPMQueryParser.queryFormat == "%{EPOCH}\\t%{NAME}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\t%{SOURCERPM}\\n"
+        )
     }
 
     struct Case: Sendable, CustomTestStringConvertible {
@@ -20,18 +22,54 @@ import Testing
     }
 
     @Test(arguments: [
-        Case(name: "bash", architecture: "x86_64", version: "5.1.8-9.el9", sourceName: "bash", sourceVersion: "5.1.8-9.el9"),
-        Case(name: "openssl-libs", architecture: "x86_64", version: "1:3.0.7-27.el9", sourceName: "openssl", sourceVersion: "3.0.7-27.el9"),
-        Case(name: "glibc", architecture: "i686", version: "2.34-100.el9", sourceName: "glibc", sourceVersion: "2.34-100.el9"),
-        Case(name: "perl-libs", architecture: "x86_64", version: "4:5.32.1-481.el9", sourceName: "perl", sourceVersion: "5.32.1-481.el9"),
-        // An explicit epoch 0 is kept: the version is printed as rpm records it.
-        Case(name: "perl-Errno", architecture: "x86_64", version: "0:1.30-481.el9", sourceName: "perl", sourceVersion: "5.32.1-481.el9"),
         Case(
-            name: "python3-dnf-plugin-versionlock", architecture: "noarch", version: "4.3.0-13.el9",
-            sourceName: "dnf-plugins-core", sourceVersion: "4.3.0-13.el9"),
+            name: "bash",
+            architecture: "x86_64",
+            version: "5.1.8-9.el9",
+            sourceName: "bash",
+            sourceVersion: "5.1.8-9.el9"
+        ),
+        Case(
+            name: "openssl-libs",
+            architecture: "x86_64",
+            version: "1:3.0.7-27.el9",
+            sourceName: "openssl",
+            sourceVersion: "3.0.7-27.el9"
+        ),
+        Case(
+            name: "glibc",
+            architecture: "i686",
+            version: "2.34-100.el9",
+            sourceName: "glibc",
+            sourceVersion: "2.34-100.el9"
+        ),
+        Case(
+            name: "perl-libs",
+            architecture: "x86_64",
+            version: "4:5.32.1-481.el9",
+            sourceName: "perl",
+            sourceVersion: "5.32.1-481.el9"
+        ),
+        // An explicit epoch 0 is kept: the version is printed as rpm records it.
+        Case(
+            name: "perl-Errno",
+            architecture: "x86_64",
+            version: "0:1.30-481.el9",
+            sourceName: "perl",
+            sourceVersion: "5.32.1-481.el9"
+        ),
+        Case(
+            name: "python3-dnf-plugin-versionlock",
+            architecture: "noarch",
+            version: "4.3.0-13.el9",
+            sourceName: "dnf-plugins-core",
+            sourceVersion: "4.3.0-13.el9"
+        ),
     ])
     func parsesVersionsAndSources(_ expected: Case) throws {
-        let found = try #require(try parseRocky().first { $0.name == expected.name && $0.architecture == expected.architecture })
+        let found = try #require(
+            try parseRocky().first { $0.name == expected.name && $0.architecture == expected.architecture }
+        )
         #expect(found.version == expected.version)
         #expect(found.sourceName == expected.sourceName)
         #expect(found.sourceVersion == expected.sourceVersion)
@@ -41,7 +79,11 @@ import Testing
 
     @Test func keepsSeveralVersionsAndArchitectures() throws {
         let packages = try parseRocky()
-        #expect(packages.filter { $0.name == "kernel-core" }.map(\.version) == ["5.14.0-427.13.1.el9_4", "5.14.0-362.8.1.el9_3"])
+        #expect(
+            packages.filter { $0.name == "kernel-core" }.map(\.version) == [
+                "5.14.0-427.13.1.el9_4", "5.14.0-362.8.1.el9_3",
+            ]
+        )
         #expect(packages.filter { $0.name == "glibc" }.map(\.architecture) == ["i686", "x86_64"])
     }
 

@@ -36,9 +36,10 @@ public struct InventoryCollector: Sendable {
         let kernelRunning = try files.firstLine("/proc/sys/kernel/osrelease") ?? ""
         let kernelNewest = InstalledKernels.newest(in: packages)
         let rebootFlag = files.exists("/var/run/reboot-required") || files.exists("/run/reboot-required")
-        let kernelIsNewer = kernelNewest.map { newest in
-            !kernelRunning.isEmpty && InstalledKernels.areInIncreasingOrder(kernelRunning, newest)
-        } ?? false
+        let kernelIsNewer =
+            kernelNewest.map { newest in
+                !kernelRunning.isEmpty && InstalledKernels.areInIncreasingOrder(kernelRunning, newest)
+            } ?? false
         let facts = HostFacts(
             hostname: try hostname(files),
             machineID: try machineID(files),

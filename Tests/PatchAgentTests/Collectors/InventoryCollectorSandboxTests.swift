@@ -3,9 +3,9 @@ import Foundation
 import Testing
 
 #if canImport(PatchAgent)
-import PatchAgent
+    import PatchAgent
 #else
-import Collectors
+    import Collectors
 #endif
 
 /// Runs the collector on fake host roots.
@@ -45,7 +45,15 @@ import Collectors
         try sandbox.write("/var/lib/dpkg/status", Self.kernelStanza("6.1.0-18-amd64") + "\n" + Self.metaPackage)
         let inventory = try collect(sandbox)
         let facts = inventory.facts
-        #expect(facts.os == OSRelease(id: "debian", versionID: "12", versionCodename: "bookworm", prettyName: "Debian GNU/Linux 12 (bookworm)"))
+        #expect(
+            facts.os
+                == OSRelease(
+                    id: "debian",
+                    versionID: "12",
+                    versionCodename: "bookworm",
+                    prettyName: "Debian GNU/Linux 12 (bookworm)"
+                )
+        )
         #expect(facts.hostname == "web-01")
         #expect(facts.machineID == "0123456789abcdef0123456789abcdef")
         #expect(facts.bootID == "5b2d8a0e-3c1f-4c6e-9a0b-7d9e2f4a1c3b")
@@ -56,7 +64,9 @@ import Collectors
         #expect(facts.rebootRequiredPackages == [])
         #expect(facts.uptimeSeconds == 86461.25)
         #expect(inventory.packages.map(\.name) == ["linux-image-6.1.0-18-amd64", "linux-image-amd64"])
-        #expect(inventory.packages.allSatisfy { $0.sourceName == "linux-signed-amd64" && $0.sourceVersion == "6.1.76+1" })
+        #expect(
+            inventory.packages.allSatisfy { $0.sourceName == "linux-signed-amd64" && $0.sourceVersion == "6.1.76+1" }
+        )
     }
 
     @Test func rebootRequiredFileAndPackageList() throws {
@@ -89,7 +99,10 @@ import Collectors
     func newerInstalledKernelRequiresReboot(running: String, installed: [String], newest: String, reboot: Bool) throws {
         let sandbox = try Sandbox()
         try sandbox.writeDebianHost(kernel: running)
-        try sandbox.write("/var/lib/dpkg/status", installed.map { Self.kernelStanza($0) }.joined(separator: "\n") + "\n" + Self.metaPackage)
+        try sandbox.write(
+            "/var/lib/dpkg/status",
+            installed.map { Self.kernelStanza($0) }.joined(separator: "\n") + "\n" + Self.metaPackage
+        )
         let facts = try collect(sandbox).facts
         #expect(facts.kernelNewestInstalled == newest)
         #expect(facts.rebootRequired == reboot)

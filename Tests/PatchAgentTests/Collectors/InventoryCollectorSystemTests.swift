@@ -3,9 +3,9 @@ import Foundation
 import Testing
 
 #if canImport(PatchAgent)
-import PatchAgent
+    import PatchAgent
 #else
-import Collectors
+    import Collectors
 #endif
 
 /// Runs the collector on this machine.
@@ -27,7 +27,10 @@ struct InventoryCollectorSystemTests {
         // Every package dpkg knows as installed is in the inventory, with dpkg's own source fields.
         let query = try runProgram(
             "/usr/bin/dpkg-query",
-            ["-W", "-f", "${db:Status-Status} ${binary:Package} ${Architecture} ${source:Package} ${source:Version}\\n"]
+            [
+                "-W", "-f",
+                "${db:Status-Status} ${binary:Package} ${Architecture} ${source:Package} ${source:Version}\\n",
+            ]
         )
         #expect(query.status == 0)
         var packages: [String: InstalledPackage] = [:]

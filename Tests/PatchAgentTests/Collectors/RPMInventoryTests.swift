@@ -3,9 +3,9 @@ import Foundation
 import Testing
 
 #if canImport(PatchAgent)
-import PatchAgent
+    import PatchAgent
 #else
-import Collectors
+    import Collectors
 #endif
 
 /// Builds tiny packages with `rpmbuild`, records them in a sandbox rpm database with real `rpm`, and
@@ -70,7 +70,10 @@ struct RPMInventoryTests {
         let rpm = try #require(locateProgram("rpm"))
         let common = ["--root", sandbox.root, "--dbpath", "/var/lib/rpm"]
         try #require(try runProgram(rpm, common + ["--initdb"]).status == 0)
-        let install = try runProgram(rpm, common + ["-i", "--nodeps", "--justdb", "--ignorearch", "--ignoreos"] + built)
+        let install = try runProgram(
+            rpm,
+            common + ["-i", "--nodeps", "--justdb", "--ignorearch", "--ignoreos"] + built
+        )
         try #require(install.status == 0, "rpm -i --justdb")
         let archPackage = try #require(built.first { !$0.contains("/top/RPMS/noarch/") })
         return try runProgram(rpm, ["-qp", "--queryformat", "%{ARCH}", archPackage]).output
@@ -86,14 +89,29 @@ struct RPMInventoryTests {
         #expect(
             packages == [
                 InstalledPackage(
-                    name: "kernel-core", architecture: architecture, version: "5.14.0-427.13.1.el9_4",
-                    sourceName: "kernel-core", sourceVersion: "5.14.0-427.13.1.el9_4", manager: .rpm),
+                    name: "kernel-core",
+                    architecture: architecture,
+                    version: "5.14.0-427.13.1.el9_4",
+                    sourceName: "kernel-core",
+                    sourceVersion: "5.14.0-427.13.1.el9_4",
+                    manager: .rpm
+                ),
                 InstalledPackage(
-                    name: "ppdemo", architecture: architecture, version: "2:1.2.3-4.pp1",
-                    sourceName: "ppdemo", sourceVersion: "1.2.3-4.pp1", manager: .rpm),
+                    name: "ppdemo",
+                    architecture: architecture,
+                    version: "2:1.2.3-4.pp1",
+                    sourceName: "ppdemo",
+                    sourceVersion: "1.2.3-4.pp1",
+                    manager: .rpm
+                ),
                 InstalledPackage(
-                    name: "ppdemo-libs", architecture: "noarch", version: "2:1.2.3-4.pp1",
-                    sourceName: "ppdemo", sourceVersion: "1.2.3-4.pp1", manager: .rpm),
+                    name: "ppdemo-libs",
+                    architecture: "noarch",
+                    version: "2:1.2.3-4.pp1",
+                    sourceName: "ppdemo",
+                    sourceVersion: "1.2.3-4.pp1",
+                    manager: .rpm
+                ),
             ]
         )
         #expect(inventory.facts.kernelNewestInstalled == "5.14.0-427.13.1.el9_4.\(architecture)")
@@ -104,15 +122,20 @@ struct RPMInventoryTests {
         let sandbox = try Sandbox()
         try sandbox.writeDebianHost()
         _ = try installDemoPackages(into: sandbox)
-        let inventory = try InventoryCollector(configuration: CollectorConfiguration(rootDirectory: sandbox.root)).collect()
+        let inventory = try InventoryCollector(configuration: CollectorConfiguration(rootDirectory: sandbox.root))
+            .collect()
         #expect(inventory.packages.map(\.name).sorted() == ["kernel-core", "ppdemo", "ppdemo-libs"])
     }
 
     @Test func emptyDatabaseDirectoryIsNotADatabase() throws {
         let sandbox = try Sandbox()
         try sandbox.writeDebianHost()
-        try FileManager.default.createDirectory(atPath: sandbox.root + "/var/lib/rpm", withIntermediateDirectories: true)
-        let inventory = try InventoryCollector(configuration: CollectorConfiguration(rootDirectory: sandbox.root)).collect()
+        try FileManager.default.createDirectory(
+            atPath: sandbox.root + "/var/lib/rpm",
+            withIntermediateDirectories: true
+        )
+        let inventory = try InventoryCollector(configuration: CollectorConfiguration(rootDirectory: sandbox.root))
+            .collect()
         #expect(inventory.packages.isEmpty)
     }
 
@@ -121,7 +144,9 @@ struct RPMInventoryTests {
         try sandbox.writeDebianHost()
         try sandbox.write("/var/lib/rpm/rpmdb.sqlite", "this is not a database")
         let configuration = CollectorConfiguration(rootDirectory: sandbox.root, rpmDatabasePath: "/var/lib/rpm")
-        let error = #expect(throws: CollectorError.self) { try InventoryCollector(configuration: configuration).collect() }
+        let error = #expect(throws: CollectorError.self) {
+            try InventoryCollector(configuration: configuration).collect()
+        }
         #expect(error?.code == .commandFailed)
         #expect(error?.subject.contains("-qa --queryformat") == true)
     }
