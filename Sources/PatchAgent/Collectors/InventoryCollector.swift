@@ -30,7 +30,7 @@ public struct InventoryCollector: Sendable {
     ///
     /// - Throws: ``CollectorError`` naming the file or command that failed and why.
     public func collect() throws(CollectorError) -> CollectedInventory {
-        let files = HostFileSystem(rootDirectory: configuration.rootDirectory)
+        let files = CollectorFileSystem(rootDirectory: configuration.rootDirectory)
         var packages = try collectDpkgPackages(files)
         packages += try collectRPMPackages(files)
         let kernelRunning = try files.firstLine("/proc/sys/kernel/osrelease") ?? ""
@@ -57,7 +57,7 @@ public struct InventoryCollector: Sendable {
 
     // MARK: - Facts
 
-    private func operatingSystem(_ files: HostFileSystem) throws(CollectorError) -> OSRelease {
+    private func operatingSystem(_ files: CollectorFileSystem) throws(CollectorError) -> OSRelease {
         for path in ["/etc/os-release", "/usr/lib/os-release"] {
             guard let text = try files.text(path) else { continue }
             do {
@@ -73,26 +73,26 @@ public struct InventoryCollector: Sendable {
         )
     }
 
-    private func machineID(_ files: HostFileSystem) throws(CollectorError) -> String {
+    private func machineID(_ files: CollectorFileSystem) throws(CollectorError) -> String {
         if let id = try files.firstLine("/etc/machine-id"), !id.isEmpty { return id }
         return try files.firstLine("/var/lib/dbus/machine-id") ?? ""
     }
 
-    private func hostname(_ files: HostFileSystem) throws(CollectorError) -> String {
+    private func hostname(_ files: CollectorFileSystem) throws(CollectorError) -> String {
         if let name = try files.firstLine("/proc/sys/kernel/hostname"), !name.isEmpty { return name }
         if let name = try files.firstLine("/etc/hostname"), !name.isEmpty { return name }
         return files.isSystemRoot ? ProcessInfo.processInfo.hostName : ""
     }
 
-    private func machine(_ files: HostFileSystem) throws(CollectorError) -> String {
+    private func machine(_ files: CollectorFileSystem) throws(CollectorError) -> String {
         if let arch = try files.firstLine("/proc/sys/kernel/arch"), !arch.isEmpty { return arch }
         // Kernels before 6.1 have no /proc/sys/kernel/arch; ask uname about the running system.
-        guard files.isSystemRoot, let uname = CommandRunner.locate("uname") else { return "" }
-        let output = try CommandRunner().run(uname, ["-m"])
+        guard files.isSystemRoot, let uname = CollectorCommandRunner.locate("uname") else { return "" }
+        let output = try CollectorCommandRunner().run(uname, ["-m"])
         return output.status == 0 ? output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) : ""
     }
 
-    private func uptime(_ files: HostFileSystem) throws(CollectorError) -> Double {
+    private func uptime(_ files: CollectorFileSystem) throws(CollectorError) -> Double {
         guard let line = try files.firstLine("/proc/uptime") else { return 0 }
         guard let first = line.split(separator: " ").first, let seconds = Double(first), seconds >= 0 else {
             throw CollectorError(
@@ -104,7 +104,7 @@ public struct InventoryCollector: Sendable {
         return seconds
     }
 
-    private func rebootRequiredPackages(_ files: HostFileSystem) throws(CollectorError) -> [String] {
+    private func rebootRequiredPackages(_ files: CollectorFileSystem) throws(CollectorError) -> [String] {
         var text = try files.text("/var/run/reboot-required.pkgs")
         if text == nil { text = try files.text("/run/reboot-required.pkgs") }
         var seen: Set<String> = []
@@ -118,7 +118,7 @@ public struct InventoryCollector: Sendable {
 
     // MARK: - Packages
 
-    private func collectDpkgPackages(_ files: HostFileSystem) throws(CollectorError) -> [InstalledPackage] {
+    private func collectDpkgPackages(_ files: CollectorFileSystem) throws(CollectorError) -> [InstalledPackage] {
         let adminDirectory = configuration.dpkgAdminDirectory ?? CollectorConfiguration.defaultDpkgAdminDirectory
         let statusPath = adminDirectory.hasSuffix("/") ? adminDirectory + "status" : adminDirectory + "/status"
         guard let bytes = try files.bytes(statusPath) else { return [] }
@@ -130,11 +130,11 @@ public struct InventoryCollector: Sendable {
         }
     }
 
-    private func collectRPMPackages(_ files: HostFileSystem) throws(CollectorError) -> [InstalledPackage] {
+    private func collectRPMPackages(_ files: CollectorFileSystem) throws(CollectorError) -> [InstalledPackage] {
         let databasePath: String
         let rpm: String
         if let configured = configuration.rpmDatabasePath {
-            guard let located = CommandRunner.locate(configuration.rpmExecutable) else {
+            guard let located = CollectorCommandRunner.locate(configuration.rpmExecutable) else {
                 throw CollectorError(
                     code: .commandFailed,
                     subject: configuration.rpmExecutable,
@@ -145,7 +145,7 @@ public struct InventoryCollector: Sendable {
             rpm = located
         } else {
             guard let found = Self.rpmDatabase(in: files),
-                let located = CommandRunner.locate(configuration.rpmExecutable)
+                let located = CollectorCommandRunner.locate(configuration.rpmExecutable)
             else { return [] }
             databasePath = found
             rpm = located
@@ -153,7 +153,7 @@ public struct InventoryCollector: Sendable {
         var arguments: [String] = []
         if !files.isSystemRoot { arguments += ["--root", files.root] }
         arguments += ["--dbpath", databasePath, "-qa", "--queryformat", RPMQueryParser.queryFormat]
-        let output = try CommandRunner().run(rpm, arguments)
+        let output = try CollectorCommandRunner().run(rpm, arguments)
         let commandLine = "\(rpm) \(arguments.joined(separator: " "))"
         guard output.status == 0 else {
             let detail = output.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -173,7 +173,7 @@ public struct InventoryCollector: Sendable {
     /// The first of the usual rpm database directories that holds a database, if any.
     ///
     /// Debian's `rpm` package creates an empty `/var/lib/rpm`, so the directory alone is not enough.
-    private static func rpmDatabase(in files: HostFileSystem) -> String? {
+    private static func rpmDatabase(in files: CollectorFileSystem) -> String? {
         for directory in CollectorConfiguration.defaultRPMDatabasePaths {
             for file in ["rpmdb.sqlite", "Packages.db", "Packages"] where files.exists("\(directory)/\(file)") {
                 return directory

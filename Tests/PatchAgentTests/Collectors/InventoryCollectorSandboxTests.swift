@@ -33,14 +33,14 @@ import Testing
 
         """
 
-    private func collect(_ sandbox: Sandbox, adminDirectory: String? = nil) throws -> CollectedInventory {
+    private func collect(_ sandbox: CollectorSandbox, adminDirectory: String? = nil) throws -> CollectedInventory {
         try InventoryCollector(
             configuration: CollectorConfiguration(rootDirectory: sandbox.root, dpkgAdminDirectory: adminDirectory)
         ).collect()
     }
 
     @Test func readsHostFacts() throws {
-        let sandbox = try Sandbox()
+        let sandbox = try CollectorSandbox()
         try sandbox.writeDebianHost()
         try sandbox.write("/var/lib/dpkg/status", Self.kernelStanza("6.1.0-18-amd64") + "\n" + Self.metaPackage)
         let inventory = try collect(sandbox)
@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func rebootRequiredFileAndPackageList() throws {
-        let sandbox = try Sandbox()
+        let sandbox = try CollectorSandbox()
         try sandbox.writeDebianHost()
         try sandbox.write("/var/run/reboot-required", "*** System restart required ***\n")
         try sandbox.write("/var/run/reboot-required.pkgs", "libc6\nlinux-image-6.1.0-18-amd64\nlibc6\n\n")
@@ -80,7 +80,7 @@ import Testing
     }
 
     @Test func rebootRequiredUnderRunThroughAnAbsoluteSymlink() throws {
-        let sandbox = try Sandbox()
+        let sandbox = try CollectorSandbox()
         try sandbox.writeDebianHost()
         try sandbox.link("/var/run", to: "/run")
         try sandbox.write("/run/reboot-required", "")
@@ -97,7 +97,7 @@ import Testing
         ("5.15.0-91-generic", ["5.15.0-88-generic", "5.15.0-101-generic"], "5.15.0-101-generic", true),
     ])
     func newerInstalledKernelRequiresReboot(running: String, installed: [String], newest: String, reboot: Bool) throws {
-        let sandbox = try Sandbox()
+        let sandbox = try CollectorSandbox()
         try sandbox.writeDebianHost(kernel: running)
         try sandbox.write(
             "/var/lib/dpkg/status",
@@ -109,7 +109,7 @@ import Testing
     }
 
     @Test func kernelsNotFullyInstalledDoNotCount() throws {
-        let sandbox = try Sandbox()
+        let sandbox = try CollectorSandbox()
         try sandbox.writeDebianHost(kernel: "6.1.0-17-amd64")
         try sandbox.write(
             "/var/lib/dpkg/status",
@@ -122,7 +122,7 @@ import Testing
     }
 
     @Test func usesTheConfiguredAdminDirectoryAndFallbackOSRelease() throws {
-        let sandbox = try Sandbox()
+        let sandbox = try CollectorSandbox()
         try sandbox.writeDebianHost()
         try FileManager.default.removeItem(atPath: sandbox.root + "/etc/os-release")
         try sandbox.write("/srv/dpkg/status", Self.metaPackage)
@@ -132,7 +132,7 @@ import Testing
     }
 
     @Test func missingOptionalFilesGiveEmptyFacts() throws {
-        let sandbox = try Sandbox()
+        let sandbox = try CollectorSandbox()
         try sandbox.write("/etc/os-release", "ID=alpine\nVERSION_ID=3.19.1\n")
         let inventory = try collect(sandbox)
         #expect(inventory.packages.isEmpty)
@@ -145,14 +145,14 @@ import Testing
     }
 
     @Test func missingOSReleaseIsAnError() throws {
-        let sandbox = try Sandbox()
+        let sandbox = try CollectorSandbox()
         let error = #expect(throws: CollectorError.self) { try collect(sandbox) }
         #expect(error?.code == .fileMissing)
         #expect(error?.subject == sandbox.root + "/etc/os-release")
     }
 
     @Test func malformedFilesAreErrorsNamingTheFile() throws {
-        let sandbox = try Sandbox()
+        let sandbox = try CollectorSandbox()
         try sandbox.writeDebianHost()
         try sandbox.write("/var/lib/dpkg/status", "Package: a\nStatus: install ok installed\nVersion 1\n")
         let statusError = #expect(throws: CollectorError.self) { try collect(sandbox) }

@@ -14,7 +14,7 @@ struct InventoryCollectorSystemTests {
     @Test func collectsThisHost() throws {
         let inventory = try InventoryCollector().collect()
         let facts = inventory.facts
-        let uname = try runProgram("/bin/uname", ["-r", "-m"]).output.split(separator: " ").map {
+        let uname = try runCollectorTestProgram("/bin/uname", ["-r", "-m"]).output.split(separator: " ").map {
             $0.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         #expect(facts.kernelRunning == uname.first)
@@ -25,7 +25,7 @@ struct InventoryCollectorSystemTests {
         #expect(facts.bootID.count == 36)
 
         // Every package dpkg knows as installed is in the inventory, with dpkg's own source fields.
-        let query = try runProgram(
+        let query = try runCollectorTestProgram(
             "/usr/bin/dpkg-query",
             [
                 "-W", "-f",

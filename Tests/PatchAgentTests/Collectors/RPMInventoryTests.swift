@@ -12,7 +12,7 @@ import Testing
 /// collects them.
 @Suite(
     .enabled(
-        if: locateProgram("rpmbuild") != nil && locateProgram("rpm") != nil,
+        if: locateCollectorTestProgram("rpmbuild") != nil && locateCollectorTestProgram("rpm") != nil,
         "rpmbuild and rpm are not installed (apt-get install rpm); the test script installs them"
     )
 )
@@ -51,13 +51,13 @@ struct RPMInventoryTests {
         """
 
     /// Builds the packages and installs them with `--justdb` into `<root>/var/lib/rpm`.
-    private func installDemoPackages(into sandbox: Sandbox) throws -> String {
-        let work = try Sandbox()
+    private func installDemoPackages(into sandbox: CollectorSandbox) throws -> String {
+        let work = try CollectorSandbox()
         var built: [String] = []
         for (name, spec) in [("ppdemo", Self.demoSpec), ("kernel", Self.kernelSpec)] {
             try work.write("/\(name).spec", spec)
-            let build = try runProgram(
-                try #require(locateProgram("rpmbuild")),
+            let build = try runCollectorTestProgram(
+                try #require(locateCollectorTestProgram("rpmbuild")),
                 ["-bb", "--quiet", "--define", "_topdir \(work.root)/top", "\(work.root)/\(name).spec"]
             )
             try #require(build.status == 0, "rpmbuild \(name).spec")
@@ -67,20 +67,20 @@ struct RPMInventoryTests {
             if file.hasSuffix(".rpm") { built.append(work.root + "/top/RPMS/" + file) }
         }
         #expect(built.count == 3)
-        let rpm = try #require(locateProgram("rpm"))
+        let rpm = try #require(locateCollectorTestProgram("rpm"))
         let common = ["--root", sandbox.root, "--dbpath", "/var/lib/rpm"]
-        try #require(try runProgram(rpm, common + ["--initdb"]).status == 0)
-        let install = try runProgram(
+        try #require(try runCollectorTestProgram(rpm, common + ["--initdb"]).status == 0)
+        let install = try runCollectorTestProgram(
             rpm,
             common + ["-i", "--nodeps", "--justdb", "--ignorearch", "--ignoreos"] + built
         )
         try #require(install.status == 0, "rpm -i --justdb")
         let archPackage = try #require(built.first { !$0.contains("/top/RPMS/noarch/") })
-        return try runProgram(rpm, ["-qp", "--queryformat", "%{ARCH}", archPackage]).output
+        return try runCollectorTestProgram(rpm, ["-qp", "--queryformat", "%{ARCH}", archPackage]).output
     }
 
     @Test func collectsPackagesFromAConfiguredDatabase() throws {
-        let sandbox = try Sandbox()
+        let sandbox = try CollectorSandbox()
         try sandbox.writeDebianHost(kernel: "5.14.0-362.8.1.el9_3.x86_64")
         let architecture = try installDemoPackages(into: sandbox)
         let configuration = CollectorConfiguration(rootDirectory: sandbox.root, rpmDatabasePath: "/var/lib/rpm")
@@ -119,7 +119,7 @@ struct RPMInventoryTests {
     }
 
     @Test func findsTheDatabaseWithoutConfiguration() throws {
-        let sandbox = try Sandbox()
+        let sandbox = try CollectorSandbox()
         try sandbox.writeDebianHost()
         _ = try installDemoPackages(into: sandbox)
         let inventory = try InventoryCollector(configuration: CollectorConfiguration(rootDirectory: sandbox.root))
@@ -128,7 +128,7 @@ struct RPMInventoryTests {
     }
 
     @Test func emptyDatabaseDirectoryIsNotADatabase() throws {
-        let sandbox = try Sandbox()
+        let sandbox = try CollectorSandbox()
         try sandbox.writeDebianHost()
         try FileManager.default.createDirectory(
             atPath: sandbox.root + "/var/lib/rpm",
@@ -140,7 +140,7 @@ struct RPMInventoryTests {
     }
 
     @Test func failingRPMIsAnErrorNamingTheCommand() throws {
-        let sandbox = try Sandbox()
+        let sandbox = try CollectorSandbox()
         try sandbox.writeDebianHost()
         try sandbox.write("/var/lib/rpm/rpmdb.sqlite", "this is not a database")
         let configuration = CollectorConfiguration(rootDirectory: sandbox.root, rpmDatabasePath: "/var/lib/rpm")

@@ -5,7 +5,7 @@ import Foundation
 /// Symbolic links are followed inside the root: an absolute link target such as `/run` for
 /// `/var/run` is taken relative to the root, so a sandbox or a mounted image never leaks into the
 /// files of the machine running the collector.
-struct HostFileSystem: Sendable {
+struct CollectorFileSystem: Sendable {
     /// The root directory without a trailing slash; empty for `/`.
     let root: String
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A temporary directory that stands for a host's `/`, removed when the value goes away.
-final class Sandbox {
+final class CollectorSandbox {
     let root: String
 
     init() throws {
@@ -56,7 +56,7 @@ final class Sandbox {
 
 /// Runs a program to completion; returns its exit status and standard output.
 @discardableResult
-func runProgram(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+func runCollectorTestProgram(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -70,7 +70,7 @@ func runProgram(_ executable: String, _ arguments: [String]) throws -> (status: 
 }
 
 /// The path of a program found in `PATH`, if any.
-func locateProgram(_ name: String) -> String? {
+func locateCollectorTestProgram(_ name: String) -> String? {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
     return path.split(separator: ":").map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
 }

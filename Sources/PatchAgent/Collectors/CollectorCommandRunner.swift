@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs a program to completion and returns what it printed.
-struct CommandRunner: Sendable {
+struct CollectorCommandRunner: Sendable {
     /// What a finished command printed.
     struct Output: Sendable {
         var status: Int32
