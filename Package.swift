@@ -84,10 +84,13 @@ let package = Package(
         .executableTarget(
             name: "patchpilot",
             dependencies: [
-                "PatchServer", "PatchStore", "PatchAgent", "PackageVersions", "FleetModel", "AgentProtocol",
+                "PatchServer", "PatchStore", "PatchAgent", "FleetModel", "AgentProtocol",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("DemoFleet")],
             swiftSettings: swiftSettings
@@ -96,9 +99,12 @@ let package = Package(
             name: "patchpilot-agent",
             dependencies: [
                 "PatchAgent", "FleetModel", "AgentProtocol",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -112,7 +112,7 @@ struct AgentController: Sendable {
                 fingerprint: fingerprint,
                 now: clock.now()
             )
-            context.logger.info(
+            context.logger.debug(
                 "inventory stored",
                 metadata: [
                     "pp.host.id": .string(agent.hostID), "pp.inventory.added": .stringConvertible(diff.added.count),

@@ -24,7 +24,7 @@ struct DashboardController: Sendable {
         clock: any WallClock,
         configuration: ServerConfiguration
     ) async throws {
-        guard let resources = Bundle.module.resourceURL?.appendingPathComponent("Resources") else {
+        guard let resources = Bundle.module.url(forResource: "Resources", withExtension: nil) else {
             throw Problem(.internalServerError, "dashboard resources are missing from the server bundle")
         }
         self.identities = identities

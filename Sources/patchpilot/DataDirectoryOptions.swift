@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import PatchServer
+import PatchStore
+
+/// `--data-dir`, shared by every command that opens the server's database directly.
+struct DataDirectoryOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Directory holding the server's database.")
+    var dataDirectory = ServerConfiguration().dataDirectory
+
+    /// Opens (creating if needed) the SQLite store in the data directory.
+    func openStorage() throws -> SQLiteStorage {
+        try FileManager.default.createDirectory(
+            atPath: dataDirectory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        return try SQLiteStorage(path: databasePath)
+    }
+
+    var databasePath: String { dataDirectory + "/patchpilot.sqlite" }
+}
+
+/// Parses durations such as `90s`, `15m`, `24h`, `30d`.
+struct DurationArgument: ExpressibleByArgument, Sendable {
+    var seconds: TimeInterval
+
+    init?(argument: String) {
+        guard let unit = argument.last, let value = Double(argument.dropLast()), value > 0 else { return nil }
+        switch unit {
+        case "s": seconds = value
+        case "m": seconds = value * 60
+        case "h": seconds = value * 3600
+        case "d": seconds = value * 86400
+        default: return nil
+        }
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
+/// Parses `host:port`.
+struct ListenAddress: ExpressibleByArgument, Sendable {
+    var host: String
+    var port: Int
+
+    init?(argument: String) {
+        guard let colon = argument.lastIndex(of: ":"), let port = Int(argument[argument.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        var host = String(argument[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
+    }
+}

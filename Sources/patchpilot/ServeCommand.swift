@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PatchServer
+import PatchStore
+import ServiceLifecycle
+import UnixSignals
+
+/// `patchpilot serve`: the server (API, dashboard, metrics), optionally with a demo fleet.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the PatchPilot server."
+    )
+
+    @OptionGroup var data: DataDirectoryOptions
+    @Option(help: "Address to listen on, host:port (port 0 picks a free one).")
+    var listen = ListenAddress(argument: "127.0.0.1:8080")!
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain; enables HTTPS with --tls-key.")
+    var tlsCertificate: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.")
+    var tlsKey: String?
+    @Option(help: "Seconds between agent check-ins.") var checkInInterval = 300
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Flag(help: "Start a simulated fleet that enrolls and reports through the API.") var demo = false
+    @Option(help: "Number of simulated hosts with --demo.") var demoAgents = 300
+
+    func validate() throws {
+        guard (tlsCertificate == nil) == (tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key must be given together")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+    }
+
+    func run() async throws {
+        setvbuf(stdout, nil, _IOLBF, 0)
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "patchpilot")
+        var configuration = ServerConfiguration()
+        configuration.dataDirectory = data.dataDirectory
+        configuration.host = listen.host
+        configuration.port = listen.port
+        configuration.tlsCertificatePath = tlsCertificate
+        configuration.tlsKeyPath = tlsKey
+        configuration.checkInIntervalSeconds = checkInInterval
+
+        let storage = try data.openStorage()
+        let identities = IdentityService(storage: storage, clock: SystemWallClock(), bcryptCost: configuration.bcryptCost)
+        var credentials: (String, String)?
+        if try await storage.userCount() == 0 {
+            let password = BearerSecret.randomToken(bytes: 12)
+            try await identities.createUser(username: "admin", password: password, role: .admin, actor: "system")
+            credentials = ("admin", password)
+            print("Created the first user. Sign in as admin with the one-time password: \(password)")
+        } else if demo {
+            let password = BearerSecret.randomToken(bytes: 12)
+            let username = "demo-\(BearerSecret.randomToken(bytes: 3))"
+            try await identities.createUser(username: username, password: password, role: .admin, actor: "system")
+            credentials = (username, password)
+        }
+
+        var services: [any Service] = []
+        let (urls, urlSink) = AsyncStream.makeStream(of: String.self)
+        if demo {
+            let token = try await identities.createEnrollmentToken(uses: demoAgents, expiresIn: 3600, actor: "system:demo")
+            services.append(
+                DemoFleetService(
+                    serverURL: urls,
+                    enrollmentToken: token.text,
+                    agents: demoAgents,
+                    roundSeconds: 60,
+                    logger: Logger(label: "patchpilot.demo")
+                )
+            )
+        }
+        let scheme = configuration.usesTLS ? "https" : "http"
+        let demoCredentials = credentials
+        let isDemo = demo
+        let app = try await buildApplication(
+            configuration: configuration,
+            dependencies: ServerDependencies(
+                storage: storage,
+                logger: logger,
+                services: services,
+                onListening: { host, port in
+                    let shownHost = host.contains(":") ? "[\(host)]" : host
+                    let url = "\(scheme)://\(shownHost):\(port)"
+                    print("PatchPilot is listening on \(url)/")
+                    if isDemo, let (username, password) = demoCredentials {
+                        print("Demo: a simulated fleet is enrolling. Open \(url)/ and sign in as \(username) / \(password)")
+                    }
+                    urlSink.yield(url)
+                    urlSink.finish()
+                }
+            )
+        )
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
+    }
+}

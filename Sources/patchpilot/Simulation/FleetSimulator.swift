@@ -1,0 +1,124 @@
+import AgentProtocol
+import AsyncHTTPClient
+import Crypto
+import FleetModel
+import Foundation
+import Logging
+import PatchAgent
+
+/// Runs many simulated agents against a real server over HTTP, exactly as separate agents would:
+/// each enrolls with its own Ed25519 key, then signs heartbeats and inventory uploads.
+struct FleetSimulator: Sendable {
+    var serverURL: String
+    var enrollmentToken: String
+    var agents: Int
+    var seed: UInt64
+    var concurrency: Int
+    var http: HTTPClient
+    var logger: Logger
+
+    /// Statistics of one phase.
+    struct PhaseResult: Sendable {
+        var operations: Int
+        var failures: Int
+        var seconds: Double
+        var perSecond: Double { seconds > 0 ? Double(operations) / seconds : 0 }
+    }
+
+    /// An enrolled simulated agent.
+    struct EnrolledAgent: Sendable {
+        var host: SimulatedHost
+        var signer: RequestSigner
+        var acknowledged: [InstalledPackage]?
+    }
+
+    /// Creates the hosts and enrolls them; each then uploads its full inventory.
+    func enrollAll() async throws -> (agents: [EnrolledAgent], result: PhaseResult) {
+        let profiles = try DemoProfile.loadBundled()
+        var random = SplitMix64(seed: seed)
+        let totalWeight = profiles.map(\.weight).reduce(0, +)
+        var hosts: [SimulatedHost] = []
+        for index in 0..<agents {
+            var pick = Int(random.next() % UInt64(totalWeight))
+            var profile = profiles[0]
+            for candidate in profiles {
+                if pick < candidate.weight {
+                    profile = candidate
+                    break
+                }
+                pick -= candidate.weight
+            }
+            hosts.append(SimulatedHost(index: index + 1, profile: profile, random: &random))
+        }
+        let client = AgentClient(serverURL: serverURL, http: http)
+        let token = enrollmentToken
+        let start = ContinuousClock.now
+        let results = await forEachConcurrently(hosts) { host -> EnrolledAgent? in
+            do {
+                let answer = try await client.enroll(token: token, publicKey: host.key.publicKey, facts: host.facts)
+                let signer = RequestSigner(agentID: answer.agentID, key: host.key)
+                let cycle = CheckInCycle(client: client, signer: signer)
+                let outcome = try await cycle.run(facts: host.facts, packages: host.packages, acknowledged: nil)
+                return EnrolledAgent(host: host, signer: signer, acknowledged: outcome.acknowledged)
+            } catch {
+                logger.warning("simulated agent failed to enroll", metadata: ["pp.error": .string("\(error)")])
+                return nil
+            }
+        }
+        let enrolled = results.compactMap { $0 }
+        return (enrolled, PhaseResult(operations: enrolled.count, failures: hosts.count - enrolled.count, seconds: Self.seconds(since: start)))
+    }
+
+    /// One check-in round for every agent; `patchRate` is the share of hosts that patch a few packages first.
+    func checkInRound(_ agents: [EnrolledAgent], patchRate: Double, round: UInt64) async -> ([EnrolledAgent], PhaseResult) {
+        let client = AgentClient(serverURL: serverURL, http: http)
+        let start = ContinuousClock.now
+        let seed = self.seed &+ round &* 7919
+        let indexed = Array(agents.enumerated())
+        let results = await forEachConcurrently(indexed) { index, agent -> (EnrolledAgent, Bool) in
+            var agent = agent
+            var random = SplitMix64(seed: seed &+ UInt64(index))
+            if Double(random.next() % 1000) / 1000 < patchRate {
+                agent.host.patch(count: 1 + Int(random.next() % 5), random: &random)
+            }
+            do {
+                let cycle = CheckInCycle(client: client, signer: agent.signer)
+                let outcome = try await cycle.run(facts: agent.host.facts, packages: agent.host.packages, acknowledged: agent.acknowledged)
+                agent.acknowledged = outcome.acknowledged
+                return (agent, true)
+            } catch {
+                logger.warning("simulated check-in failed", metadata: ["pp.error": .string("\(error)")])
+                return (agent, false)
+            }
+        }
+        let failures = results.filter { !$0.1 }.count
+        return (results.map(\.0), PhaseResult(operations: results.count - failures, failures: failures, seconds: Self.seconds(since: start)))
+    }
+
+    func forEachConcurrently<Input: Sendable, Output: Sendable>(
+        _ inputs: [Input],
+        _ body: @escaping @Sendable (Input) async -> Output
+    ) async -> [Output] {
+        var outputs = [Output?](repeating: nil, count: inputs.count)
+        await withTaskGroup(of: (Int, Output).self) { group in
+            var next = 0
+            func launch() {
+                let index = next
+                let input = inputs[index]
+                group.addTask { (index, await body(input)) }
+                next += 1
+            }
+            while next < min(concurrency, inputs.count) { launch() }
+            while let (index, output) = await group.next() {
+                outputs[index] = output
+                if next < inputs.count { launch() }
+            }
+        }
+        return outputs.compactMap { $0 }
+    }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+}
