@@ -34,7 +34,6 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -57,7 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
             let password = BearerSecret.randomToken(bytes: 12)
             try await identities.createUser(username: "admin", password: password, role: .admin, actor: "system")
             credentials = ("admin", password)
-            print("Created the first user. Sign in as admin with the one-time password: \(password)")
+            announce("Created the first user. Sign in as admin with the one-time password: \(password)")
         } else if demo {
             let password = BearerSecret.randomToken(bytes: 12)
             let username = "demo-\(BearerSecret.randomToken(bytes: 3))"
@@ -91,9 +90,9 @@ struct ServeCommand: AsyncParsableCommand {
                 onListening: { host, port in
                     let shownHost = host.contains(":") ? "[\(host)]" : host
                     let url = "\(scheme)://\(shownHost):\(port)"
-                    print("PatchPilot is listening on \(url)/")
+                    announce("PatchPilot is listening on \(url)/")
                     if isDemo, let (username, password) = demoCredentials {
-                        print("Demo: a simulated fleet is enrolling. Open \(url)/ and sign in as \(username) / \(password)")
+                        announce("Demo: a simulated fleet is enrolling. Open \(url)/ and sign in as \(username) / \(password)")
                     }
                     urlSink.yield(url)
                     urlSink.finish()
@@ -105,4 +104,9 @@ struct ServeCommand: AsyncParsableCommand {
         )
         try await group.run()
     }
+}
+
+/// Writes a line to standard output at once (not buffered), so wrappers and tests see it immediately.
+func announce(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
