@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "patchpilot",
             dependencies: [
-                "PatchServer", "PatchStore", "PatchAgent", "FleetModel", "AgentProtocol",
+                "PatchServer", "PatchStore", "PatchAgent", "PackageVersions", "FleetModel", "AgentProtocol",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -121,14 +121,27 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "AgentProtocolTests", dependencies: ["AgentProtocol"], swiftSettings: swiftSettings),
-        .testTarget(name: "PatchStoreTests", dependencies: ["PatchStore", "FleetModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AgentProtocolTests",
+            dependencies: ["AgentProtocol", "FleetModel", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PatchStoreTests",
+            dependencies: ["PatchStore", "FleetModel", "AgentProtocol", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PatchServerTests",
             dependencies: [
                 "PatchServer", "PatchStore", "AgentProtocol", "FleetModel",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

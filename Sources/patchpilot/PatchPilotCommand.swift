@@ -13,6 +13,7 @@ struct PatchPilotCommand: AsyncParsableCommand {
             EnrollTokenCommand.self,
             AgentCommand.self,
             SimulateCommand.self,
+            VersionCommand.self,
         ]
     )
 }

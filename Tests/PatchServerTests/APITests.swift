@@ -1,0 +1,180 @@
+import AgentProtocol
+import FleetModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PatchServer
+import PatchStore
+import Testing
+
+@Suite struct APITests {
+    @Test func healthzNeedsNoAuthentication() async throws {
+        let harness = try await Harness.make()
+        try await harness.application().test(.router) { client in
+            let response = try await client.execute(uri: "/healthz", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.text == "ok\n")
+        }
+    }
+
+    /// Every secured route × every role (and no credentials): 401 without credentials, 403 when
+    /// the role lacks the route's declared permission, anything else when it holds it.
+    @Test func permissionMatrixCoversEveryRoute() async throws {
+        let harness = try await Harness.make()
+        let (router, table) = try await buildRouter(
+            configuration: harness.configuration,
+            dependencies: ServerDependencies(storage: harness.storage, clock: harness.clock, logger: Logger(label: "test"))
+        )
+        let routes = table.routes
+        #expect(routes.count >= 10)
+        let app = Application(router: router)
+        try await app.test(.router) { client in
+            for route in routes {
+                let uri = route.path.replacingOccurrences(of: "{id}", with: "nonexistent")
+                let method = HTTPRequest.Method(route.method)!
+                let anonymous = try await client.execute(uri: uri, method: method, body: ByteBuffer(string: "{}"))
+                #expect(anonymous.status == .unauthorized, "\(route.method) \(route.path) without credentials")
+                for role in Role.allCases {
+                    let response = try await client.execute(
+                        uri: uri,
+                        method: method,
+                        headers: harness.bearer(role),
+                        body: ByteBuffer(string: "{}")
+                    )
+                    if role.permissions.contains(route.permission) {
+                        #expect(response.status != .unauthorized && response.status != .forbidden,
+                            "\(role) on \(route.method) \(route.path) got \(response.status)")
+                    } else {
+                        #expect(response.status == .forbidden, "\(role) on \(route.method) \(route.path) got \(response.status)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test(arguments: ["Bearer ppt_unknown_secret", "Bearer nonsense", "Basic YWRtaW46YWRtaW4="])
+    func invalidBearerIsUnauthorized(header: String) async throws {
+        let harness = try await Harness.make()
+        try await harness.application().test(.router) { client in
+            let response = try await client.execute(uri: "/api/v1/hosts", method: .get, headers: [.authorization: header])
+            #expect(response.status == .unauthorized)
+        }
+    }
+
+    @Test func expiredAPITokenIsUnauthorized() async throws {
+        let harness = try await Harness.make()
+        let user = try #require(try await harness.storage.user(named: "admin-user"))
+        let token = try await harness.identities.createAPIToken(userID: user.id, name: "short", expiresIn: 60, actor: "test")
+        harness.clock.advance(61)
+        try await harness.application().test(.router) { client in
+            let response = try await client.execute(uri: "/api/v1/hosts", method: .get, headers: [.authorization: "Bearer \(token)"])
+            #expect(response.status == .unauthorized)
+        }
+    }
+
+    @Test func hostListFiltersSortsAndPages() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken(uses: 10)
+        try await harness.application().test(.router) { client in
+            for index in 0..<5 {
+                var agent = TestAgent(hostname: "db-\(index)")
+                if index % 2 == 0 {
+                    agent.facts.os = OSRelease(id: "ubuntu", versionID: "22.04", versionCodename: "jammy")
+                }
+                agent.facts.rebootRequired = index == 3
+                try await client.enroll(&agent, token: token)
+            }
+            struct Page: Decodable {
+                struct Host: Decodable { var hostname: String; var state: String }
+                var hosts: [Host]
+                var total: Int
+            }
+            let ubuntu = try await client.execute(uri: "/api/v1/hosts?os=ubuntu", method: .get, headers: harness.bearer(.viewer))
+                .json(Page.self)
+            #expect(ubuntu.total == 3)
+            #expect(ubuntu.hosts.map(\.hostname) == ["db-0", "db-2", "db-4"])
+            let reboot = try await client.execute(uri: "/api/v1/hosts?reboot=true", method: .get, headers: harness.bearer(.viewer))
+                .json(Page.self)
+            #expect(reboot.hosts.map(\.hostname) == ["db-3"])
+            let paged = try await client.execute(
+                uri: "/api/v1/hosts?sort=hostname&order=desc&limit=2&offset=1",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            ).json(Page.self)
+            #expect(paged.total == 5)
+            #expect(paged.hosts.map(\.hostname) == ["db-3", "db-2"])
+            #expect(paged.hosts.allSatisfy { $0.state == "online" })
+            harness.clock.advance(Double(harness.configuration.checkInIntervalSeconds * 4))
+            let stale = try await client.execute(uri: "/api/v1/hosts?state=stale", method: .get, headers: harness.bearer(.viewer))
+                .json(Page.self)
+            #expect(stale.total == 5)
+            let bad = try await client.execute(uri: "/api/v1/hosts?sort=color", method: .get, headers: harness.bearer(.viewer))
+            #expect(bad.status == .badRequest)
+            #expect(bad.text.contains("'sort'"))
+            let badLimit = try await client.execute(uri: "/api/v1/hosts?limit=0", method: .get, headers: harness.bearer(.viewer))
+            #expect(badLimit.status == .badRequest)
+            let missing = try await client.execute(uri: "/api/v1/hosts/hst_missing", method: .get, headers: harness.bearer(.viewer))
+            #expect(missing.status == .notFound)
+            #expect(missing.headers[.contentType] == "application/problem+json")
+        }
+    }
+
+    @Test func enrollmentTokenCreationAndValidation() async throws {
+        let harness = try await Harness.make()
+        try await harness.application().test(.router) { client in
+            let created = try await client.execute(
+                uri: "/api/v1/enrollment-tokens",
+                method: .post,
+                headers: harness.bearer(.operator),
+                body: ByteBuffer(string: #"{"uses":3,"expiresInSeconds":600}"#)
+            )
+            #expect(created.status == .created)
+            #expect(created.text.contains("ppe_"))
+            let invalid = try await client.execute(
+                uri: "/api/v1/enrollment-tokens",
+                method: .post,
+                headers: harness.bearer(.operator),
+                body: ByteBuffer(string: #"{"uses":0}"#)
+            )
+            #expect(invalid.status == .badRequest)
+            #expect(invalid.text.contains("uses"))
+        }
+    }
+
+    @Test func metricsExposeRequestCountsAndHostGauges() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken()
+        try await harness.application().test(.router) { client in
+            var agent = TestAgent()
+            agent.facts.rebootRequired = true
+            try await client.enroll(&agent, token: token)
+            _ = try await client.execute(uri: "/api/v1/hosts", method: .get, headers: harness.bearer(.viewer))
+            let metrics = try await client.execute(uri: "/metrics", method: .get, headers: harness.bearer(.viewer))
+            #expect(metrics.status == .ok)
+            #expect(metrics.text.contains("patchpilot_hosts_total 1"))
+            #expect(metrics.text.contains(#"patchpilot_hosts{state="reboot_pending"} 1"#))
+            #expect(metrics.text.contains(#"patchpilot_http_requests_total{method="GET",route="/api/v1/hosts",status="200"} 1"#))
+            #expect(metrics.text.contains("patchpilot_http_request_duration_seconds_bucket"))
+            let anonymous = try await client.execute(uri: "/metrics", method: .get)
+            #expect(anonymous.status == .unauthorized)
+        }
+    }
+
+    @Test func stateChangesAreRecordedAsEvents() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken()
+        try await harness.application().test(.router) { client in
+            var agent = TestAgent()
+            try await client.enroll(&agent, token: token)
+            _ = try await client.signedPost("/api/v1/agent/inventory", InventoryUpload.full(agent.packages), agent: agent, clock: harness.clock)
+            _ = try await client.execute(uri: "/api/v1/agents/\(agent.agentID)/revoke", method: .post, headers: harness.bearer(.admin))
+        }
+        let actions = try await harness.storage.events(limit: 100).map(\.action)
+        for expected in ["user.created", "api_token.created", "enrollment_token.created", "agent.enrolled", "inventory.updated", "agent.revoked"] {
+            #expect(actions.contains(expected), "missing event \(expected)")
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import AgentProtocol
+import Crypto
+import FleetModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PatchServer
+import PatchStore
+import Testing
+
+@Suite struct AgentAuthenticationTests {
+    let heartbeatPath = "/api/v1/agent/heartbeat"
+
+    func heartbeat(_ agent: TestAgent) -> HeartbeatRequest {
+        HeartbeatRequest(facts: agent.facts, inventoryFingerprint: InventoryFingerprint.of(agent.packages))
+    }
+
+    @Test func enrollmentIssuesIdsAndSignedHeartbeatSucceeds() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken()
+        try await harness.application().test(.router) { client in
+            var agent = TestAgent()
+            try await client.enroll(&agent, token: token)
+            #expect(agent.agentID.hasPrefix("agt_"))
+            let response = try await client.signedPost(heartbeatPath, heartbeat(agent), agent: agent, clock: harness.clock)
+            #expect(response.status == .ok)
+            let answer = try response.json(HeartbeatResponse.self)
+            #expect(answer.inventoryWanted)
+            #expect(answer.storedFingerprint == nil)
+        }
+    }
+
+    @Test func enrollmentTokenOverItsUsesIsRefused() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken(uses: 2)
+        try await harness.application().test(.router) { client in
+            var first = TestAgent()
+            var second = TestAgent()
+            try await client.enroll(&first, token: token)
+            try await client.enroll(&second, token: token)
+            let third = TestAgent()
+            let response = try await client.execute(uri: "/api/v1/agent/enroll", method: .post, body: try third.enrollBody(token: token))
+            #expect(response.status == .unauthorized)
+            #expect(response.headers[.contentType] == "application/problem+json")
+        }
+        #expect(try await harness.storage.hosts(HostQuery()).total == 2)
+    }
+
+    @Test func expiredEnrollmentTokenIsRefused() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken(expiresIn: 60)
+        harness.clock.advance(61)
+        try await harness.application().test(.router) { client in
+            let agent = TestAgent()
+            let response = try await client.execute(uri: "/api/v1/agent/enroll", method: .post, body: try agent.enrollBody(token: token))
+            #expect(response.status == .unauthorized)
+        }
+        #expect(try await harness.storage.hosts(HostQuery()).total == 0)
+    }
+
+    @Test(arguments: ["ppe_nope_nope", "garbage", "ppt_abc_def"])
+    func unknownOrMalformedEnrollmentTokenIsRefused(token: String) async throws {
+        let harness = try await Harness.make()
+        try await harness.application().test(.router) { client in
+            let agent = TestAgent()
+            let response = try await client.execute(uri: "/api/v1/agent/enroll", method: .post, body: try agent.enrollBody(token: token))
+            #expect(response.status == .unauthorized)
+        }
+    }
+
+    @Test func forgedSignatureIsRefused() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken()
+        try await harness.application().test(.router) { client in
+            var agent = TestAgent()
+            try await client.enroll(&agent, token: token)
+            let body = Array(try JSONEncoder().encode(heartbeat(agent)))
+            let forged = try agent.signedHeaders(
+                path: heartbeatPath,
+                body: body,
+                time: harness.clock.now(),
+                signingKey: Curve25519.Signing.PrivateKey()
+            )
+            let response = try await client.execute(uri: heartbeatPath, method: .post, headers: forged, body: ByteBuffer(bytes: body))
+            #expect(response.status == .unauthorized)
+            #expect(response.text.contains("bad request signature"))
+        }
+    }
+
+    @Test func tamperedBodyIsRefused() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken()
+        try await harness.application().test(.router) { client in
+            var agent = TestAgent()
+            try await client.enroll(&agent, token: token)
+            let body = Array(try JSONEncoder().encode(heartbeat(agent)))
+            let headers = try agent.signedHeaders(path: heartbeatPath, body: body, time: harness.clock.now())
+            var other = agent
+            other.facts.hostname = "evil"
+            let tampered = Array(try JSONEncoder().encode(heartbeat(other)))
+            let response = try await client.execute(uri: heartbeatPath, method: .post, headers: headers, body: ByteBuffer(bytes: tampered))
+            #expect(response.status == .unauthorized)
+        }
+    }
+
+    @Test(arguments: [-301.0, 301.0, 3600.0])
+    func staleOrFutureTimestampIsRefused(offset: TimeInterval) async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken()
+        try await harness.application().test(.router) { client in
+            var agent = TestAgent()
+            try await client.enroll(&agent, token: token)
+            let body = Array(try JSONEncoder().encode(heartbeat(agent)))
+            let headers = try agent.signedHeaders(
+                path: heartbeatPath,
+                body: body,
+                time: harness.clock.now().addingTimeInterval(offset)
+            )
+            let response = try await client.execute(uri: heartbeatPath, method: .post, headers: headers, body: ByteBuffer(bytes: body))
+            #expect(response.status == .unauthorized)
+            #expect(response.text.contains("away from server time"))
+        }
+    }
+
+    @Test func replayedRequestIsRefused() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken()
+        try await harness.application().test(.router) { client in
+            var agent = TestAgent()
+            try await client.enroll(&agent, token: token)
+            let body = Array(try JSONEncoder().encode(heartbeat(agent)))
+            let headers = try agent.signedHeaders(path: heartbeatPath, body: body, time: harness.clock.now())
+            let first = try await client.execute(uri: heartbeatPath, method: .post, headers: headers, body: ByteBuffer(bytes: body))
+            #expect(first.status == .ok)
+            let replay = try await client.execute(uri: heartbeatPath, method: .post, headers: headers, body: ByteBuffer(bytes: body))
+            #expect(replay.status == .unauthorized)
+            #expect(replay.text.contains("replayed"))
+        }
+    }
+
+    @Test func revokedAgentIsRefusedImmediately() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken()
+        try await harness.application().test(.router) { client in
+            var agent = TestAgent()
+            try await client.enroll(&agent, token: token)
+            #expect(try await client.signedPost(heartbeatPath, heartbeat(agent), agent: agent, clock: harness.clock).status == .ok)
+            let revoke = try await client.execute(
+                uri: "/api/v1/agents/\(agent.agentID)/revoke",
+                method: .post,
+                headers: harness.bearer(.admin)
+            )
+            #expect(revoke.status == .ok)
+            let after = try await client.signedPost(heartbeatPath, heartbeat(agent), agent: agent, clock: harness.clock)
+            #expect(after.status == .unauthorized)
+            #expect(after.text.contains("revoked"))
+        }
+    }
+
+    @Test func unsignedAgentRequestIsRefused() async throws {
+        let harness = try await Harness.make()
+        try await harness.application().test(.router) { client in
+            let agent = TestAgent()
+            let body = try JSONEncoder().encode(heartbeat(agent))
+            let response = try await client.execute(uri: heartbeatPath, method: .post, body: ByteBuffer(bytes: body))
+            #expect(response.status == .unauthorized)
+        }
+    }
+
+    @Test func reenrollingTheSameMachineKeepsTheHostAndRevokesTheOldAgent() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken()
+        try await harness.application().test(.router) { client in
+            var first = TestAgent(machineID: "machine-1")
+            try await client.enroll(&first, token: token)
+            var second = TestAgent(machineID: "machine-1")
+            try await client.enroll(&second, token: token)
+            #expect(first.hostID == second.hostID)
+            #expect(try await client.signedPost(heartbeatPath, heartbeat(first), agent: first, clock: harness.clock).status == .unauthorized)
+            #expect(try await client.signedPost(heartbeatPath, heartbeat(second), agent: second, clock: harness.clock).status == .ok)
+        }
+    }
+}

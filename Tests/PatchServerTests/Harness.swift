@@ -1,0 +1,162 @@
+import AgentProtocol
+import Crypto
+import FleetModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PatchServer
+import PatchStore
+import Synchronization
+
+/// A clock the test moves by hand.
+final class ManualClock: WallClock {
+    private let current: Mutex<Date>
+    init(_ start: Date = Date(timeIntervalSince1970: 1_800_000_000)) { current = Mutex(start) }
+    func now() -> Date { current.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+/// A server on a temporary SQLite file with an admin, an operator and a viewer and their API tokens.
+struct Harness {
+    let directory: URL
+    let storage: SQLiteStorage
+    let clock: ManualClock
+    let identities: IdentityService
+    var configuration: ServerConfiguration
+    let tokens: [Role: String]
+
+    static func make(configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> Harness {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pp-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let storage = try SQLiteStorage(path: directory.appendingPathComponent("db.sqlite").path)
+        let clock = ManualClock()
+        var configuration = ServerConfiguration()
+        configuration.bcryptCost = 4
+        configure(&configuration)
+        let identities = IdentityService(storage: storage, clock: clock, bcryptCost: 4)
+        var tokens: [Role: String] = [:]
+        for role in Role.allCases {
+            let user = try await identities.createUser(
+                username: role.rawValue + "-user",
+                password: "correct horse battery staple",
+                role: role,
+                actor: "test"
+            )
+            tokens[role] = try await identities.createAPIToken(userID: user.id, name: "test", expiresIn: nil, actor: "test")
+        }
+        return Harness(
+            directory: directory,
+            storage: storage,
+            clock: clock,
+            identities: identities,
+            configuration: configuration,
+            tokens: tokens
+        )
+    }
+
+    func application() async throws -> some ApplicationProtocol {
+        try await buildApplication(
+            configuration: configuration,
+            dependencies: ServerDependencies(storage: storage, clock: clock, logger: Logger(label: "test"))
+        )
+    }
+
+    func enrollmentToken(uses: Int = 5, expiresIn: TimeInterval = 3600) async throws -> String {
+        try await identities.createEnrollmentToken(uses: uses, expiresIn: expiresIn, actor: "test").text
+    }
+
+    func bearer(_ role: Role) -> HTTPFields { [.authorization: "Bearer \(tokens[role]!)"] }
+}
+
+/// A simulated agent inside a test: key, facts, packages.
+struct TestAgent {
+    let key = Curve25519.Signing.PrivateKey()
+    var facts: HostFacts
+    var packages: [InstalledPackage]
+    var agentID = ""
+    var hostID = ""
+
+    init(machineID: String = UUID().uuidString, hostname: String = "web-01") {
+        facts = HostFacts(
+            hostname: hostname,
+            machineID: machineID,
+            bootID: UUID().uuidString,
+            os: OSRelease(id: "debian", versionID: "12", versionCodename: "bookworm"),
+            architecture: "x86_64",
+            kernelRunning: "6.1.0-18-amd64"
+        )
+        packages = [
+            InstalledPackage(name: "bash", architecture: "amd64", version: "5.2.15-2+b8", sourceName: "bash",
+                sourceVersion: "5.2.15-2", manager: .dpkg),
+            InstalledPackage(name: "bsdutils", architecture: "amd64", version: "1:2.38.1-5+deb12u3",
+                sourceName: "util-linux", sourceVersion: "2.38.1-5+deb12u3", manager: .dpkg),
+            InstalledPackage(name: "openssl", architecture: "amd64", version: "3.0.15-1~deb12u1", manager: .dpkg),
+        ]
+    }
+
+    func enrollBody(token: String) throws -> ByteBuffer {
+        let request = EnrollmentRequest(
+            token: token,
+            publicKey: Base64.encode(Array(key.publicKey.rawRepresentation)),
+            facts: facts
+        )
+        return ByteBuffer(bytes: try JSONEncoder().encode(request))
+    }
+
+    /// Signed headers for a POST of `body` to `path` at `time`.
+    func signedHeaders(path: String, body: [UInt8], time: Date, nonce: String? = nil, signingKey: Curve25519.Signing.PrivateKey? = nil)
+        throws -> HTTPFields
+    {
+        let signature = try RequestSignature.sign(
+            method: "POST",
+            path: path,
+            body: body,
+            agentID: agentID,
+            key: signingKey ?? key,
+            timestamp: Int64(time.timeIntervalSince1970),
+            nonce: nonce ?? UUID().uuidString
+        )
+        var fields: HTTPFields = [.contentType: "application/json"]
+        for header in signature.headers { fields[HTTPField.Name(header.name)!] = header.value }
+        return fields
+    }
+}
+
+extension TestClientProtocol {
+    /// Enrolls the agent and records its ids.
+    func enroll(_ agent: inout TestAgent, token: String) async throws {
+        let response = try await execute(uri: "/api/v1/agent/enroll", method: .post, body: try agent.enrollBody(token: token))
+        guard response.status == .created else {
+            throw TestFailure("enrollment failed: \(response.status) \(String(buffer: response.body))")
+        }
+        let answer = try JSONDecoder().decode(EnrollmentResponse.self, from: Data(response.body.readableBytesView))
+        agent.agentID = answer.agentID
+        agent.hostID = answer.hostID
+    }
+
+    /// Sends a signed POST and returns the response.
+    func signedPost<Body: Encodable>(_ path: String, _ value: Body, agent: TestAgent, clock: ManualClock) async throws
+        -> TestResponse
+    {
+        let bytes = Array(try JSONEncoder().encode(value))
+        let headers = try agent.signedHeaders(path: path, body: bytes, time: clock.now())
+        return try await execute(uri: path, method: .post, headers: headers, body: ByteBuffer(bytes: bytes))
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+    func json<T: Decodable>(_ type: T.Type) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(type, from: Data(body.readableBytesView))
+    }
+}
