@@ -1,0 +1,128 @@
+import FleetModel
+import Foundation
+import GRDB
+import PatchStore
+import Testing
+
+@Suite struct EventStoreTests {
+    let fixture: StoreFixture
+    var store: SQLiteStorage { fixture.store }
+
+    init() throws { fixture = try StoreFixture() }
+
+    func event(_ index: Int) -> EventRecord {
+        EventRecord(
+            at: T.at(TimeInterval(index)),
+            actor: "user:alice",
+            action: "test.action\(index)",
+            target: "thing:\(index)",
+            details: #"{"n":\#(index)}"#
+        )
+    }
+
+    @Test func eventsComeBackNewestFirst() async throws {
+        #expect(try await store.events(limit: 10).isEmpty)
+        for index in 1...5 { try await store.appendEvent(event(index)) }
+        let latest = try await store.events(limit: 3)
+        #expect(latest.map(\.action) == ["test.action5", "test.action4", "test.action3"])
+        #expect(latest.map(\.at) == [T.at(5), T.at(4), T.at(3)])
+        #expect(latest[0].actor == "user:alice")
+        #expect(latest[0].target == "thing:5")
+        #expect(latest[0].details == #"{"n":5}"#)
+        let all = try await store.events(limit: 100)
+        #expect(all.count == 5)
+        #expect(all.map(\.id) == all.map(\.id).sorted(by: >))
+        #expect(Set(all.map(\.id)).count == 5)
+        #expect(all.allSatisfy { $0.id > 0 })
+    }
+
+    @Test func orderIsByInsertionNotByTimestamp() async throws {
+        try await store.appendEvent(event(9))
+        try await store.appendEvent(event(1))
+        #expect(try await store.events(limit: 1).map(\.action) == ["test.action1"])
+    }
+
+    @Test func eventsTableIsAppendOnly() async throws {
+        for index in 1...3 { try await store.appendEvent(event(index)) }
+        let before = try await store.events(limit: 100)
+        let queue = try fixture.rawQueue()
+        #expect(throws: DatabaseError.self) {
+            try queue.write { db in try db.execute(sql: "UPDATE events SET actor = 'mallory'") }
+        }
+        #expect(throws: DatabaseError.self) {
+            try queue.write { db in try db.execute(sql: "UPDATE events SET details = '{}' WHERE id = 1") }
+        }
+        #expect(throws: DatabaseError.self) {
+            try queue.write { db in try db.execute(sql: "DELETE FROM events") }
+        }
+        #expect(throws: DatabaseError.self) {
+            try queue.write { db in try db.execute(sql: "DELETE FROM events WHERE id = 2") }
+        }
+        #expect(try await store.events(limit: 100) == before)
+        // Appending stays possible.
+        try await queue.write { db in
+            try db.execute(
+                sql: "INSERT INTO events (at, actor, action, target, details) VALUES (0, 'system', 'x', 'y', '{}')"
+            )
+        }
+        #expect(try await store.events(limit: 100).count == 4)
+    }
+}
+
+@Suite struct StoreLifecycleTests {
+    @Test func reopeningKeepsData() async throws {
+        let fixture = try StoreFixture()
+        try await fixture.store.createUser(
+            UserRecord(id: "u1", username: "alice", passwordHash: "h", role: "admin", createdAt: T.base),
+            actor: "system"
+        )
+        try await fixture.makeToken()
+        let host = try await fixture.enrollHost(facts(hostname: "web-01"))
+        let eventCount = try await fixture.store.events(limit: 100).count
+
+        for _ in 0..<2 {
+            let reopened = try SQLiteStorage(path: fixture.path)
+            #expect(try await reopened.userCount() == 1)
+            #expect(try await reopened.user(named: "alice")?.id == "u1")
+            #expect(try await reopened.host(id: host)?.facts.hostname == "web-01")
+            #expect(try await reopened.agents().count == 1)
+            #expect(try await reopened.events(limit: 100).count == eventCount)
+        }
+        let migrations = try await fixture.rawQueue().read { db in
+            try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+        }
+        #expect(migrations == ["v1-spine"])
+    }
+
+    @Test func storesInDifferentFilesAreIndependent() async throws {
+        let one = try StoreFixture()
+        let two = try StoreFixture()
+        try await one.store.createUser(
+            UserRecord(id: "u1", username: "alice", passwordHash: "h", role: "admin", createdAt: T.base),
+            actor: "system"
+        )
+        #expect(try await one.store.userCount() == 1)
+        #expect(try await two.store.userCount() == 0)
+    }
+
+    @Test func unopenablePathIsUnavailable() throws {
+        let fixture = try StoreFixture()
+        let paths = [
+            "/nonexistent-\(UUID().uuidString)/patchpilot.sqlite",
+            fixture.directory.path,  // a directory, not a file
+        ]
+        for path in paths {
+            let error = #expect(throws: StoreError.self) { try SQLiteStorage(path: path) }
+            #expect(error?.code == .unavailable, "opening \(path)")
+            #expect(error?.message.contains(path) == true)
+        }
+    }
+
+    @Test func fileThatIsNotADatabaseIsUnavailable() throws {
+        let fixture = try StoreFixture()
+        let path = fixture.directory.appendingPathComponent("garbage.sqlite").path
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: StoreError.self) { try SQLiteStorage(path: path) }
+        #expect(error?.code == .unavailable)
+    }
+}
