@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# PatchPilot's whole test run: installs what the tests need, builds once with warnings as errors,
+# runs every Swift test, then the oracle checks (differential tests against dpkg, rpm, …).
+# Usage: scripts/test.sh            (CI runs exactly this through .ci/run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+
+# 1. System packages the tests use (installed only when missing).
+needed=(libsqlite3-dev dpkg-dev rpm python3-rpm libdpkg-dev librpm-dev)
+missing=()
+for package in "${needed[@]}"; do
+    dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# 2. Build everything (products and tests) once, warnings as errors.
+log "swift build --build-tests"
+swift build --build-tests -Xswiftc -warnings-as-errors
+
+# 3. The Swift test suites (unit, server, real dpkg/rpm, end-to-end with real processes).
+log "swift test"
+swift test --skip-build --parallel --num-workers 2 2>&1 | tee .build/swift-test.log | grep -vE '^(\[|Test Case .* started)' || true
+status=${PIPESTATUS[0]}
+if [ "$status" -ne 0 ]; then
+    echo "swift test failed (exit $status)"; exit "$status"
+fi
+
+# 4. Oracle checks: every script under scripts/oracles/ gets the built binaries' directory.
+bin_dir=$(swift build --show-bin-path)
+for oracle in scripts/oracles/*.sh; do
+    [ -e "$oracle" ] || continue
+    log "oracle: $oracle"
+    PATCHPILOT_BIN="$bin_dir/patchpilot" PATCHPILOT_BIN_DIR="$bin_dir" bash "$oracle"
+done
+log "all tests and oracle checks passed"
