@@ -25,41 +25,55 @@ public struct DebianVersion: Sendable, Hashable, Comparable, CustomStringConvert
     public let epoch: Int
     /// Whether the text spelled an epoch (`0:1.0`) or not (`1.0`); does not affect ordering.
     public let hasExplicitEpoch: Bool
-    /// The upstream version: everything between the epoch colon and the last hyphen.
-    public let upstreamVersion: String
-    /// The Debian revision after the last hyphen, or `nil` when the version has no hyphen.
-    public let revision: String?
-    /// The order key: 4-byte big-endian epoch, then upstream and revision keys (see ``DebianKey``).
+    /// The text as given (possibly with surrounding blanks); the parts below are slices of it.
+    @usableFromInline let text: String
+    /// UTF-8 offsets of the upstream version and revision in ``text`` (revision start < 0: none).
+    @usableFromInline let upstreamStart: Int32
+    @usableFromInline let upstreamEnd: Int32
+    @usableFromInline let revisionStart: Int32
+    @usableFromInline let revisionEnd: Int32
+    /// The order key: 4-byte big-endian epoch, then upstream and revision keys (see `DebianKey`).
     @usableFromInline let key: [UInt8]
+
+    /// The upstream version: everything between the epoch colon and the last hyphen.
+    public var upstreamVersion: String { slice(upstreamStart, upstreamEnd) }
+
+    /// The Debian revision after the last hyphen, or `nil` when the version has no hyphen.
+    public var revision: String? { revisionStart < 0 ? nil : slice(revisionStart, revisionEnd) }
+
+    private func slice(_ start: Int32, _ end: Int32) -> String {
+        text.withUTF8Bytes { p in String(decoding: UnsafeBufferPointer(rebasing: p[Int(start)..<Int(end)]), as: UTF8.self) }
+    }
 
     /// Parses a version, applying `validation` (``Validation/strict`` by default).
     ///
     /// - Throws: ``PackageVersionsError`` with code ``PackageVersionsError/Code/invalidDebianVersion``,
     ///   dpkg's reason (for example `revision number is empty`) and the byte offset.
     public init(parsing text: String, validation: Validation = .strict) throws(PackageVersionsError) {
-        let parsed: Parsed
-        do {
-            parsed = try text.withUTF8Bytes { bytes throws(Failure) in
-                try DebianKey.parse(bytes, lenient: validation == .lenient)
+        var parsedOrNil: Parsed?
+        var failure: Failure?
+        var bytes = text
+        let lenient = validation == .lenient
+        bytes.withUTF8 { p in
+            do throws(Failure) {
+                parsedOrNil = try DebianKey.parse(p, lenient: lenient)
+            } catch {
+                failure = error
             }
-        } catch {
+        }
+        guard let parsed = parsedOrNil else {
+            let error = failure ?? Failure(position: 0, reason: "unparseable")
             throw PackageVersionsError(
                 code: .invalidDebianVersion, input: text, position: error.position, reason: error.reason)
         }
+        self.text = text
         self.epoch = parsed.epoch
         self.hasExplicitEpoch = parsed.hasEpoch
         self.key = parsed.key
-        let utf8 = text.utf8
-        let upStart = utf8.index(utf8.startIndex, offsetBy: parsed.upstream.lowerBound)
-        let upEnd = utf8.index(upStart, offsetBy: parsed.upstream.count)
-        self.upstreamVersion = String(text[upStart..<upEnd])
-        if let r = parsed.revision {
-            let rs = utf8.index(utf8.startIndex, offsetBy: r.lowerBound)
-            let re = utf8.index(rs, offsetBy: r.count)
-            self.revision = String(text[rs..<re])
-        } else {
-            self.revision = nil
-        }
+        self.upstreamStart = Int32(truncatingIfNeeded: parsed.upstream.lowerBound)
+        self.upstreamEnd = Int32(truncatingIfNeeded: parsed.upstream.upperBound)
+        self.revisionStart = Int32(truncatingIfNeeded: parsed.revision?.lowerBound ?? -1)
+        self.revisionEnd = Int32(truncatingIfNeeded: parsed.revision?.upperBound ?? -1)
     }
 
     /// Parses strictly, returning `nil` for an invalid version.

@@ -90,7 +90,9 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible, LosslessS
         if let question = remainder.lastIndex(of: "?") {
             for pair in remainder[remainder.index(after: question)...].split(separator: "&") {
                 guard let equals = pair.firstIndex(of: "=") else { throw fail("qualifier '\(pair)' has no '='") }
-                let key = pair[..<equals].lowercased()
+                let key = String(pair[..<equals])
+                // The purl test suite requires canonical (lower-case) keys when parsing.
+                if key.utf8.contains(where: { $0 &- 0x41 < 26 }) { throw fail("qualifier key '\(key)' is not lower-case") }
                 let value = try decode(pair[pair.index(after: equals)...])
                 if qualifiers[key] != nil { throw fail("duplicate qualifier key '\(key)'") }
                 if !value.isEmpty { qualifiers[key] = value }

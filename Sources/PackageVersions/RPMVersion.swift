@@ -23,16 +23,26 @@ public struct RPMVersion: Sendable, Hashable, Comparable, CustomStringConvertibl
         case unknown
     }
 
-    /// The epoch digits as written (`""` for `:1.0`, which rpm reads as 0), or `nil` when absent.
-    public let epoch: String?
-    /// The version part (between the epoch colon and the last hyphen).
-    public let version: String
-    /// The release after the last hyphen, or `nil` when there is no hyphen.
-    public let release: String?
+    /// The text as given; the parts below are slices of it.
+    @usableFromInline let text: String
+    /// UTF-8 offsets: epoch end (-1: no epoch), version start/end, release start (-1: none).
+    @usableFromInline let epochEnd: Int32
+    @usableFromInline let versionStart: Int32
+    @usableFromInline let versionEnd: Int32
+    @usableFromInline let releaseStart: Int32
     /// Order key: epoch key, version key, release marker (0 absent, 1 present), release key.
     @usableFromInline let key: [UInt8]
-    /// Where the version key starts inside ``key`` (to compare without epochs).
-    @usableFromInline let versionKeyStart: Int
+
+    /// The epoch digits as written (`""` for `:1.0`, which rpm reads as 0), or `nil` when absent.
+    public var epoch: String? { epochEnd < 0 ? nil : slice(0, Int(epochEnd)) }
+    /// The version part (between the epoch colon and the last hyphen).
+    public var version: String { slice(Int(versionStart), Int(versionEnd)) }
+    /// The release after the last hyphen, or `nil` when there is no hyphen.
+    public var release: String? { releaseStart < 0 ? nil : slice(Int(releaseStart), text.utf8.count) }
+
+    private func slice(_ start: Int, _ end: Int) -> String {
+        text.withUTF8Bytes { p in String(decoding: UnsafeBufferPointer(rebasing: p[start..<end]), as: UTF8.self) }
+    }
 
     /// The epoch as a number (0 when absent or empty), or `nil` when it does not fit in 64 bits.
     public var numericEpoch: UInt64? {
@@ -45,23 +55,27 @@ public struct RPMVersion: Sendable, Hashable, Comparable, CustomStringConvertibl
     /// - Throws: ``PackageVersionsError`` (``PackageVersionsError/Code/invalidRPMVersion``) for an
     ///   empty string or a NUL byte.
     public init(parsing text: String) throws(PackageVersionsError) {
-        let parsed: (epoch: Range<Int>?, version: Range<Int>, release: Range<Int>?, key: [UInt8], vstart: Int)
-        do {
-            parsed = try text.withUTF8Bytes { p throws(Failure) in try RPMKey.parse(p) }
-        } catch {
+        var parsedOrNil: RPMKey.Parsed?
+        var failure: Failure?
+        var bytes = text
+        bytes.withUTF8 { p in
+            do throws(Failure) {
+                parsedOrNil = try RPMKey.parse(p)
+            } catch {
+                failure = error
+            }
+        }
+        guard let parsed = parsedOrNil else {
+            let error = failure ?? Failure(position: 0, reason: "unparseable")
             throw PackageVersionsError(
                 code: .invalidRPMVersion, input: text, position: error.position, reason: error.reason)
         }
-        func slice(_ r: Range<Int>) -> String {
-            let utf8 = text.utf8
-            let s = utf8.index(utf8.startIndex, offsetBy: r.lowerBound)
-            return String(text[s..<utf8.index(s, offsetBy: r.count)])
-        }
-        self.epoch = parsed.epoch.map(slice)
-        self.version = slice(parsed.version)
-        self.release = parsed.release.map(slice)
+        self.text = text
+        self.epochEnd = Int32(truncatingIfNeeded: parsed.epoch?.upperBound ?? -1)
+        self.versionStart = Int32(truncatingIfNeeded: parsed.version.lowerBound)
+        self.versionEnd = Int32(truncatingIfNeeded: parsed.version.upperBound)
+        self.releaseStart = Int32(truncatingIfNeeded: parsed.release?.lowerBound ?? -1)
         self.key = parsed.key
-        self.versionKeyStart = parsed.vstart
     }
 
     /// Builds a version from its parts (as `rpm.labelCompare((e, v, r), …)` takes them).
@@ -204,9 +218,14 @@ enum RPMKey {
         }
     }
 
-    static func parse(
-        _ p: UnsafeBufferPointer<UInt8>
-    ) throws(Failure) -> (epoch: Range<Int>?, version: Range<Int>, release: Range<Int>?, key: [UInt8], vstart: Int) {
+    struct Parsed {
+        var epoch: Range<Int>?
+        var version: Range<Int>
+        var release: Range<Int>?
+        var key: [UInt8]
+    }
+
+    static func parse(_ p: UnsafeBufferPointer<UInt8>) throws(Failure) -> Parsed {
         let n = p.count
         if n == 0 { throw Failure(position: 0, reason: "version string is empty") }
         var s = 0
@@ -230,7 +249,6 @@ enum RPMKey {
         }
         let versionEnd = hyphen >= 0 ? hyphen : n
         let releaseRange: Range<Int>? = hyphen >= 0 ? (hyphen &+ 1)..<n : nil
-        var vstart = 0
         let key = [UInt8](unsafeUninitializedCapacity: 3 &* n &+ 16) { buffer, count in
             let out = buffer.baseAddress!
             var pos = 0
@@ -243,7 +261,6 @@ enum RPMKey {
                 out[2] = RPMKey.end
                 pos = 3
             }
-            vstart = pos
             append(p, versionStart, versionEnd, out, &pos)
             if let releaseRange {
                 out[pos] = 1
@@ -255,6 +272,6 @@ enum RPMKey {
             }
             count = pos
         }
-        return (epochRange, versionStart..<versionEnd, releaseRange, key, vstart)
+        return Parsed(epoch: epochRange, version: versionStart..<versionEnd, release: releaseRange, key: key)
     }
 }
