@@ -10,7 +10,8 @@ public enum SignatureHeader {
     public static let nonce = "X-PatchPilot-Nonce"
     /// Base64 Ed25519 signature over ``RequestSignature/canonicalString``.
     public static let signature = "X-PatchPilot-Signature"
-    /// Lowercase hex SHA-256 of the request body.
+    /// Lowercase hex SHA-256 of the request body, for proxies and logs; the server recomputes the
+    /// digest from the body it received and never trusts this header.
     public static let contentSHA256 = "X-PatchPilot-Content-SHA256"
 }
 
@@ -24,7 +25,7 @@ public struct RequestSignature: Sendable, Hashable {
     public var agentID: String
     /// Unix time in seconds.
     public var timestamp: Int64
-    /// The nonce (base64url of 16 random bytes).
+    /// The nonce: 16 to 128 characters, used once per agent (the agent sends hex of 16 random bytes).
     public var nonce: String
     /// The hex SHA-256 of the body.
     public var bodyDigest: String

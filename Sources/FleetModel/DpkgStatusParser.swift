@@ -105,10 +105,14 @@ public struct DpkgStatusParser: Sendable {
         let value = trimmedString(buffer, colon + 1, end)
         switch field {
         case .package: stanza.package = value
-        case .status: stanza.status = value; stanza.statusLine = lineNumber
+        case .status:
+            stanza.status = value
+            stanza.statusLine = lineNumber
         case .architecture: stanza.architecture = value
         case .version: stanza.version = value
-        case .source: stanza.source = value; stanza.sourceLine = lineNumber
+        case .source:
+            stanza.source = value
+            stanza.sourceLine = lineNumber
         }
     }
 

@@ -12,7 +12,13 @@ public struct OSRelease: Sendable, Hashable, Codable {
     public var idLike: [String]
 
     /// Creates an OS release record.
-    public init(id: String, versionID: String, versionCodename: String = "", prettyName: String = "", idLike: [String] = []) {
+    public init(
+        id: String,
+        versionID: String,
+        versionCodename: String = "",
+        prettyName: String = "",
+        idLike: [String] = []
+    ) {
         self.id = id
         self.versionID = versionID
         self.versionCodename = versionCodename

@@ -23,7 +23,11 @@ public struct AgentClient: Sendable {
     }
 
     /// Enrolls with an enrollment token and the agent's public key.
-    public func enroll(token: String, publicKey: Curve25519.Signing.PublicKey, facts: HostFacts) async throws
+    public func enroll(
+        token: String,
+        publicKey: Curve25519.Signing.PublicKey,
+        facts: HostFacts
+    ) async throws
         -> EnrollmentResponse
     {
         let request = EnrollmentRequest(
@@ -44,7 +48,11 @@ public struct AgentClient: Sendable {
         try await send("/api/v1/agent/inventory", body: upload, signer: signer)
     }
 
-    func send<Body: Encodable, Answer: Decodable>(_ path: String, body: Body, signer: RequestSigner?) async throws
+    func send<Body: Encodable, Answer: Decodable>(
+        _ path: String,
+        body: Body,
+        signer: RequestSigner?
+    ) async throws
         -> Answer
     {
         let bytes = Array(try JSONEncoder().encode(body))
@@ -66,7 +74,8 @@ public struct AgentClient: Sendable {
         let answer = try await response.body.collect(upTo: 64 * 1024 * 1024)
         let data = Data(answer.readableBytesView)
         guard (200..<300).contains(response.status.code) else {
-            let detail = (try? JSONDecoder().decode(ProblemDetail.self, from: data))?.detail
+            let detail =
+                (try? JSONDecoder().decode(ProblemDetail.self, from: data))?.detail
                 ?? String(decoding: data.prefix(500), as: UTF8.self)
             throw AgentError(
                 code: .serverRejected,

@@ -56,7 +56,10 @@ public struct AgentStateStore: Sendable {
     /// The stored private key.
     public func loadKey() throws -> Curve25519.Signing.PrivateKey {
         guard let bytes = FileManager.default.contents(atPath: keyPath) else {
-            throw AgentError(code: .notEnrolled, message: "no agent key at \(keyPath); run `patchpilot-agent enroll` first")
+            throw AgentError(
+                code: .notEnrolled,
+                message: "no agent key at \(keyPath); run `patchpilot-agent enroll` first"
+            )
         }
         do {
             return try Curve25519.Signing.PrivateKey(rawRepresentation: bytes)
@@ -100,14 +103,20 @@ enum DurableFile {
         let temporary = path + ".tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode)
         guard descriptor >= 0 else {
-            throw AgentError(code: .stateCorrupt, message: "cannot write \(temporary): \(String(cString: strerror(errno)))")
+            throw AgentError(
+                code: .stateCorrupt,
+                message: "cannot write \(temporary): \(String(cString: strerror(errno)))"
+            )
         }
         var written = 0
         while written < bytes.count {
             let result = bytes[written...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
             if result < 0 {
                 close(descriptor)
-                throw AgentError(code: .stateCorrupt, message: "cannot write \(temporary): \(String(cString: strerror(errno)))")
+                throw AgentError(
+                    code: .stateCorrupt,
+                    message: "cannot write \(temporary): \(String(cString: strerror(errno)))"
+                )
             }
             written += result
         }

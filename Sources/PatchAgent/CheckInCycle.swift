@@ -27,7 +27,11 @@ public struct CheckInCycle: Sendable {
 
     /// Runs one check-in with the current facts and packages; `acknowledged` is the list the server
     /// last acknowledged (the delta base). Returns what happened and the new acknowledged list.
-    public func run(facts: HostFacts, packages: [InstalledPackage], acknowledged: [InstalledPackage]?) async throws
+    public func run(
+        facts: HostFacts,
+        packages: [InstalledPackage],
+        acknowledged: [InstalledPackage]?
+    ) async throws
         -> (outcome: Outcome, acknowledged: [InstalledPackage]?)
     {
         let fingerprint = InventoryFingerprint.of(packages)
@@ -41,7 +45,10 @@ public struct CheckInCycle: Sendable {
             do {
                 _ = try await client.upload(upload, signer: signer)
                 let delta = upload.delta ?? PackageSetDiff()
-                return (.delta(added: delta.added.count, removed: delta.removed.count, changed: delta.changed.count), packages)
+                return (
+                    .delta(added: delta.added.count, removed: delta.removed.count, changed: delta.changed.count),
+                    packages
+                )
             } catch let error as AgentError where error.status == 409 {
                 // The server's copy moved on; fall through to a full upload.
             }

@@ -25,7 +25,9 @@ struct AgentAuthenticator: Sendable {
         let now = clock.now()
         let skew = abs(Int64(now.timeIntervalSince1970) - timestamp)
         guard skew <= maxSkewSeconds else {
-            throw Problem.unauthorized("signature timestamp is \(skew) s away from server time (limit \(maxSkewSeconds) s)")
+            throw Problem.unauthorized(
+                "signature timestamp is \(skew) s away from server time (limit \(maxSkewSeconds) s)"
+            )
         }
         guard nonce.utf8.count >= 16, nonce.utf8.count <= 128 else {
             throw Problem.unauthorized("signature nonce must be 16 to 128 characters")

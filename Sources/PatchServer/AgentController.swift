@@ -98,11 +98,15 @@ struct AgentController: Sendable {
         }
         try PackageValidation.validate(packages, field: upload.packages == nil ? "delta" : "packages")
         guard packages.count <= configuration.maxPackagesPerHost else {
-            throw Problem.tooLarge("inventory has \(packages.count) packages; the limit is \(configuration.maxPackagesPerHost)")
+            throw Problem.tooLarge(
+                "inventory has \(packages.count) packages; the limit is \(configuration.maxPackagesPerHost)"
+            )
         }
         let fingerprint = InventoryFingerprint.of(packages)
         guard fingerprint == upload.fingerprint else {
-            throw Problem.badRequest("field 'fingerprint' is \(upload.fingerprint) but the packages hash to \(fingerprint)")
+            throw Problem.badRequest(
+                "field 'fingerprint' is \(upload.fingerprint) but the packages hash to \(fingerprint)"
+            )
         }
         do {
             let diff = try await storage.replaceInventory(

@@ -47,12 +47,20 @@ public func buildApplication(
     let server: HTTPServerBuilder
     if let certificatePath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath {
         do {
-            let certificates = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }
+            let certificates = try NIOSSLCertificate.fromPEMFile(certificatePath).map {
+                NIOSSLCertificateSource.certificate($0)
+            }
             let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
-            let tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(key))
+            let tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: certificates,
+                privateKey: .privateKey(key)
+            )
             server = try .tls(.http1(), tlsConfiguration: tls)
         } catch {
-            throw Problem(.internalServerError, "cannot load TLS certificate \(certificatePath) or key \(keyPath): \(error)")
+            throw Problem(
+                .internalServerError,
+                "cannot load TLS certificate \(certificatePath) or key \(keyPath): \(error)"
+            )
         }
     } else {
         server = .http1()
@@ -61,7 +69,10 @@ public func buildApplication(
     return Application(
         router: router,
         server: server,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PatchPilot"),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "PatchPilot"
+        ),
         services: dependencies.services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
@@ -87,7 +98,11 @@ public func buildRouter(
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.get("healthz") { _, _ in
-        Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain"],
+            body: .init(byteBuffer: ByteBuffer(string: "ok\n"))
+        )
     }
 
     let agentAuthenticator = AgentAuthenticator(

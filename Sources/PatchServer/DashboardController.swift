@@ -70,22 +70,38 @@ struct DashboardController: Sendable {
             status: error == nil ? .ok : .unauthorized
         )
         response.setCookie(
-            Cookie(name: Self.loginCSRFCookie, value: token, path: "/login", secure: configuration.usesTLS, httpOnly: true,
-                sameSite: .strict)
+            Cookie(
+                name: Self.loginCSRFCookie,
+                value: token,
+                path: "/login",
+                secure: configuration.usesTLS,
+                httpOnly: true,
+                sameSite: .strict
+            )
         )
         return response
     }
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSONBody.collect(request, limit: 16 * 1024)
-        guard let form = try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(decoding: body, as: UTF8.self))
+        guard
+            let form = try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(decoding: body, as: UTF8.self))
         else { return try loginPage(request: request, error: "Enter a username and a password.", username: "") }
         guard let cookie = request.cookies[Self.loginCSRFCookie], constantTimeEquals(cookie.value, form.csrf) else {
-            return try loginPage(request: request, error: "The form expired; please try again.", username: form.username)
+            return try loginPage(
+                request: request,
+                error: "The form expired; please try again.",
+                username: form.username
+            )
         }
         guard let user = try await identities.verifyPassword(username: form.username, password: form.password) else {
             try await storage.appendEvent(
-                EventRecord(at: clock.now(), actor: "anonymous", action: "login.failed", target: "user:\(form.username)")
+                EventRecord(
+                    at: clock.now(),
+                    actor: "anonymous",
+                    action: "login.failed",
+                    target: "user:\(form.username)"
+                )
             )
             return try loginPage(request: request, error: "Wrong username or password.", username: form.username)
         }
@@ -94,7 +110,12 @@ struct DashboardController: Sendable {
             lifetime: TimeInterval(configuration.sessionLifetimeSeconds)
         )
         try await storage.appendEvent(
-            EventRecord(at: clock.now(), actor: "user:\(user.username)", action: "login.succeeded", target: "user:\(user.username)")
+            EventRecord(
+                at: clock.now(),
+                actor: "user:\(user.username)",
+                action: "login.succeeded",
+                target: "user:\(user.username)"
+            )
         )
         var response = Response(status: .seeOther, headers: [.location: "/"])
         response.setCookie(
@@ -118,8 +139,17 @@ struct DashboardController: Sendable {
         try await checkFormCSRF(request, expected: csrf)
         try await storage.deleteSession(id: id)
         var response = Response(status: .seeOther, headers: [.location: "/login"])
-        response.setCookie(Cookie(name: SessionCookie.name, value: "", maxAge: 0, path: "/", secure: configuration.usesTLS,
-            httpOnly: true, sameSite: .strict))
+        response.setCookie(
+            Cookie(
+                name: SessionCookie.name,
+                value: "",
+                maxAge: 0,
+                path: "/",
+                secure: configuration.usesTLS,
+                httpOnly: true,
+                sameSite: .strict
+            )
+        )
         return response
     }
 
@@ -135,7 +165,9 @@ struct DashboardController: Sendable {
 
     @Sendable func overview(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let identity = context.identity else { return redirectToLogin() }
-        guard identity.has(.fleetRead) else { throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet") }
+        guard identity.has(.fleetRead) else {
+            throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet")
+        }
         let summary = try await fleet.summary()
         let osRows = summary.byOS.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
         let palette = ["#2457c5", "#1f8a4c", "#b7791f", "#805ad5", "#c53030", "#2c7a7b", "#718096"]
@@ -162,14 +194,19 @@ struct DashboardController: Sendable {
         data["lastSeenChart"] = lastSeenChart
         data["osRows"] = osRows.map { row -> [String: Any] in
             let parts = row.key.split(separator: " ", maxSplits: 1).map(String.init)
-            return ["label": row.key, "count": row.value, "osID": parts.first ?? "", "versionID": parts.count > 1 ? parts[1] : ""]
+            return [
+                "label": row.key, "count": row.value, "osID": parts.first ?? "",
+                "versionID": parts.count > 1 ? parts[1] : "",
+            ]
         }
         return html(library.render(data, withTemplate: "overview"))
     }
 
     @Sendable func hostsPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let identity = context.identity else { return redirectToLogin() }
-        guard identity.has(.fleetRead) else { throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet") }
+        guard identity.has(.fleetRead) else {
+            throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet")
+        }
         let parameters = request.uri.queryParameters
         let query = try HostQueryParser.parse(parameters, now: clock.now(), onlineWindow: fleet.onlineWindow)
         let page = try await storage.hosts(query)
@@ -203,7 +240,8 @@ struct DashboardController: Sendable {
             [
                 "id": host.id, "hostname": host.facts.hostname,
                 "os": "\(host.facts.os.id) \(host.facts.os.versionID)", "kernel": host.facts.kernelRunning,
-                "packages": host.packageCount, "lastSeenAgo": Self.duration(now.timeIntervalSince(host.lastSeen)) + " ago",
+                "packages": host.packageCount,
+                "lastSeenAgo": Self.duration(now.timeIntervalSince(host.lastSeen)) + " ago",
                 "lastSeenISO": ISO8601DateFormatter().string(from: host.lastSeen),
                 "state": host.lastSeen >= onlineSince ? "online" : "stale", "reboot": host.facts.rebootRequired,
             ]
@@ -221,7 +259,9 @@ struct DashboardController: Sendable {
 
     @Sendable func hostPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let identity = context.identity else { return redirectToLogin() }
-        guard identity.has(.fleetRead) else { throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet") }
+        guard identity.has(.fleetRead) else {
+            throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet")
+        }
         let host = try await fleet.requireHost(context)
         let filter = request.uri.queryParameters["package"].map(String.init) ?? ""
         var packages = try await storage.inventory(hostID: host.id).packages
@@ -233,16 +273,19 @@ struct DashboardController: Sendable {
         var data = page(identity, title: facts.hostname)
         data["navHosts"] = true
         data["state"] = host.lastSeen >= fleet.onlineSince() ? "online" : "stale"
-        data["host"] = [
-            "id": host.id, "hostname": facts.hostname, "osPretty": facts.os.prettyName, "osID": facts.os.id,
-            "osVersion": facts.os.versionID, "codename": facts.os.versionCodename, "architecture": facts.architecture,
-            "kernel": facts.kernelRunning, "kernelNewest": facts.kernelNewestInstalled ?? "unknown",
-            "reboot": facts.rebootRequired,
-            "rebootPackages": facts.rebootRequiredPackages.isEmpty ? "—" : facts.rebootRequiredPackages.joined(separator: ", "),
-            "uptime": Self.duration(facts.uptimeSeconds), "machineID": facts.machineID, "bootID": facts.bootID,
-            "firstSeen": formatter.string(from: host.firstSeen), "lastSeen": formatter.string(from: host.lastSeen),
-            "fingerprint": host.inventoryFingerprint ?? "none yet",
-        ] as [String: Any]
+        data["host"] =
+            [
+                "id": host.id, "hostname": facts.hostname, "osPretty": facts.os.prettyName, "osID": facts.os.id,
+                "osVersion": facts.os.versionID, "codename": facts.os.versionCodename,
+                "architecture": facts.architecture,
+                "kernel": facts.kernelRunning, "kernelNewest": facts.kernelNewestInstalled ?? "unknown",
+                "reboot": facts.rebootRequired,
+                "rebootPackages": facts.rebootRequiredPackages.isEmpty
+                    ? "—" : facts.rebootRequiredPackages.joined(separator: ", "),
+                "uptime": Self.duration(facts.uptimeSeconds), "machineID": facts.machineID, "bootID": facts.bootID,
+                "firstSeen": formatter.string(from: host.firstSeen), "lastSeen": formatter.string(from: host.lastSeen),
+                "fingerprint": host.inventoryFingerprint ?? "none yet",
+            ] as [String: Any]
         data["packageCount"] = packageCount
         data["packageFilter"] = filter
         data["packages"] = packages.map { package -> [String: Any] in
@@ -274,7 +317,8 @@ struct DashboardController: Sendable {
             status: status,
             headers: [
                 .contentType: "text/html; charset=utf-8",
-                .contentSecurityPolicy: "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+                .contentSecurityPolicy:
+                    "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
                 .xContentTypeOptions: "nosniff",
                 .cacheControl: "no-store",
             ],
@@ -284,7 +328,11 @@ struct DashboardController: Sendable {
 
     func redirectToLogin() -> Response { Response(status: .seeOther, headers: [.location: "/login"]) }
 
-    static func link(_ path: String, _ parameters: FlatDictionary<Substring, Substring>, _ overrides: [String: String]) -> String {
+    static func link(
+        _ path: String,
+        _ parameters: FlatDictionary<Substring, Substring>,
+        _ overrides: [String: String]
+    ) -> String {
         var values: [String: String] = [:]
         for (key, value) in parameters { values[String(key)] = String(value) }
         for (key, value) in overrides { values[key] = value }

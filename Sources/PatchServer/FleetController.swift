@@ -14,32 +14,48 @@ struct FleetController: Sendable {
     func addRoutes(to group: RouterGroup<AppRequestContext>, table: SecuredRoutes) {
         let prefix = "/api/v1"
         table.add(.get, "me", on: group, prefix: prefix, permission: .fleetRead) { _, _, identity in
-            try JSONResponse.make(MeDTO(username: identity.username, role: identity.role.rawValue,
-                permissions: identity.role.permissions.map(\.rawValue).sorted()))
+            try JSONResponse.make(
+                MeDTO(
+                    username: identity.username,
+                    role: identity.role.rawValue,
+                    permissions: identity.role.permissions.map(\.rawValue).sorted()
+                )
+            )
         }
         table.add(.get, "fleet/summary", on: group, prefix: prefix, permission: .fleetRead) { _, _, _ in
             try JSONResponse.make(try await summary())
         }
         table.add(.get, "hosts", on: group, prefix: prefix, permission: .fleetRead) { request, _, _ in
-            let query = try HostQueryParser.parse(request.uri.queryParameters, now: clock.now(), onlineWindow: onlineWindow)
+            let query = try HostQueryParser.parse(
+                request.uri.queryParameters,
+                now: clock.now(),
+                onlineWindow: onlineWindow
+            )
             let page = try await storage.hosts(query)
             return try JSONResponse.make(
-                HostListDTO(hosts: page.hosts.map { HostDTO($0, onlineSince: onlineSince()) }, total: page.total,
-                    limit: query.limit, offset: query.offset)
+                HostListDTO(
+                    hosts: page.hosts.map { HostDTO($0, onlineSince: onlineSince()) },
+                    total: page.total,
+                    limit: query.limit,
+                    offset: query.offset
+                )
             )
         }
         table.add(.get, "hosts/{id}", on: group, prefix: prefix, permission: .fleetRead) { _, context, _ in
             let host = try await requireHost(context)
             return try JSONResponse.make(HostDTO(host, onlineSince: onlineSince()))
         }
-        table.add(.get, "hosts/{id}/packages", on: group, prefix: prefix, permission: .fleetRead) { request, context, _ in
+        table.add(.get, "hosts/{id}/packages", on: group, prefix: prefix, permission: .fleetRead) {
+            request,
+            context,
+            _ in
             let host = try await requireHost(context)
             let parameters = request.uri.queryParameters
             var packages = try await storage.inventory(hostID: host.id).packages
             if let name = parameters["name"].map(String.init), !name.isEmpty {
                 packages = packages.filter { $0.name.contains(name) || $0.sourceName.contains(name) }
             }
-            if let state = parameters["state"].map(String.init) {
+            if let state = parameters["state"].map(String.init), !state.isEmpty {
                 guard let wanted = PackageState(rawValue: state) else {
                     throw Problem.badRequest("query parameter 'state' has unknown value '\(state)'")
                 }
@@ -47,10 +63,14 @@ struct FleetController: Sendable {
             }
             let (limit, offset) = try Paging.parse(parameters, defaultLimit: 500, maxLimit: 10_000)
             let page = Array(packages.dropFirst(offset).prefix(limit))
-            return try JSONResponse.make(PackageListDTO(packages: page, total: packages.count, limit: limit, offset: offset))
+            return try JSONResponse.make(
+                PackageListDTO(packages: page, total: packages.count, limit: limit, offset: offset)
+            )
         }
         table.add(.get, "hosts/{id}/inventory-history", on: group, prefix: prefix, permission: .fleetRead) {
-            request, context, _ in
+            request,
+            context,
+            _ in
             let host = try await requireHost(context)
             let (limit, offset) = try Paging.parse(request.uri.queryParameters, defaultLimit: 100, maxLimit: 5000)
             let changes = try await storage.inventoryHistory(hostID: host.id, limit: limit, offset: offset)
@@ -60,7 +80,9 @@ struct FleetController: Sendable {
             try JSONResponse.make(AgentListDTO(agents: try await storage.agents().map(AgentDTO.init)))
         }
         table.add(.post, "agents/{id}/revoke", on: group, prefix: prefix, permission: .agentsManage) {
-            _, context, identity in
+            _,
+            context,
+            identity in
             let id = try context.parameters.require("id")
             guard try await storage.revokeAgent(id: id, actor: identity.actor, now: clock.now()) else {
                 throw Problem.notFound("no agent with id '\(id)'")
@@ -68,7 +90,9 @@ struct FleetController: Sendable {
             return try JSONResponse.make(try await storage.agent(id: id).map(AgentDTO.init))
         }
         table.add(.post, "enrollment-tokens", on: group, prefix: prefix, permission: .enrollmentManage) {
-            request, context, identity in
+            request,
+            context,
+            identity in
             let body = try JSONBody.decode(
                 EnrollmentTokenRequestDTO.self,
                 from: try await JSONBody.collect(request, limit: context.maxUploadSize)
@@ -81,26 +105,25 @@ struct FleetController: Sendable {
             return try JSONResponse.make(SecretDTO(token: created.text, expiresAt: created.expiresAt), status: .created)
         }
         table.add(.post, "tokens", on: group, prefix: prefix, permission: .ownTokensManage) {
-            request, context, identity in
+            request,
+            context,
+            identity in
             let body = try JSONBody.decode(
                 APITokenRequestDTO.self,
                 from: try await JSONBody.collect(request, limit: context.maxUploadSize)
             )
             try PackageValidation.check(body.name, "name", max: 128)
-            let text = try await identities.createAPIToken(
+            let created = try await identities.createAPIToken(
                 userID: identity.userID,
                 name: body.name,
                 expiresIn: body.expiresInSeconds.map(TimeInterval.init),
                 actor: identity.actor
             )
-            return try JSONResponse.make(
-                SecretDTO(token: text, expiresAt: body.expiresInSeconds.map { clock.now().addingTimeInterval(TimeInterval($0)) }),
-                status: .created
-            )
+            return try JSONResponse.make(SecretDTO(token: created.text, expiresAt: created.expiresAt), status: .created)
         }
-        table.add(.get, "events", on: group, prefix: prefix, permission: .usersManage) { request, _, _ in
-            let (limit, _) = try Paging.parse(request.uri.queryParameters, defaultLimit: 100, maxLimit: 1000)
-            return try JSONResponse.make(EventListDTO(events: try await storage.events(limit: limit)))
+        table.add(.get, "events", on: group, prefix: prefix, permission: .auditRead) { request, _, _ in
+            let (limit, offset) = try Paging.parse(request.uri.queryParameters, defaultLimit: 100, maxLimit: 1000)
+            return try JSONResponse.make(EventListDTO(events: try await storage.events(limit: limit, offset: offset)))
         }
     }
 
@@ -123,7 +146,11 @@ struct FleetController: Sendable {
 
 /// Parses `limit` and `offset` query parameters.
 enum Paging {
-    static func parse(_ parameters: FlatDictionary<Substring, Substring>, defaultLimit: Int, maxLimit: Int) throws -> (Int, Int) {
+    static func parse(
+        _ parameters: FlatDictionary<Substring, Substring>,
+        defaultLimit: Int,
+        maxLimit: Int
+    ) throws -> (Int, Int) {
         let limit = try integer(parameters, "limit") ?? defaultLimit
         let offset = try integer(parameters, "offset") ?? 0
         guard (1...maxLimit).contains(limit) else {
@@ -144,7 +171,11 @@ enum Paging {
 
 /// Turns host-list query parameters into a ``HostQuery``.
 enum HostQueryParser {
-    static func parse(_ parameters: FlatDictionary<Substring, Substring>, now: Date, onlineWindow: TimeInterval) throws -> HostQuery {
+    static func parse(
+        _ parameters: FlatDictionary<Substring, Substring>,
+        now: Date,
+        onlineWindow: TimeInterval
+    ) throws -> HostQuery {
         var query = HostQuery()
         query.search = parameters["search"].map(String.init)
         query.osID = parameters["os"].flatMap { $0.isEmpty ? nil : String($0) }

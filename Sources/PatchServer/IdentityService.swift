@@ -51,11 +51,24 @@ public struct IdentityService: Sendable {
     }
 
     /// Creates an API token for a user; the returned text is shown once.
-    public func createAPIToken(userID: String, name: String, expiresIn: TimeInterval?, actor: String) async throws
-        -> String
+    public func createAPIToken(
+        userID: String,
+        name: String,
+        expiresIn: TimeInterval?,
+        actor: String
+    ) async throws
+        -> (text: String, expiresAt: Date?)
     {
+        if let expiresIn {
+            guard expiresIn >= 60, expiresIn <= Self.maximumLifetime else {
+                throw Problem.badRequest(
+                    "field 'expiresInSeconds' must be between 60 and \(Int(Self.maximumLifetime)) (5 years), got \(Int(expiresIn))"
+                )
+            }
+        }
         let secret = BearerSecret.generate(prefix: "ppt")
         let now = clock.now()
+        let expiresAt = expiresIn.map { now.addingTimeInterval($0) }
         try await storage.createAPIToken(
             APITokenRecord(
                 id: secret.id,
@@ -63,12 +76,15 @@ public struct IdentityService: Sendable {
                 name: name,
                 secretHash: secret.secretHash,
                 createdAt: now,
-                expiresAt: expiresIn.map { now.addingTimeInterval($0) }
+                expiresAt: expiresAt
             ),
             actor: actor
         )
-        return secret.text
+        return (secret.text, expiresAt)
     }
+
+    /// The longest lifetime an API token may have.
+    public static let maximumLifetime: TimeInterval = 5 * 366 * 86400
 
     /// Resolves a bearer token to its identity; `nil` when unknown, wrong, expired or revoked.
     public func authenticate(bearer text: String) async throws -> Identity? {
@@ -116,12 +132,20 @@ public struct IdentityService: Sendable {
     }
 
     /// Creates an enrollment token; the returned text is shown once.
-    public func createEnrollmentToken(uses: Int, expiresIn: TimeInterval, actor: String) async throws -> (
+    public func createEnrollmentToken(
+        uses: Int,
+        expiresIn: TimeInterval,
+        actor: String
+    ) async throws -> (
         text: String, expiresAt: Date
     ) {
-        guard uses >= 1, uses <= 1_000_000 else { throw Problem.badRequest("uses must be between 1 and 1000000, got \(uses)") }
-        guard expiresIn > 0, expiresIn <= 366 * 86400 else {
-            throw Problem.badRequest("expiry must be between 1 second and 366 days, got \(Int(expiresIn)) s")
+        guard uses >= 1, uses <= 1_000_000 else {
+            throw Problem.badRequest("field 'uses' must be between 1 and 1000000, got \(uses)")
+        }
+        guard expiresIn >= 1, expiresIn <= 366 * 86400 else {
+            throw Problem.badRequest(
+                "field 'expiresInSeconds' must be between 1 and 31622400 (366 days), got \(Int(expiresIn))"
+            )
         }
         let secret = BearerSecret.generate(prefix: "ppe")
         let now = clock.now()

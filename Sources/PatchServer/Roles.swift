@@ -12,6 +12,8 @@ public enum Permission: String, Sendable, Hashable, CaseIterable {
     case usersManage = "users.manage"
     /// Create API tokens for oneself.
     case ownTokensManage = "tokens.own"
+    /// Read the event log.
+    case auditRead = "audit.read"
 }
 
 /// A built-in role: a named set of permissions.

@@ -17,13 +17,15 @@ struct SVGBarChart {
         let maxValue = max(1, bars.map(\.value).max() ?? 1)
         let height = bars.count * (barHeight + 6) + 4
         let plotWidth = width - labelWidth - 50
-        var svg = "<svg role=\"img\" viewBox=\"0 0 \(width) \(height)\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\">"
+        var svg =
+            "<svg role=\"img\" viewBox=\"0 0 \(width) \(height)\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\">"
         for (index, bar) in bars.enumerated() {
             let y = index * (barHeight + 6) + 2
             let length = bar.value == 0 ? 0 : max(2, plotWidth * bar.value / maxValue)
             let label = Self.escape(bar.label)
             svg += "<text x=\"0\" y=\"\(y + barHeight - 7)\">\(label)</text>"
-            svg += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(length)\" height=\"\(barHeight)\" rx=\"3\" fill=\"\(bar.color)\">"
+            svg +=
+                "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(length)\" height=\"\(barHeight)\" rx=\"3\" fill=\"\(bar.color)\">"
             svg += "<title>\(label): \(bar.value)</title></rect>"
             svg += "<text x=\"\(labelWidth + length + 6)\" y=\"\(y + barHeight - 7)\">\(bar.value)</text>"
         }

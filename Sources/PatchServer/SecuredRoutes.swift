@@ -36,7 +36,9 @@ public final class SecuredRoutes: Sendable {
         table.withLockedValue {
             $0.append(RoutePermission(method: method.rawValue, path: prefix + "/" + path, permission: permission))
         }
-        let routePath = RouterPath(path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: ""))
+        let routePath = RouterPath(
+            path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: "")
+        )
         group.on(routePath, method: method) { request, context in
             let identity = try context.require(permission)
             return try await handler(request, context, identity)

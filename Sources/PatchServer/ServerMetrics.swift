@@ -17,31 +17,65 @@ public final class ServerMetrics: Sendable {
     /// Creates the registry and its fleet gauges.
     public init() {
         var gauges: [String: Gauge] = [:]
+        let hosts = Self.name(
+            "hosts",
+            help: "Hosts by state (online/stale by last check-in; reboot_pending by the host's flag)."
+        )
         for state in ["online", "stale", "reboot_pending"] {
-            gauges[state] = registry.makeGauge(
-                name: "patchpilot_hosts",
-                labels: [("state", state)],
-                help: "Hosts by state (online/stale by last check-in; reboot_pending by the host's flag)."
-            )
+            gauges[state] = registry.makeGauge(descriptor: hosts, labels: [("state", state)])
         }
         hostGauges = gauges
-        hostsTotal = registry.makeGauge(name: "patchpilot_hosts_total", help: "All known hosts.")
-        agentsActive = registry.makeGauge(name: "patchpilot_agents_active", help: "Enrolled, unrevoked agents.")
+        hostsTotal = registry.makeGauge(descriptor: Self.name("hosts", unit: "total", help: "All known hosts."))
+        agentsActive = registry.makeGauge(
+            descriptor: Self.name("agents_active", help: "Enrolled, unrevoked agents.")
+        )
     }
 
     /// Records one finished request.
     func recordRequest(method: String, route: String, status: Int, seconds: Double) {
         registry.makeCounter(
-            name: "patchpilot_http_requests_total",
-            labels: [("method", method), ("route", route), ("status", String(status))],
-            help: "HTTP requests by method, route template and status."
+            descriptor: Self.requests,
+            labels: [("method", method), ("route", route), ("status", String(status))]
         ).increment()
         registry.makeDurationHistogram(
-            name: "patchpilot_http_request_duration_seconds",
+            descriptor: Self.latency,
             labels: [("method", method), ("route", route)],
-            buckets: Self.latencyBuckets,
-            help: "HTTP request latency by method and route template."
+            buckets: Self.latencyBuckets
         ).record(.nanoseconds(Int64(seconds * 1e9)))
+    }
+
+    private static func name(
+        _ metric: String,
+        subsystem: String? = nil,
+        unit: String = "",
+        help: String
+    )
+        -> MetricNameDescriptor
+    {
+        MetricNameDescriptor(
+            namespace: "patchpilot",
+            subsystem: subsystem,
+            metricName: metric,
+            unitName: unit,
+            helpText: help
+        )
+    }
+
+    private static var requests: MetricNameDescriptor {
+        name(
+            "requests",
+            subsystem: "http",
+            unit: "total",
+            help: "HTTP requests by method, route template and status."
+        )
+    }
+    private static var latency: MetricNameDescriptor {
+        name(
+            "request_duration",
+            subsystem: "http",
+            unit: "seconds",
+            help: "HTTP request latency by method and route template."
+        )
     }
 
     /// Sets the fleet gauges from a summary.

@@ -4,7 +4,9 @@ import Foundation
 public struct HostQuery: Sendable, Hashable {
     /// Sort keys for host lists.
     public enum SortKey: String, Sendable, Hashable, CaseIterable {
-        case hostname, os, lastSeen = "last_seen", packages, kernel
+        case hostname, os
+        case lastSeen = "last_seen"
+        case packages, kernel
     }
 
     /// Substring of the host name (case-insensitive).

@@ -84,7 +84,7 @@ public protocol PatchStorage: Sendable {
     func agent(id: String) async throws -> AgentRecord?
     /// All agents, newest first.
     func agents() async throws -> [AgentRecord]
-    /// Revokes an agent at once; `false` if unknown.
+    /// Revokes an agent at once; `false` if unknown. Revoking a revoked agent changes nothing.
     func revokeAgent(id: String, actor: String, now: Date) async throws -> Bool
     /// Records a request nonce; `false` if this agent used it before (a replay).
     /// Nonces older than `forgetBefore` are dropped.
@@ -104,7 +104,8 @@ public protocol PatchStorage: Sendable {
     /// Replaces a host's package list, recording the differences as history.
     ///
     /// Fails with ``StoreError/Code-swift.struct/conflict`` when the stored fingerprint is no longer
-    /// `expectedFingerprint` (another upload won the race).
+    /// `expectedFingerprint` (another upload won the race), and with
+    /// ``StoreError/Code-swift.struct/invalidData`` when `packages` names one package slot twice.
     func replaceInventory(
         hostID: String,
         expectedFingerprint: String?,
@@ -118,6 +119,6 @@ public protocol PatchStorage: Sendable {
     // MARK: Events
     /// Appends an event.
     func appendEvent(_ event: EventRecord) async throws
-    /// The most recent events, newest first.
-    func events(limit: Int) async throws -> [EventRecord]
+    /// Events newest first, skipping the `offset` most recent.
+    func events(limit: Int, offset: Int) async throws -> [EventRecord]
 }

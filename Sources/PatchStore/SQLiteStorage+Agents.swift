@@ -4,15 +4,23 @@ import GRDB
 
 extension SQLiteStorage {
     public func createEnrollmentToken(_ token: EnrollmentTokenRecord, actor: String) async throws {
+        do {
+            try await insertEnrollmentToken(token, actor: actor)
+        } catch  where Self.isUniqueViolation(error) {
+            throw StoreError(code: .conflict, message: "an enrollment token with id \(token.id) already exists")
+        }
+    }
+
+    private func insertEnrollmentToken(_ token: EnrollmentTokenRecord, actor: String) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO enrollment_tokens
                         (id, secret_hash, uses_allowed, uses_consumed, created_at, expires_at, created_by)
-                    VALUES (?, ?, ?, 0, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    token.id, token.secretHash, token.usesAllowed, Self.millis(token.createdAt),
+                    token.id, token.secretHash, token.usesAllowed, token.usesConsumed, Self.millis(token.createdAt),
                     Self.millis(token.expiresAt), token.createdBy,
                 ]
             )
@@ -23,7 +31,8 @@ extension SQLiteStorage {
                     action: "enrollment_token.created",
                     target: "enrollment_token:\(token.id)",
                     details: try Self.json([
-                        "uses": String(token.usesAllowed), "expiresAt": ISO8601DateFormatter().string(from: token.expiresAt),
+                        "uses": String(token.usesAllowed),
+                        "expiresAt": ISO8601DateFormatter().string(from: token.expiresAt),
                     ])
                 ),
                 db
@@ -123,15 +132,24 @@ extension SQLiteStorage {
 
     public func revokeAgent(id: String, actor: String, now: Date) async throws -> Bool {
         try await pool.write { db in
-            guard let hostID = try String.fetchOne(db, sql: "SELECT host_id FROM agents WHERE id = ?", arguments: [id])
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT host_id, revoked_at FROM agents WHERE id = ?",
+                    arguments: [id]
+                )
             else { return false }
-            try db.execute(
-                sql: "UPDATE agents SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?",
-                arguments: [Self.millis(now), id]
-            )
+            let hostID: String = row["host_id"]
+            guard (row["revoked_at"] as Int64?) == nil else { return true }
+            try db.execute(sql: "UPDATE agents SET revoked_at = ? WHERE id = ?", arguments: [Self.millis(now), id])
             try Self.insertEvent(
-                EventRecord(at: now, actor: actor, action: "agent.revoked", target: "agent:\(id)",
-                    details: try Self.json(["host": hostID])),
+                EventRecord(
+                    at: now,
+                    actor: actor,
+                    action: "agent.revoked",
+                    target: "agent:\(id)",
+                    details: try Self.json(["host": hostID])
+                ),
                 db
             )
             return true

@@ -53,7 +53,8 @@ extension SQLiteStorage {
         let offset = max(0, query.offset)
         let filterArguments = StatementArguments(arguments)
         return try await pool.read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM hosts \(whereClause)", arguments: filterArguments) ?? 0
+            let total =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM hosts \(whereClause)", arguments: filterArguments) ?? 0
             let rows = try Row.fetchAll(
                 db,
                 sql: "SELECT * FROM hosts \(whereClause) ORDER BY \(order), id LIMIT \(limit) OFFSET \(offset)",

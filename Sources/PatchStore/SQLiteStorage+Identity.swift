@@ -20,7 +20,7 @@ extension SQLiteStorage {
                     db
                 )
             }
-        } catch where Self.isUniqueViolation(error) {
+        } catch  where Self.isUniqueViolation(error) {
             throw StoreError(code: .conflict, message: "a user named '\(user.username)' already exists")
         }
     }
@@ -50,7 +50,10 @@ extension SQLiteStorage {
                     Self.millis(session.expiresAt),
                 ]
             )
-            try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [Self.millis(session.createdAt)])
+            try db.execute(
+                sql: "DELETE FROM sessions WHERE expires_at < ?",
+                arguments: [Self.millis(session.createdAt)]
+            )
         }
     }
 
@@ -77,6 +80,14 @@ extension SQLiteStorage {
     }
 
     public func createAPIToken(_ token: APITokenRecord, actor: String) async throws {
+        do {
+            try await insertAPIToken(token, actor: actor)
+        } catch  where Self.isUniqueViolation(error) {
+            throw StoreError(code: .conflict, message: "an API token with id \(token.id) already exists")
+        }
+    }
+
+    private func insertAPIToken(_ token: APITokenRecord, actor: String) async throws {
         try await pool.write { db in
             try db.execute(
                 sql: """

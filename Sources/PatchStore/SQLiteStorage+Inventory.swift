@@ -22,7 +22,14 @@ extension SQLiteStorage {
         fingerprint: String,
         now: Date
     ) async throws -> PackageSetDiff {
-        try await pool.write { db -> PackageSetDiff in
+        var keys = Set<PackageKey>()
+        for package in packages where !keys.insert(package.key).inserted {
+            throw StoreError(
+                code: .invalidData,
+                message: "inventory of host \(hostID) lists \(package.name):\(package.architecture) twice"
+            )
+        }
+        return try await pool.write { db -> PackageSetDiff in
             let stored = try Self.inventory(hostID: hostID, db)
             guard stored.fingerprint == expectedFingerprint else {
                 throw StoreError(

@@ -28,9 +28,13 @@ public final class SQLiteStorage: PatchStorage {
         try await pool.write { db in try Self.insertEvent(event, db) }
     }
 
-    public func events(limit: Int) async throws -> [EventRecord] {
+    public func events(limit: Int, offset: Int = 0) async throws -> [EventRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM events ORDER BY id DESC LIMIT ? OFFSET ?",
+                arguments: [limit, offset]
+            ).map {
                 EventRecord(
                     id: $0["id"],
                     at: Self.date($0["at"]),

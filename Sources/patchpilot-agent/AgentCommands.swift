@@ -119,13 +119,20 @@ extension AgentRootCommand {
                 }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(Output(facts: inventory.facts, packages: inventory.packages)), as: UTF8.self))
+                print(
+                    String(
+                        decoding: try encoder.encode(Output(facts: inventory.facts, packages: inventory.packages)),
+                        as: UTF8.self
+                    )
+                )
             } else {
                 let facts = inventory.facts
                 print("\(facts.hostname)  \(facts.os.prettyName)  kernel \(facts.kernelRunning)")
                 print("reboot required: \(facts.rebootRequired ? "yes" : "no")  packages: \(inventory.packages.count)")
                 for package in inventory.packages {
-                    print("\(package.name):\(package.architecture)\t\(package.version)\t\(package.sourceName) \(package.sourceVersion)\t\(package.state.rawValue)")
+                    print(
+                        "\(package.name):\(package.architecture)\t\(package.version)\t\(package.sourceName) \(package.sourceVersion)\t\(package.state.rawValue)"
+                    )
                 }
             }
         }

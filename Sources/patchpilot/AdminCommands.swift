@@ -61,13 +61,13 @@ struct TokenCommand: AsyncParsableCommand {
                 throw ValidationError("no user named '\(user)' in \(data.databasePath)")
             }
             let identities = IdentityService(storage: storage, clock: SystemWallClock(), bcryptCost: 12)
-            let text = try await identities.createAPIToken(
+            let created = try await identities.createAPIToken(
                 userID: owner.id,
                 name: name,
                 expiresIn: expires?.seconds,
                 actor: "cli"
             )
-            print(text)
+            print(created.text)
         }
     }
 }
@@ -89,7 +89,11 @@ struct EnrollTokenCommand: AsyncParsableCommand {
         func run() async throws {
             let storage = try data.openStorage()
             let identities = IdentityService(storage: storage, clock: SystemWallClock(), bcryptCost: 12)
-            let created = try await identities.createEnrollmentToken(uses: uses, expiresIn: expires.seconds, actor: "cli")
+            let created = try await identities.createEnrollmentToken(
+                uses: uses,
+                expiresIn: expires.seconds,
+                actor: "cli"
+            )
             print(created.text)
         }
     }
@@ -111,7 +115,9 @@ struct AgentCommand: AsyncParsableCommand {
             let storage = try data.openStorage()
             for agent in try await storage.agents() {
                 let state = agent.isRevoked ? "revoked" : "active"
-                print("\(agent.id)\t\(agent.hostID)\t\(state)\t\(ISO8601DateFormatter().string(from: agent.enrolledAt))")
+                print(
+                    "\(agent.id)\t\(agent.hostID)\t\(state)\t\(ISO8601DateFormatter().string(from: agent.enrolledAt))"
+                )
             }
         }
     }

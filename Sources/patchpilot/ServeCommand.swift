@@ -30,7 +30,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard (tlsCertificate == nil) == (tlsKey == nil) else {
             throw ValidationError("--tls-cert and --tls-key must be given together")
         }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level '\(logLevel)'") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("unknown --log-level '\(logLevel)'")
+        }
     }
 
     func run() async throws {
@@ -50,7 +52,11 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.checkInIntervalSeconds = checkInInterval
 
         let storage = try data.openStorage()
-        let identities = IdentityService(storage: storage, clock: SystemWallClock(), bcryptCost: configuration.bcryptCost)
+        let identities = IdentityService(
+            storage: storage,
+            clock: SystemWallClock(),
+            bcryptCost: configuration.bcryptCost
+        )
         var credentials: (String, String)?
         if try await storage.userCount() == 0 {
             let password = BearerSecret.randomToken(bytes: 12)
@@ -67,7 +73,11 @@ struct ServeCommand: AsyncParsableCommand {
         var services: [any Service] = []
         let (urls, urlSink) = AsyncStream.makeStream(of: String.self)
         if demo {
-            let token = try await identities.createEnrollmentToken(uses: demoAgents, expiresIn: 3600, actor: "system:demo")
+            let token = try await identities.createEnrollmentToken(
+                uses: demoAgents,
+                expiresIn: 3600,
+                actor: "system:demo"
+            )
             services.append(
                 DemoFleetService(
                     serverURL: urls,
@@ -92,7 +102,9 @@ struct ServeCommand: AsyncParsableCommand {
                     let url = "\(scheme)://\(shownHost):\(port)"
                     announce("PatchPilot is listening on \(url)/")
                     if isDemo, let (username, password) = demoCredentials {
-                        announce("Demo: a simulated fleet is enrolling. Open \(url)/ and sign in as \(username) / \(password)")
+                        announce(
+                            "Demo: a simulated fleet is enrolling. Open \(url)/ and sign in as \(username) / \(password)"
+                        )
                     }
                     urlSink.yield(url)
                     urlSink.finish()

@@ -17,7 +17,8 @@ struct SimulateCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Server base URL.") var server: String
-    @Option(name: .customLong("enroll-token"), help: "An enrollment token with at least N uses.") var enrollToken: String
+    @Option(name: .customLong("enroll-token"), help: "An enrollment token with at least N uses.") var enrollToken:
+        String
     @Option(help: "Number of agents.") var agents = 100
     @Option(help: "Check-in rounds after enrollment.") var rounds = 1
     @Option(help: "Seconds between rounds (0: back to back, for load measurement).") var interval = 0.0
@@ -40,7 +41,9 @@ struct SimulateCommand: AsyncParsableCommand {
             logger: logger
         )
         var (fleet, enrollment) = try await simulator.enrollAll()
-        print("enrolled \(enrollment.operations) agents (\(enrollment.failures) failed) in \(format(enrollment.seconds)) s")
+        print(
+            "enrolled \(enrollment.operations) agents (\(enrollment.failures) failed) in \(format(enrollment.seconds)) s"
+        )
         guard !fleet.isEmpty else { throw ExitCode(1) }
         var totalOperations = 0
         var totalSeconds = 0.0
@@ -52,7 +55,9 @@ struct SimulateCommand: AsyncParsableCommand {
             totalOperations += result.operations
             totalSeconds += result.seconds
             totalFailures += result.failures
-            print("round \(round + 1): \(result.operations) check-ins, \(result.failures) failed, \(format(result.perSecond)) check-ins/s")
+            print(
+                "round \(round + 1): \(result.operations) check-ins, \(result.failures) failed, \(format(result.perSecond)) check-ins/s"
+            )
         }
         if rounds > 0, totalSeconds > 0 {
             print("check-ins per second: \(format(Double(totalOperations) / totalSeconds))")

@@ -20,7 +20,12 @@ import Testing
     struct PackagePage: Decodable { var packages: [InstalledPackage] }
 
     struct History: Decodable {
-        struct Change: Decodable { var kind: String; var name: String; var oldVersion: String?; var newVersion: String? }
+        struct Change: Decodable {
+            var kind: String
+            var name: String
+            var oldVersion: String?
+            var newVersion: String?
+        }
         var changes: [Change]
     }
 
@@ -41,7 +46,10 @@ import Testing
         #expect(keyMode == 0o600)
 
         try await run("patchpilot-agent", ["run", "--once"] + common)
-        let page = try JSONDecoder().decode(HostPage.self, from: try await server.get("/api/v1/hosts", token: token).body)
+        let page = try JSONDecoder().decode(
+            HostPage.self,
+            from: try await server.get("/api/v1/hosts", token: token).body
+        )
         #expect(page.total == 1)
         let stored = try #require(page.hosts.first)
         #expect(stored.hostname == "e2e-web-01")
@@ -72,11 +80,18 @@ import Testing
             History.self,
             from: try await server.get("/api/v1/hosts/\(stored.id)/inventory-history", token: token).body
         )
-        #expect(history.changes.contains { $0.kind == "changed" && $0.name == "hello-pp" && $0.oldVersion == "1.0-1" && $0.newVersion == "1.1-1" })
+        #expect(
+            history.changes.contains {
+                $0.kind == "changed" && $0.name == "hello-pp" && $0.oldVersion == "1.0-1" && $0.newVersion == "1.1-1"
+            }
+        )
 
         // Revocation through the CLI takes effect on the very next request.
         struct Identity: Decodable { var agentID: String }
-        let identity = try JSONDecoder().decode(Identity.self, from: Data(contentsOf: URL(fileURLWithPath: state + "/agent.json")))
+        let identity = try JSONDecoder().decode(
+            Identity.self,
+            from: Data(contentsOf: URL(fileURLWithPath: state + "/agent.json"))
+        )
         try await run("patchpilot", ["agent", "revoke", "--data-dir", server.dataDirectory, identity.agentID])
         let afterRevoke = try await run("patchpilot-agent", ["run", "--once"] + common, check: false)
         #expect(afterRevoke.status != 0)
@@ -88,7 +103,10 @@ import Testing
         let host = try SandboxHost.make(hostname: "e2e-inventory")
         try host.install(name: "hello-pp", version: "2.0-1")
         let output = try await run("patchpilot-agent", ["inventory", "--json", "--root", host.root]).output
-        struct Inventory: Decodable { var facts: HostFacts; var packages: [InstalledPackage] }
+        struct Inventory: Decodable {
+            var facts: HostFacts
+            var packages: [InstalledPackage]
+        }
         let inventory = try JSONDecoder().decode(Inventory.self, from: Data(output.utf8))
         #expect(inventory.facts.hostname == "e2e-inventory")
         #expect(inventory.facts.os.versionCodename == "bookworm")
@@ -104,8 +122,10 @@ import Testing
         let enrollment = try await server.enrollmentToken(uses: 40)
         let simulation = try RunningProcess(
             "patchpilot",
-            ["simulate", "--server", server.url, "--enroll-token", enrollment, "--agents", "40", "--rounds", "50",
-             "--patch-rate", "0.6", "--concurrency", "8"]
+            [
+                "simulate", "--server", server.url, "--enroll-token", enrollment, "--agents", "40", "--rounds", "50",
+                "--patch-rate", "0.6", "--concurrency", "8",
+            ]
         )
         _ = try await simulation.waitForOutput(containing: "enrolled", timeout: 120)
         try await Task.sleep(for: .milliseconds(700))

@@ -53,11 +53,15 @@ final class RunningProcess: Sendable {
             let current = standardOutput
             if current.contains(text) { return current }
             if !process.isRunning {
-                throw ProcessFailure("process exited (\(process.terminationStatus)) before printing '\(text)'; stderr: \(standardError.suffix(2000))")
+                throw ProcessFailure(
+                    "process exited (\(process.terminationStatus)) before printing '\(text)'; stderr: \(standardError.suffix(2000))"
+                )
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw ProcessFailure("timed out waiting for '\(text)'; stdout: \(standardOutput.suffix(1000)) stderr: \(standardError.suffix(1000))")
+        throw ProcessFailure(
+            "timed out waiting for '\(text)'; stdout: \(standardOutput.suffix(1000)) stderr: \(standardError.suffix(1000))"
+        )
     }
 
     /// Waits for exit and returns the status.
@@ -82,11 +86,17 @@ final class RunningProcess: Sendable {
 
 /// Runs a command to completion; fails unless it exits 0 (when `check`).
 @discardableResult
-func run(_ executable: String, _ arguments: [String], check: Bool = true) async throws -> (status: Int32, output: String, errors: String) {
+func run(
+    _ executable: String,
+    _ arguments: [String],
+    check: Bool = true
+) async throws -> (status: Int32, output: String, errors: String) {
     let process = try RunningProcess(executable, arguments)
     let status = try await process.wait()
     if check, status != 0 {
-        throw ProcessFailure("\(executable) \(arguments.joined(separator: " ")) exited \(status): \(process.standardError)")
+        throw ProcessFailure(
+            "\(executable) \(arguments.joined(separator: " ")) exited \(status): \(process.standardError)"
+        )
     }
     return (status, process.standardOutput, process.standardError)
 }

@@ -10,7 +10,8 @@ struct SandboxHost {
         let root = try temporaryDirectory("root")
         let packages = try temporaryDirectory("debs")
         let files: [String: String] = [
-            "etc/os-release": "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\nID=debian\n",
+            "etc/os-release":
+                "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\nID=debian\n",
             "etc/machine-id": UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() + "\n",
             "etc/hostname": hostname + "\n",
             "proc/sys/kernel/hostname": hostname + "\n",
@@ -22,7 +23,10 @@ struct SandboxHost {
         ]
         for (path, content) in files {
             let url = URL(fileURLWithPath: root).appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(),
+                withIntermediateDirectories: true
+            )
             try content.write(to: url, atomically: true, encoding: .utf8)
         }
         for directory in ["var/lib/dpkg/info", "var/lib/dpkg/updates", "var/lib/dpkg/triggers"] {
@@ -36,13 +40,19 @@ struct SandboxHost {
         let build = packagesDirectory + "/\(name)-\(version)"
         try FileManager.default.createDirectory(atPath: build + "/DEBIAN", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: build + "/usr/share/\(name)", withIntermediateDirectories: true)
-        try "\(name) \(version)\n".write(toFile: build + "/usr/share/\(name)/VERSION", atomically: true, encoding: .utf8)
+        try "\(name) \(version)\n".write(
+            toFile: build + "/usr/share/\(name)/VERSION",
+            atomically: true,
+            encoding: .utf8
+        )
         var control = "Package: \(name)\nVersion: \(version)\nArchitecture: all\nMaintainer: Test <test@example.net>\n"
         if let source { control += "Source: \(source)\n" }
         control += "Description: PatchPilot test package\n"
         try control.write(toFile: build + "/DEBIAN/control", atomically: true, encoding: .utf8)
         let deb = packagesDirectory + "/\(name)_\(version)_all.deb"
         try system(["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", build, deb])
-        try system(["dpkg", "--root=\(root)", "--force-not-root", "--force-script-chrootless", "--force-bad-path", "-i", deb])
+        try system([
+            "dpkg", "--root=\(root)", "--force-not-root", "--force-script-chrootless", "--force-bad-path", "-i", deb,
+        ])
     }
 }

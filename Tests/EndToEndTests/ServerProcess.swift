@@ -38,7 +38,8 @@ struct ServerProcess {
     }
 
     func enrollmentToken(uses: Int) async throws -> String {
-        try await run("patchpilot", ["enroll-token", "create", "--data-dir", dataDirectory, "--uses", String(uses)]).output
+        try await run("patchpilot", ["enroll-token", "create", "--data-dir", dataDirectory, "--uses", String(uses)])
+            .output
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

@@ -7,7 +7,11 @@ import Testing
         return try parser.parse(Fixtures.text("debian12-traps.status"))
     }
 
-    private func package(_ name: String, _ architecture: String, in packages: [InstalledPackage]) throws
+    private func package(
+        _ name: String,
+        _ architecture: String,
+        in packages: [InstalledPackage]
+    ) throws
         -> InstalledPackage
     {
         try #require(packages.first { $0.name == name && $0.architecture == architecture })

@@ -26,7 +26,11 @@ import Testing
         let harness = try await Harness.make()
         let (router, table) = try await buildRouter(
             configuration: harness.configuration,
-            dependencies: ServerDependencies(storage: harness.storage, clock: harness.clock, logger: Logger(label: "test"))
+            dependencies: ServerDependencies(
+                storage: harness.storage,
+                clock: harness.clock,
+                logger: Logger(label: "test")
+            )
         )
         let routes = table.routes
         #expect(routes.count >= 10)
@@ -45,10 +49,15 @@ import Testing
                         body: ByteBuffer(string: "{}")
                     )
                     if role.permissions.contains(route.permission) {
-                        #expect(response.status != .unauthorized && response.status != .forbidden,
-                            "\(role) on \(route.method) \(route.path) got \(response.status)")
+                        #expect(
+                            response.status != .unauthorized && response.status != .forbidden,
+                            "\(role) on \(route.method) \(route.path) got \(response.status)"
+                        )
                     } else {
-                        #expect(response.status == .forbidden, "\(role) on \(route.method) \(route.path) got \(response.status)")
+                        #expect(
+                            response.status == .forbidden,
+                            "\(role) on \(route.method) \(route.path) got \(response.status)"
+                        )
                     }
                 }
             }
@@ -59,7 +68,11 @@ import Testing
     func invalidBearerIsUnauthorized(header: String) async throws {
         let harness = try await Harness.make()
         try await harness.application().test(.router) { client in
-            let response = try await client.execute(uri: "/api/v1/hosts", method: .get, headers: [.authorization: header])
+            let response = try await client.execute(
+                uri: "/api/v1/hosts",
+                method: .get,
+                headers: [.authorization: header]
+            )
             #expect(response.status == .unauthorized)
         }
     }
@@ -67,10 +80,19 @@ import Testing
     @Test func expiredAPITokenIsUnauthorized() async throws {
         let harness = try await Harness.make()
         let user = try #require(try await harness.storage.user(named: "admin-user"))
-        let token = try await harness.identities.createAPIToken(userID: user.id, name: "short", expiresIn: 60, actor: "test")
+        let token = try await harness.identities.createAPIToken(
+            userID: user.id,
+            name: "short",
+            expiresIn: 60,
+            actor: "test"
+        ).text
         harness.clock.advance(61)
         try await harness.application().test(.router) { client in
-            let response = try await client.execute(uri: "/api/v1/hosts", method: .get, headers: [.authorization: "Bearer \(token)"])
+            let response = try await client.execute(
+                uri: "/api/v1/hosts",
+                method: .get,
+                headers: [.authorization: "Bearer \(token)"]
+            )
             #expect(response.status == .unauthorized)
         }
     }
@@ -88,16 +110,27 @@ import Testing
                 try await client.enroll(&agent, token: token)
             }
             struct Page: Decodable {
-                struct Host: Decodable { var hostname: String; var state: String }
+                struct Host: Decodable {
+                    var hostname: String
+                    var state: String
+                }
                 var hosts: [Host]
                 var total: Int
             }
-            let ubuntu = try await client.execute(uri: "/api/v1/hosts?os=ubuntu", method: .get, headers: harness.bearer(.viewer))
-                .json(Page.self)
+            let ubuntu = try await client.execute(
+                uri: "/api/v1/hosts?os=ubuntu",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            .json(Page.self)
             #expect(ubuntu.total == 3)
             #expect(ubuntu.hosts.map(\.hostname) == ["db-0", "db-2", "db-4"])
-            let reboot = try await client.execute(uri: "/api/v1/hosts?reboot=true", method: .get, headers: harness.bearer(.viewer))
-                .json(Page.self)
+            let reboot = try await client.execute(
+                uri: "/api/v1/hosts?reboot=true",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            .json(Page.self)
             #expect(reboot.hosts.map(\.hostname) == ["db-3"])
             let paged = try await client.execute(
                 uri: "/api/v1/hosts?sort=hostname&order=desc&limit=2&offset=1",
@@ -108,15 +141,31 @@ import Testing
             #expect(paged.hosts.map(\.hostname) == ["db-3", "db-2"])
             #expect(paged.hosts.allSatisfy { $0.state == "online" })
             harness.clock.advance(Double(harness.configuration.checkInIntervalSeconds * 4))
-            let stale = try await client.execute(uri: "/api/v1/hosts?state=stale", method: .get, headers: harness.bearer(.viewer))
-                .json(Page.self)
+            let stale = try await client.execute(
+                uri: "/api/v1/hosts?state=stale",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            .json(Page.self)
             #expect(stale.total == 5)
-            let bad = try await client.execute(uri: "/api/v1/hosts?sort=color", method: .get, headers: harness.bearer(.viewer))
+            let bad = try await client.execute(
+                uri: "/api/v1/hosts?sort=color",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
             #expect(bad.status == .badRequest)
             #expect(bad.text.contains("'sort'"))
-            let badLimit = try await client.execute(uri: "/api/v1/hosts?limit=0", method: .get, headers: harness.bearer(.viewer))
+            let badLimit = try await client.execute(
+                uri: "/api/v1/hosts?limit=0",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
             #expect(badLimit.status == .badRequest)
-            let missing = try await client.execute(uri: "/api/v1/hosts/hst_missing", method: .get, headers: harness.bearer(.viewer))
+            let missing = try await client.execute(
+                uri: "/api/v1/hosts/hst_missing",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
             #expect(missing.status == .notFound)
             #expect(missing.headers[.contentType] == "application/problem+json")
         }
@@ -156,7 +205,11 @@ import Testing
             #expect(metrics.status == .ok)
             #expect(metrics.text.contains("patchpilot_hosts_total 1"))
             #expect(metrics.text.contains(#"patchpilot_hosts{state="reboot_pending"} 1"#))
-            #expect(metrics.text.contains(#"patchpilot_http_requests_total{method="GET",route="/api/v1/hosts",status="200"} 1"#))
+            #expect(
+                metrics.text.contains(
+                    #"patchpilot_http_requests_total{method="GET",route="/api/v1/hosts",status="200"} 1"#
+                )
+            )
             #expect(metrics.text.contains("patchpilot_http_request_duration_seconds_bucket"))
             let anonymous = try await client.execute(uri: "/metrics", method: .get)
             #expect(anonymous.status == .unauthorized)
@@ -169,11 +222,23 @@ import Testing
         try await harness.application().test(.router) { client in
             var agent = TestAgent()
             try await client.enroll(&agent, token: token)
-            _ = try await client.signedPost("/api/v1/agent/inventory", InventoryUpload.full(agent.packages), agent: agent, clock: harness.clock)
-            _ = try await client.execute(uri: "/api/v1/agents/\(agent.agentID)/revoke", method: .post, headers: harness.bearer(.admin))
+            _ = try await client.signedPost(
+                "/api/v1/agent/inventory",
+                InventoryUpload.full(agent.packages),
+                agent: agent,
+                clock: harness.clock
+            )
+            _ = try await client.execute(
+                uri: "/api/v1/agents/\(agent.agentID)/revoke",
+                method: .post,
+                headers: harness.bearer(.admin)
+            )
         }
         let actions = try await harness.storage.events(limit: 100).map(\.action)
-        for expected in ["user.created", "api_token.created", "enrollment_token.created", "agent.enrolled", "inventory.updated", "agent.revoked"] {
+        for expected in [
+            "user.created", "api_token.created", "enrollment_token.created", "agent.enrolled", "inventory.updated",
+            "agent.revoked",
+        ] {
             #expect(actions.contains(expected), "missing event \(expected)")
         }
     }

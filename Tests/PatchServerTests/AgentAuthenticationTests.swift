@@ -24,7 +24,12 @@ import Testing
             var agent = TestAgent()
             try await client.enroll(&agent, token: token)
             #expect(agent.agentID.hasPrefix("agt_"))
-            let response = try await client.signedPost(heartbeatPath, heartbeat(agent), agent: agent, clock: harness.clock)
+            let response = try await client.signedPost(
+                heartbeatPath,
+                heartbeat(agent),
+                agent: agent,
+                clock: harness.clock
+            )
             #expect(response.status == .ok)
             let answer = try response.json(HeartbeatResponse.self)
             #expect(answer.inventoryWanted)
@@ -41,7 +46,11 @@ import Testing
             try await client.enroll(&first, token: token)
             try await client.enroll(&second, token: token)
             let third = TestAgent()
-            let response = try await client.execute(uri: "/api/v1/agent/enroll", method: .post, body: try third.enrollBody(token: token))
+            let response = try await client.execute(
+                uri: "/api/v1/agent/enroll",
+                method: .post,
+                body: try third.enrollBody(token: token)
+            )
             #expect(response.status == .unauthorized)
             #expect(response.headers[.contentType] == "application/problem+json")
         }
@@ -54,7 +63,11 @@ import Testing
         harness.clock.advance(61)
         try await harness.application().test(.router) { client in
             let agent = TestAgent()
-            let response = try await client.execute(uri: "/api/v1/agent/enroll", method: .post, body: try agent.enrollBody(token: token))
+            let response = try await client.execute(
+                uri: "/api/v1/agent/enroll",
+                method: .post,
+                body: try agent.enrollBody(token: token)
+            )
             #expect(response.status == .unauthorized)
         }
         #expect(try await harness.storage.hosts(HostQuery()).total == 0)
@@ -65,7 +78,11 @@ import Testing
         let harness = try await Harness.make()
         try await harness.application().test(.router) { client in
             let agent = TestAgent()
-            let response = try await client.execute(uri: "/api/v1/agent/enroll", method: .post, body: try agent.enrollBody(token: token))
+            let response = try await client.execute(
+                uri: "/api/v1/agent/enroll",
+                method: .post,
+                body: try agent.enrollBody(token: token)
+            )
             #expect(response.status == .unauthorized)
         }
     }
@@ -83,7 +100,12 @@ import Testing
                 time: harness.clock.now(),
                 signingKey: Curve25519.Signing.PrivateKey()
             )
-            let response = try await client.execute(uri: heartbeatPath, method: .post, headers: forged, body: ByteBuffer(bytes: body))
+            let response = try await client.execute(
+                uri: heartbeatPath,
+                method: .post,
+                headers: forged,
+                body: ByteBuffer(bytes: body)
+            )
             #expect(response.status == .unauthorized)
             #expect(response.text.contains("bad request signature"))
         }
@@ -100,7 +122,12 @@ import Testing
             var other = agent
             other.facts.hostname = "evil"
             let tampered = Array(try JSONEncoder().encode(heartbeat(other)))
-            let response = try await client.execute(uri: heartbeatPath, method: .post, headers: headers, body: ByteBuffer(bytes: tampered))
+            let response = try await client.execute(
+                uri: heartbeatPath,
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(bytes: tampered)
+            )
             #expect(response.status == .unauthorized)
         }
     }
@@ -118,7 +145,12 @@ import Testing
                 body: body,
                 time: harness.clock.now().addingTimeInterval(offset)
             )
-            let response = try await client.execute(uri: heartbeatPath, method: .post, headers: headers, body: ByteBuffer(bytes: body))
+            let response = try await client.execute(
+                uri: heartbeatPath,
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(bytes: body)
+            )
             #expect(response.status == .unauthorized)
             #expect(response.text.contains("away from server time"))
         }
@@ -132,9 +164,19 @@ import Testing
             try await client.enroll(&agent, token: token)
             let body = Array(try JSONEncoder().encode(heartbeat(agent)))
             let headers = try agent.signedHeaders(path: heartbeatPath, body: body, time: harness.clock.now())
-            let first = try await client.execute(uri: heartbeatPath, method: .post, headers: headers, body: ByteBuffer(bytes: body))
+            let first = try await client.execute(
+                uri: heartbeatPath,
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(bytes: body)
+            )
             #expect(first.status == .ok)
-            let replay = try await client.execute(uri: heartbeatPath, method: .post, headers: headers, body: ByteBuffer(bytes: body))
+            let replay = try await client.execute(
+                uri: heartbeatPath,
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(bytes: body)
+            )
             #expect(replay.status == .unauthorized)
             #expect(replay.text.contains("replayed"))
         }
@@ -146,7 +188,10 @@ import Testing
         try await harness.application().test(.router) { client in
             var agent = TestAgent()
             try await client.enroll(&agent, token: token)
-            #expect(try await client.signedPost(heartbeatPath, heartbeat(agent), agent: agent, clock: harness.clock).status == .ok)
+            #expect(
+                try await client.signedPost(heartbeatPath, heartbeat(agent), agent: agent, clock: harness.clock).status
+                    == .ok
+            )
             let revoke = try await client.execute(
                 uri: "/api/v1/agents/\(agent.agentID)/revoke",
                 method: .post,
@@ -178,8 +223,14 @@ import Testing
             var second = TestAgent(machineID: "machine-1")
             try await client.enroll(&second, token: token)
             #expect(first.hostID == second.hostID)
-            #expect(try await client.signedPost(heartbeatPath, heartbeat(first), agent: first, clock: harness.clock).status == .unauthorized)
-            #expect(try await client.signedPost(heartbeatPath, heartbeat(second), agent: second, clock: harness.clock).status == .ok)
+            #expect(
+                try await client.signedPost(heartbeatPath, heartbeat(first), agent: first, clock: harness.clock).status
+                    == .unauthorized
+            )
+            #expect(
+                try await client.signedPost(heartbeatPath, heartbeat(second), agent: second, clock: harness.clock)
+                    .status == .ok
+            )
         }
     }
 }

@@ -21,7 +21,10 @@ import Testing
         return String(html[range.upperBound...].prefix { $0 != "\"" })
     }
 
-    func signIn(_ client: some TestClientProtocol, password: String = "correct horse battery staple") async throws -> TestResponse {
+    func signIn(
+        _ client: some TestClientProtocol,
+        password: String = "correct horse battery staple"
+    ) async throws -> TestResponse {
         let page = try await client.execute(uri: "/login", method: .get)
         let csrf = try #require(hiddenField(page.text, "csrf"))
         let csrfCookie = try #require(cookie(page, "pp_login_csrf"))
@@ -30,7 +33,9 @@ import Testing
             uri: "/login",
             method: .post,
             headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "pp_login_csrf=\(csrfCookie)"],
-            body: ByteBuffer(string: "username=admin-user&password=\(password.replacingOccurrences(of: " ", with: "+"))&csrf=\(csrf)")
+            body: ByteBuffer(
+                string: "username=admin-user&password=\(password.replacingOccurrences(of: " ", with: "+"))&csrf=\(csrf)"
+            )
         )
     }
 
@@ -58,7 +63,11 @@ import Testing
             #expect(overview.status == .ok)
             #expect(overview.text.contains("Fleet overview"))
             #expect(overview.text.contains("<svg"))
-            let hosts = try await client.execute(uri: "/hosts?sort=hostname&order=desc", method: .get, headers: [.cookie: "pp_session=\(session)"])
+            let hosts = try await client.execute(
+                uri: "/hosts?sort=hostname&order=desc",
+                method: .get,
+                headers: [.cookie: "pp_session=\(session)"]
+            )
             #expect(hosts.status == .ok)
             #expect(hosts.text.contains("No hosts match."))
         }
@@ -82,7 +91,12 @@ import Testing
             let overview = try await client.execute(uri: "/", method: .get, headers: [.cookie: "pp_session=\(session)"])
             let csrf = try #require(hiddenField(overview.text, "csrf"))
             let body = ByteBuffer(string: #"{"name":"from-browser"}"#)
-            let without = try await client.execute(uri: "/api/v1/tokens", method: .post, headers: [.cookie: "pp_session=\(session)"], body: body)
+            let without = try await client.execute(
+                uri: "/api/v1/tokens",
+                method: .post,
+                headers: [.cookie: "pp_session=\(session)"],
+                body: body
+            )
             #expect(without.status == .forbidden)
             let with = try await client.execute(
                 uri: "/api/v1/tokens",
@@ -91,7 +105,11 @@ import Testing
                 body: body
             )
             #expect(with.status == .created)
-            let logoutWithout = try await client.execute(uri: "/logout", method: .post, headers: [.cookie: "pp_session=\(session)"])
+            let logoutWithout = try await client.execute(
+                uri: "/logout",
+                method: .post,
+                headers: [.cookie: "pp_session=\(session)"]
+            )
             #expect(logoutWithout.status == .forbidden)
             let logout = try await client.execute(
                 uri: "/logout",

@@ -45,7 +45,12 @@ struct Harness {
                 role: role,
                 actor: "test"
             )
-            tokens[role] = try await identities.createAPIToken(userID: user.id, name: "test", expiresIn: nil, actor: "test")
+            tokens[role] = try await identities.createAPIToken(
+                userID: user.id,
+                name: "test",
+                expiresIn: nil,
+                actor: "test"
+            ).text
         }
         return Harness(
             directory: directory,
@@ -89,10 +94,22 @@ struct TestAgent {
             kernelRunning: "6.1.0-18-amd64"
         )
         packages = [
-            InstalledPackage(name: "bash", architecture: "amd64", version: "5.2.15-2+b8", sourceName: "bash",
-                sourceVersion: "5.2.15-2", manager: .dpkg),
-            InstalledPackage(name: "bsdutils", architecture: "amd64", version: "1:2.38.1-5+deb12u3",
-                sourceName: "util-linux", sourceVersion: "2.38.1-5+deb12u3", manager: .dpkg),
+            InstalledPackage(
+                name: "bash",
+                architecture: "amd64",
+                version: "5.2.15-2+b8",
+                sourceName: "bash",
+                sourceVersion: "5.2.15-2",
+                manager: .dpkg
+            ),
+            InstalledPackage(
+                name: "bsdutils",
+                architecture: "amd64",
+                version: "1:2.38.1-5+deb12u3",
+                sourceName: "util-linux",
+                sourceVersion: "2.38.1-5+deb12u3",
+                manager: .dpkg
+            ),
             InstalledPackage(name: "openssl", architecture: "amd64", version: "3.0.15-1~deb12u1", manager: .dpkg),
         ]
     }
@@ -107,7 +124,13 @@ struct TestAgent {
     }
 
     /// Signed headers for a POST of `body` to `path` at `time`.
-    func signedHeaders(path: String, body: [UInt8], time: Date, nonce: String? = nil, signingKey: Curve25519.Signing.PrivateKey? = nil)
+    func signedHeaders(
+        path: String,
+        body: [UInt8],
+        time: Date,
+        nonce: String? = nil,
+        signingKey: Curve25519.Signing.PrivateKey? = nil
+    )
         throws -> HTTPFields
     {
         let signature = try RequestSignature.sign(
@@ -128,7 +151,11 @@ struct TestAgent {
 extension TestClientProtocol {
     /// Enrolls the agent and records its ids.
     func enroll(_ agent: inout TestAgent, token: String) async throws {
-        let response = try await execute(uri: "/api/v1/agent/enroll", method: .post, body: try agent.enrollBody(token: token))
+        let response = try await execute(
+            uri: "/api/v1/agent/enroll",
+            method: .post,
+            body: try agent.enrollBody(token: token)
+        )
         guard response.status == .created else {
             throw TestFailure("enrollment failed: \(response.status) \(String(buffer: response.body))")
         }
@@ -138,7 +165,12 @@ extension TestClientProtocol {
     }
 
     /// Sends a signed POST and returns the response.
-    func signedPost<Body: Encodable>(_ path: String, _ value: Body, agent: TestAgent, clock: ManualClock) async throws
+    func signedPost<Body: Encodable>(
+        _ path: String,
+        _ value: Body,
+        agent: TestAgent,
+        clock: ManualClock
+    ) async throws
         -> TestResponse
     {
         let bytes = Array(try JSONEncoder().encode(value))

@@ -18,12 +18,19 @@ import Testing
         try await harness.application().test(.router) { client in
             var agent = TestAgent()
             try await client.enroll(&agent, token: token)
-            let full = try await client.signedPost(inventoryPath, InventoryUpload.full(agent.packages), agent: agent, clock: harness.clock)
+            let full = try await client.signedPost(
+                inventoryPath,
+                InventoryUpload.full(agent.packages),
+                agent: agent,
+                clock: harness.clock
+            )
             #expect(full.status == .ok)
             let base = agent.packages
             agent.packages[2].version = "3.0.15-1~deb12u2"
             agent.packages.removeFirst()
-            agent.packages.append(InstalledPackage(name: "curl", architecture: "amd64", version: "7.88.1-10+deb12u8", manager: .dpkg))
+            agent.packages.append(
+                InstalledPackage(name: "curl", architecture: "amd64", version: "7.88.1-10+deb12u8", manager: .dpkg)
+            )
             harness.clock.advance(60)
             let delta = try await client.signedPost(
                 inventoryPath,
@@ -74,10 +81,22 @@ import Testing
 
     /// Each case: a JSON body and the field its error must name; nothing may be stored.
     static let malformedBodies: [(String, String)] = [
-        (#"{"fingerprint":"x","packages":[{"name":"a","architecture":"amd64","version":"1","sourceName":"a","sourceVersion":"1","state":"installed"}]}"#, "packages[0].manager"),
-        (#"{"fingerprint":"x","packages":[{"name":"a","architecture":"amd64","version":"1","sourceName":"a","sourceVersion":"1","state":"bogus","manager":"dpkg"}]}"#, "packages[0].state"),
-        (#"{"fingerprint":"x","packages":[{"name":"","architecture":"amd64","version":"1","sourceName":"a","sourceVersion":"1","state":"installed","manager":"dpkg"}]}"#, "packages[0].name"),
-        (#"{"fingerprint":"x","packages":[{"name":"a","architecture":"amd64","version":7,"sourceName":"a","sourceVersion":"1","state":"installed","manager":"dpkg"}]}"#, "packages[0].version"),
+        (
+            #"{"fingerprint":"x","packages":[{"name":"a","architecture":"amd64","version":"1","sourceName":"a","sourceVersion":"1","state":"installed"}]}"#,
+            "packages[0].manager"
+        ),
+        (
+            #"{"fingerprint":"x","packages":[{"name":"a","architecture":"amd64","version":"1","sourceName":"a","sourceVersion":"1","state":"bogus","manager":"dpkg"}]}"#,
+            "packages[0].state"
+        ),
+        (
+            #"{"fingerprint":"x","packages":[{"name":"","architecture":"amd64","version":"1","sourceName":"a","sourceVersion":"1","state":"installed","manager":"dpkg"}]}"#,
+            "packages[0].name"
+        ),
+        (
+            #"{"fingerprint":"x","packages":[{"name":"a","architecture":"amd64","version":7,"sourceName":"a","sourceVersion":"1","state":"installed","manager":"dpkg"}]}"#,
+            "packages[0].version"
+        ),
         (#"{"packages":[]}"#, "fingerprint"),
         (#"{"fingerprint":"x"}"#, "packages"),
         (#"not json"#, "JSON"),
@@ -93,7 +112,12 @@ import Testing
             try await client.enroll(&agent, token: token)
             let bytes = Array(body.utf8)
             let headers = try agent.signedHeaders(path: inventoryPath, body: bytes, time: harness.clock.now())
-            let response = try await client.execute(uri: inventoryPath, method: .post, headers: headers, body: ByteBuffer(bytes: bytes))
+            let response = try await client.execute(
+                uri: inventoryPath,
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(bytes: bytes)
+            )
             #expect(response.status == .badRequest)
             #expect(response.headers[.contentType] == "application/problem+json")
             #expect(response.text.contains(field), "problem \(response.text) should name \(field)")
@@ -112,7 +136,12 @@ import Testing
             agent.packages = (0..<200).map {
                 InstalledPackage(name: "package-\($0)", architecture: "amd64", version: "1.0-\($0)", manager: .dpkg)
             }
-            let response = try await client.signedPost(inventoryPath, InventoryUpload.full(agent.packages), agent: agent, clock: harness.clock)
+            let response = try await client.signedPost(
+                inventoryPath,
+                InventoryUpload.full(agent.packages),
+                agent: agent,
+                clock: harness.clock
+            )
             #expect(response.status == .contentTooLarge)
             #expect(try await harness.storage.inventory(hostID: agent.hostID).packages.isEmpty)
         }
@@ -127,7 +156,12 @@ import Testing
             agent.packages = (0..<11).map {
                 InstalledPackage(name: "package-\($0)", architecture: "amd64", version: "1.0", manager: .dpkg)
             }
-            let response = try await client.signedPost(inventoryPath, InventoryUpload.full(agent.packages), agent: agent, clock: harness.clock)
+            let response = try await client.signedPost(
+                inventoryPath,
+                InventoryUpload.full(agent.packages),
+                agent: agent,
+                clock: harness.clock
+            )
             #expect(response.status == .contentTooLarge)
             #expect(response.text.contains("limit is 10"))
         }
@@ -140,7 +174,12 @@ import Testing
             var agent = TestAgent()
             try await client.enroll(&agent, token: token)
             agent.packages.append(agent.packages[0])
-            let response = try await client.signedPost(inventoryPath, InventoryUpload.full(agent.packages), agent: agent, clock: harness.clock)
+            let response = try await client.signedPost(
+                inventoryPath,
+                InventoryUpload.full(agent.packages),
+                agent: agent,
+                clock: harness.clock
+            )
             #expect(response.status == .badRequest)
             #expect(response.text.contains("packages[3]: duplicate package bash:amd64"))
         }
@@ -152,10 +191,23 @@ import Testing
         try await harness.application().test(.router) { client in
             var agent = TestAgent()
             try await client.enroll(&agent, token: token)
-            _ = try await client.signedPost(inventoryPath, InventoryUpload.full(agent.packages), agent: agent, clock: harness.clock)
-            let beat = HeartbeatRequest(facts: agent.facts, inventoryFingerprint: InventoryFingerprint.of(agent.packages))
-            let answer = try await client.signedPost("/api/v1/agent/heartbeat", beat, agent: agent, clock: harness.clock)
-                .json(HeartbeatResponse.self)
+            _ = try await client.signedPost(
+                inventoryPath,
+                InventoryUpload.full(agent.packages),
+                agent: agent,
+                clock: harness.clock
+            )
+            let beat = HeartbeatRequest(
+                facts: agent.facts,
+                inventoryFingerprint: InventoryFingerprint.of(agent.packages)
+            )
+            let answer = try await client.signedPost(
+                "/api/v1/agent/heartbeat",
+                beat,
+                agent: agent,
+                clock: harness.clock
+            )
+            .json(HeartbeatResponse.self)
             #expect(!answer.inventoryWanted)
             #expect(answer.storedFingerprint == InventoryFingerprint.of(agent.packages))
         }

@@ -26,7 +26,10 @@ struct DemoFleetService: Service {
         var (fleet, enrollment) = try await simulator.enrollAll()
         logger.notice(
             "demo fleet enrolled",
-            metadata: ["pp.agents": .stringConvertible(enrollment.operations), "pp.failed": .stringConvertible(enrollment.failures)]
+            metadata: [
+                "pp.agents": .stringConvertible(enrollment.operations),
+                "pp.failed": .stringConvertible(enrollment.failures),
+            ]
         )
         var round: UInt64 = 0
         while !Task.isShuttingDownGracefully {

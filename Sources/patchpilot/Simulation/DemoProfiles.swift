@@ -17,7 +17,12 @@ struct DemoProfile: Sendable {
             ("ubuntu-22.04", ["5.15.0-91-generic", "5.15.0-105-generic", "6.5.0-35-generic"], 4),
         ]
         return try specs.map { name, kernels, weight in
-            guard let statusURL = Bundle.module.url(forResource: name, withExtension: "status", subdirectory: "DemoFleet"),
+            guard
+                let statusURL = Bundle.module.url(
+                    forResource: name,
+                    withExtension: "status",
+                    subdirectory: "DemoFleet"
+                ),
                 let osURL = Bundle.module.url(forResource: name, withExtension: "os-release", subdirectory: "DemoFleet")
             else { throw SimulationError("bundled demo data for \(name) is missing") }
             let packages = try DpkgStatusParser(sourceName: statusURL.lastPathComponent)

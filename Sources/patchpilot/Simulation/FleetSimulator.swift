@@ -66,11 +66,22 @@ struct FleetSimulator: Sendable {
             }
         }
         let enrolled = results.compactMap { $0 }
-        return (enrolled, PhaseResult(operations: enrolled.count, failures: hosts.count - enrolled.count, seconds: Self.seconds(since: start)))
+        return (
+            enrolled,
+            PhaseResult(
+                operations: enrolled.count,
+                failures: hosts.count - enrolled.count,
+                seconds: Self.seconds(since: start)
+            )
+        )
     }
 
     /// One check-in round for every agent; `patchRate` is the share of hosts that patch a few packages first.
-    func checkInRound(_ agents: [EnrolledAgent], patchRate: Double, round: UInt64) async -> ([EnrolledAgent], PhaseResult) {
+    func checkInRound(
+        _ agents: [EnrolledAgent],
+        patchRate: Double,
+        round: UInt64
+    ) async -> ([EnrolledAgent], PhaseResult) {
         let client = AgentClient(serverURL: serverURL, http: http)
         let start = ContinuousClock.now
         let seed = self.seed &+ round &* 7919
@@ -83,7 +94,11 @@ struct FleetSimulator: Sendable {
             }
             do {
                 let cycle = CheckInCycle(client: client, signer: agent.signer)
-                let outcome = try await cycle.run(facts: agent.host.facts, packages: agent.host.packages, acknowledged: agent.acknowledged)
+                let outcome = try await cycle.run(
+                    facts: agent.host.facts,
+                    packages: agent.host.packages,
+                    acknowledged: agent.acknowledged
+                )
                 agent.acknowledged = outcome.acknowledged
                 return (agent, true)
             } catch {
@@ -92,7 +107,10 @@ struct FleetSimulator: Sendable {
             }
         }
         let failures = results.filter { !$0.1 }.count
-        return (results.map(\.0), PhaseResult(operations: results.count - failures, failures: failures, seconds: Self.seconds(since: start)))
+        return (
+            results.map(\.0),
+            PhaseResult(operations: results.count - failures, failures: failures, seconds: Self.seconds(since: start))
+        )
     }
 
     func forEachConcurrently<Input: Sendable, Output: Sendable>(

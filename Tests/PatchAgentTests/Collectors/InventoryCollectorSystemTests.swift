@@ -3,9 +3,9 @@ import Foundation
 import Testing
 
 #if canImport(PatchAgent)
-    import PatchAgent
+import PatchAgent
 #else
-    import Collectors
+import Collectors
 #endif
 
 /// Runs the collector on this machine.

@@ -3,9 +3,9 @@ import Foundation
 import Testing
 
 #if canImport(PatchAgent)
-    import PatchAgent
+import PatchAgent
 #else
-    import Collectors
+import Collectors
 #endif
 
 /// Builds tiny packages with `rpmbuild`, records them in a sandbox rpm database with real `rpm`, and
