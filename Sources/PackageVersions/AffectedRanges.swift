@@ -31,7 +31,11 @@ public struct AffectedRange: Sendable, Hashable {
             case "limit": self = .limit(version)
             default:
                 throw PackageVersionsError(
-                    code: .invalidAffectedRange, input: key, position: nil, reason: "unknown OSV range event")
+                    code: .invalidAffectedRange,
+                    input: key,
+                    position: nil,
+                    reason: "unknown OSV range event"
+                )
             }
         }
 
@@ -63,8 +67,11 @@ public struct AffectedRange: Sendable, Hashable {
         self.events = events
         guard events.contains(where: { if case .introduced = $0 { true } else { false } }) else {
             throw PackageVersionsError(
-                code: .invalidAffectedRange, input: "\(events)", position: nil,
-                reason: "an OSV range needs at least one 'introduced' event")
+                code: .invalidAffectedRange,
+                input: "\(events)",
+                position: nil,
+                reason: "an OSV range needs at least one 'introduced' event"
+            )
         }
         var parsed: [(event: Event, version: AnyVersion?)] = []
         for event in events {
@@ -76,8 +83,11 @@ public struct AffectedRange: Sendable, Hashable {
                     parsed.append((event, try AnyVersion(parsing: event.version, scheme: scheme)))
                 } catch {
                     throw PackageVersionsError(
-                        code: .invalidAffectedRange, input: event.version, position: error.position,
-                        reason: "event version is not a valid \(scheme) version: \(error.reason)")
+                        code: .invalidAffectedRange,
+                        input: event.version,
+                        position: error.position,
+                        reason: "event version is not a valid \(scheme) version: \(error.reason)"
+                    )
                 }
             }
         }
@@ -128,7 +138,10 @@ public struct AffectedRange: Sendable, Hashable {
     /// The OSV answer for one `affected[]` entry: `version` is affected if it is listed in
     /// `versions` (compared by the scheme's equality) or lies in any of `ranges`.
     public static func isAffected(
-        _ version: String, scheme: VersionScheme, ranges: [AffectedRange], versions: [String] = []
+        _ version: String,
+        scheme: VersionScheme,
+        ranges: [AffectedRange],
+        versions: [String] = []
     ) throws(PackageVersionsError) -> Bool {
         let parsed = try AnyVersion(parsing: version, scheme: scheme)
         for listed in versions {

@@ -81,7 +81,12 @@ enum APKInvalidOrdering {
     }
 
     /// Compares two digit runs numerically, any length.
-    static func number(_ p: UnsafeBufferPointer<UInt8>, _ a: (Int, Int), _ q: UnsafeBufferPointer<UInt8>, _ b: (Int, Int))
+    static func number(
+        _ p: UnsafeBufferPointer<UInt8>,
+        _ a: (Int, Int),
+        _ q: UnsafeBufferPointer<UInt8>,
+        _ b: (Int, Int)
+    )
         -> Int
     {
         var x = a.0

@@ -22,7 +22,11 @@ public struct AlpineVersion: Sendable, Hashable, Comparable, CustomStringConvert
     public init(parsing text: String) throws(PackageVersionsError) {
         if let failure = text.withUTF8Bytes({ APKTokenizer.validate($0) }) {
             throw PackageVersionsError(
-                code: .invalidAlpineVersion, input: text, position: failure.position, reason: failure.reason)
+                code: .invalidAlpineVersion,
+                input: text,
+                position: failure.position,
+                reason: failure.reason
+            )
         }
         self.text = text
     }
@@ -81,7 +85,9 @@ public struct AlpineVersion: Sendable, Hashable, Comparable, CustomStringConvert
                 hasher.combine(t.token)
                 switch t.token {
                 case APKTokenizer.digit where p[t.start] == 0x30, APKTokenizer.commitHash:
-                    hasher.combine(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: p[t.start..<(t.start + t.length)])))
+                    hasher.combine(
+                        bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: p[t.start..<(t.start + t.length)]))
+                    )
                 case APKTokenizer.letter: hasher.combine(p[t.start])
                 case APKTokenizer.suffix: hasher.combine(t.suffix)
                 default: hasher.combine(t.number)
@@ -241,15 +247,26 @@ enum APKTokenizer {
     }
 
     @inline(__always)
-    static func stringOrder(_ p: UnsafeBufferPointer<UInt8>, _ a: State, _ q: UnsafeBufferPointer<UInt8>, _ b: State)
+    static func stringOrder(
+        _ p: UnsafeBufferPointer<UInt8>,
+        _ a: State,
+        _ q: UnsafeBufferPointer<UInt8>,
+        _ b: State
+    )
         -> Int
     {
         compareKeyBytes(
             UnsafeBufferPointer(rebasing: p[a.start..<(a.start + a.length)]),
-            UnsafeBufferPointer(rebasing: q[b.start..<(b.start + b.length)]))
+            UnsafeBufferPointer(rebasing: q[b.start..<(b.start + b.length)])
+        )
     }
 
-    static func tokenOrder(_ p: UnsafeBufferPointer<UInt8>, _ a: State, _ q: UnsafeBufferPointer<UInt8>, _ b: State)
+    static func tokenOrder(
+        _ p: UnsafeBufferPointer<UInt8>,
+        _ a: State,
+        _ q: UnsafeBufferPointer<UInt8>,
+        _ b: State
+    )
         -> Int
     {
         let x: UInt64
@@ -272,7 +289,11 @@ enum APKTokenizer {
         return x < y ? -1 : (x > y ? 1 : 0)
     }
 
-    static func compare(_ p: UnsafeBufferPointer<UInt8>, _ q: UnsafeBufferPointer<UInt8>, fuzzy: Bool)
+    static func compare(
+        _ p: UnsafeBufferPointer<UInt8>,
+        _ q: UnsafeBufferPointer<UInt8>,
+        fuzzy: Bool
+    )
         -> VersionOrdering
     {
         var ta = State()
@@ -291,7 +312,9 @@ enum APKTokenizer {
                 return VersionOrdering(
                     compareKeyBytes(
                         UnsafeBufferPointer(rebasing: p[ta.tokenStart...]),
-                        UnsafeBufferPointer(rebasing: q[tb.tokenStart...])))
+                        UnsafeBufferPointer(rebasing: q[tb.tokenStart...])
+                    )
+                )
             }
             return .equal
         }

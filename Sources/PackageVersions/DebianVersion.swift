@@ -42,7 +42,9 @@ public struct DebianVersion: Sendable, Hashable, Comparable, CustomStringConvert
     public var revision: String? { revisionStart < 0 ? nil : slice(revisionStart, revisionEnd) }
 
     private func slice(_ start: Int32, _ end: Int32) -> String {
-        text.withUTF8Bytes { p in String(decoding: UnsafeBufferPointer(rebasing: p[Int(start)..<Int(end)]), as: UTF8.self) }
+        text.withUTF8Bytes { p in
+            String(decoding: UnsafeBufferPointer(rebasing: p[Int(start)..<Int(end)]), as: UTF8.self)
+        }
     }
 
     /// Parses a version, applying `validation` (``Validation/strict`` by default).
@@ -64,7 +66,11 @@ public struct DebianVersion: Sendable, Hashable, Comparable, CustomStringConvert
         guard let parsed = parsedOrNil else {
             let error = failure ?? Failure(position: 0, reason: "unparseable")
             throw PackageVersionsError(
-                code: .invalidDebianVersion, input: text, position: error.position, reason: error.reason)
+                code: .invalidDebianVersion,
+                input: text,
+                position: error.position,
+                reason: error.reason
+            )
         }
         self.text = text
         self.epoch = parsed.epoch
@@ -95,10 +101,13 @@ public struct DebianVersion: Sendable, Hashable, Comparable, CustomStringConvert
 
     /// Parses both strings and compares them (`dpkg --compare-versions A lt B` is `compare(A, B) == .less`).
     public static func compare(
-        _ lhs: String, _ rhs: String, validation: Validation = .strict
+        _ lhs: String,
+        _ rhs: String,
+        validation: Validation = .strict
     ) throws(PackageVersionsError) -> VersionOrdering {
         try DebianVersion(parsing: lhs, validation: validation).compare(
-            to: DebianVersion(parsing: rhs, validation: validation))
+            to: DebianVersion(parsing: rhs, validation: validation)
+        )
     }
 
     /// dpkg's order.
@@ -174,8 +183,11 @@ enum DebianKey {
     /// Appends the key of `p[start..<end]` (one verrevcmp operand).
     @inline(__always)
     static func appendString(
-        _ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
-        _ out: UnsafeMutablePointer<UInt8>, _ pos: inout Int
+        _ p: UnsafeBufferPointer<UInt8>,
+        _ start: Int,
+        _ end: Int,
+        _ out: UnsafeMutablePointer<UInt8>,
+        _ pos: inout Int
     ) {
         var i = start
         repeat {
@@ -300,6 +312,11 @@ enum DebianKey {
             count = pos
         }
         return DebianVersion.Parsed(
-            epoch: epoch, hasEpoch: hasEpoch, upstream: versionStart..<upstreamEnd, revision: revisionRange, key: key)
+            epoch: epoch,
+            hasEpoch: hasEpoch,
+            upstream: versionStart..<upstreamEnd,
+            revision: revisionRange,
+            key: key
+        )
     }
 }

@@ -128,7 +128,8 @@ public struct NPMRange: Sendable, Hashable, CustomStringConvertible {
                     result.append(.init(op: .lessThan, version: to.full(M &+ 1, 0, 0, pre: ["0"])))
                 }
             }
-            return result.isEmpty ? [Comparator(op: nil, version: SemanticVersion(major: 0, minor: 0, patch: 0))] : result
+            return result.isEmpty
+                ? [Comparator(op: nil, version: SemanticVersion(major: 0, minor: 0, patch: 0))] : result
         }
         var result: [Comparator] = []
         for token in tokens {
@@ -188,7 +189,9 @@ public struct NPMRange: Sendable, Hashable, CustomStringConvertible {
         }
         let partial = try parsePartial(String(token.dropFirst(op.count)), whole: whole)
         let any = [Comparator(op: nil, version: SemanticVersion(major: 0, minor: 0, patch: 0))]
-        let none = [Comparator(op: .lessThan, version: SemanticVersion(major: 0, minor: 0, patch: 0, prerelease: ["0"]))]
+        let none = [
+            Comparator(op: .lessThan, version: SemanticVersion(major: 0, minor: 0, patch: 0, prerelease: ["0"]))
+        ]
         let pre = partial.prerelease
         func v(_ M: UInt64, _ m: UInt64, _ p: UInt64, _ pr: [String] = []) -> SemanticVersion {
             SemanticVersion(major: M, minor: m, patch: p, prerelease: pr)
@@ -197,7 +200,10 @@ public struct NPMRange: Sendable, Hashable, CustomStringConvertible {
         case "~", "~>":
             guard let M = partial.major else { return any }
             guard let m = partial.minor else {
-                return [.init(op: .greaterThanOrEqual, version: v(M, 0, 0)), .init(op: .lessThan, version: v(M &+ 1, 0, 0, ["0"]))]
+                return [
+                    .init(op: .greaterThanOrEqual, version: v(M, 0, 0)),
+                    .init(op: .lessThan, version: v(M &+ 1, 0, 0, ["0"])),
+                ]
             }
             let p = partial.patch ?? 0
             return [
@@ -207,7 +213,10 @@ public struct NPMRange: Sendable, Hashable, CustomStringConvertible {
         case "^":
             guard let M = partial.major else { return any }
             guard let m = partial.minor else {
-                return [.init(op: .greaterThanOrEqual, version: v(M, 0, 0)), .init(op: .lessThan, version: v(M &+ 1, 0, 0, ["0"]))]
+                return [
+                    .init(op: .greaterThanOrEqual, version: v(M, 0, 0)),
+                    .init(op: .lessThan, version: v(M &+ 1, 0, 0, ["0"])),
+                ]
             }
             guard let p = partial.patch else {
                 let upper = M == 0 ? v(M, m &+ 1, 0, ["0"]) : v(M &+ 1, 0, 0, ["0"])
@@ -241,9 +250,15 @@ public struct NPMRange: Sendable, Hashable, CustomStringConvertible {
             }
             if gtlt.isEmpty {
                 if let m = partial.minor {
-                    return [.init(op: .greaterThanOrEqual, version: v(M0, m, 0)), .init(op: .lessThan, version: v(M0, m &+ 1, 0, ["0"]))]
+                    return [
+                        .init(op: .greaterThanOrEqual, version: v(M0, m, 0)),
+                        .init(op: .lessThan, version: v(M0, m &+ 1, 0, ["0"])),
+                    ]
                 }
-                return [.init(op: .greaterThanOrEqual, version: v(M0, 0, 0)), .init(op: .lessThan, version: v(M0 &+ 1, 0, 0, ["0"]))]
+                return [
+                    .init(op: .greaterThanOrEqual, version: v(M0, 0, 0)),
+                    .init(op: .lessThan, version: v(M0 &+ 1, 0, 0, ["0"])),
+                ]
             }
             var M = M0
             var m = partial.minor ?? 0
@@ -252,7 +267,12 @@ public struct NPMRange: Sendable, Hashable, CustomStringConvertible {
             switch gtlt {
             case ">":
                 o = .greaterThanOrEqual
-                if xm { M &+= 1; m = 0 } else { m &+= 1 }
+                if xm {
+                    M &+= 1
+                    m = 0
+                } else {
+                    m &+= 1
+                }
             case "<=":
                 o = .lessThan
                 if xm { M &+= 1 } else { m &+= 1 }

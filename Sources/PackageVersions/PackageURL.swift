@@ -24,8 +24,12 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible, LosslessS
     /// - Throws: ``PackageVersionsError`` (``PackageVersionsError/Code/invalidPackageURL``) for an
     ///   invalid type, an empty name, or an invalid qualifier key.
     public init(
-        type: String, namespace: String? = nil, name: String, version: String? = nil,
-        qualifiers: [String: String] = [:], subpath: String? = nil
+        type: String,
+        namespace: String? = nil,
+        name: String,
+        version: String? = nil,
+        qualifiers: [String: String] = [:],
+        subpath: String? = nil
     ) throws(PackageVersionsError) {
         let whole = "\(type)/\(namespace ?? "")/\(name)"
         func fail(_ reason: String) -> PackageVersionsError {
@@ -48,7 +52,9 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible, LosslessS
             let key = key.lowercased()
             guard let f = key.utf8.first, isASCIILetter(f),
                 key.utf8.allSatisfy({ isASCIIAlphanumeric($0) || $0 == 0x2E || $0 == 0x2D || $0 == 0x5F })
-            else { throw fail("qualifier key '\(key)' must start with a letter and use letters, digits, '.', '-', '_'") }
+            else {
+                throw fail("qualifier key '\(key)' must start with a letter and use letters, digits, '.', '-', '_'")
+            }
             if normalized[key] != nil { throw fail("duplicate qualifier key '\(key)'") }
             if !value.isEmpty { normalized[key] = value }
         }
@@ -92,7 +98,9 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible, LosslessS
                 guard let equals = pair.firstIndex(of: "=") else { throw fail("qualifier '\(pair)' has no '='") }
                 let key = String(pair[..<equals])
                 // The purl test suite requires canonical (lower-case) keys when parsing.
-                if key.utf8.contains(where: { $0 &- 0x41 < 26 }) { throw fail("qualifier key '\(key)' is not lower-case") }
+                if key.utf8.contains(where: { $0 &- 0x41 < 26 }) {
+                    throw fail("qualifier key '\(key)' is not lower-case")
+                }
                 let value = try decode(pair[pair.index(after: equals)...])
                 if qualifiers[key] != nil { throw fail("duplicate qualifier key '\(key)'") }
                 if !value.isEmpty { qualifiers[key] = value }
@@ -125,8 +133,13 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible, LosslessS
         }
         do {
             try self.init(
-                type: type, namespace: namespaceSegments.isEmpty ? nil : namespaceSegments.joined(separator: "/"),
-                name: name, version: version, qualifiers: qualifiers, subpath: subpath)
+                type: type,
+                namespace: namespaceSegments.isEmpty ? nil : namespaceSegments.joined(separator: "/"),
+                name: name,
+                version: version,
+                qualifiers: qualifiers,
+                subpath: subpath
+            )
         } catch {
             throw fail(error.reason)
         }
@@ -177,11 +190,14 @@ public struct PackageURL: Sendable, Hashable, CustomStringConvertible, LosslessS
         text += PercentEncoding.encode(name)
         if let version { text += "@" + PercentEncoding.encode(version) }
         if !qualifiers.isEmpty {
-            text += "?" + qualifiers.keys.sorted().map { $0 + "=" + PercentEncoding.encode(qualifiers[$0]!) }
+            text +=
+                "?"
+                + qualifiers.keys.sorted().map { $0 + "=" + PercentEncoding.encode(qualifiers[$0]!) }
                 .joined(separator: "&")
         }
         if let subpath {
-            text += "#" + subpath.split(separator: "/").map { PercentEncoding.encode(String($0)) }.joined(separator: "/")
+            text +=
+                "#" + subpath.split(separator: "/").map { PercentEncoding.encode(String($0)) }.joined(separator: "/")
         }
         return text
     }

@@ -68,7 +68,11 @@ public struct RPMVersion: Sendable, Hashable, Comparable, CustomStringConvertibl
         guard let parsed = parsedOrNil else {
             let error = failure ?? Failure(position: 0, reason: "unparseable")
             throw PackageVersionsError(
-                code: .invalidRPMVersion, input: text, position: error.position, reason: error.reason)
+                code: .invalidRPMVersion,
+                input: text,
+                position: error.position,
+                reason: error.reason
+            )
         }
         self.text = text
         self.epochEnd = Int32(truncatingIfNeeded: parsed.epoch?.upperBound ?? -1)
@@ -89,8 +93,11 @@ public struct RPMVersion: Sendable, Hashable, Comparable, CustomStringConvertibl
         let parsed = try RPMVersion(parsing: text)
         guard parsed.epoch == epoch, parsed.version == version, parsed.release == release else {
             throw PackageVersionsError(
-                code: .invalidRPMVersion, input: text, position: nil,
-                reason: "epoch must be digits and version must not contain '-' (parts do not round-trip)")
+                code: .invalidRPMVersion,
+                input: text,
+                position: nil,
+                reason: "epoch must be digits and version must not contain '-' (parts do not round-trip)"
+            )
         }
         self = parsed
     }
@@ -168,8 +175,11 @@ enum RPMKey {
 
     @inline(__always)
     static func append(
-        _ p: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int,
-        _ out: UnsafeMutablePointer<UInt8>, _ pos: inout Int
+        _ p: UnsafeBufferPointer<UInt8>,
+        _ start: Int,
+        _ end: Int,
+        _ out: UnsafeMutablePointer<UInt8>,
+        _ pos: inout Int
     ) {
         var i = start
         while true {

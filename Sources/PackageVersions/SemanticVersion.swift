@@ -159,7 +159,11 @@ public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConve
     }
 
     /// Parses both strings (strictly, or loosely) and compares them.
-    public static func compare(_ lhs: String, _ rhs: String, loose: Bool = false) throws(PackageVersionsError)
+    public static func compare(
+        _ lhs: String,
+        _ rhs: String,
+        loose: Bool = false
+    ) throws(PackageVersionsError)
         -> VersionOrdering
     {
         try SemanticVersion(parsing: lhs, loose: loose).compare(to: SemanticVersion(parsing: rhs, loose: loose))

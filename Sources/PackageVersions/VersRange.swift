@@ -103,7 +103,8 @@ public struct VersRange: Sendable, Hashable, CustomStringConvertible {
         // Ignoring '!=': '=' may only be followed by '=', '>' or '>='; ignoring '=' as well,
         // lesser and greater comparators must alternate.
         let withoutUnequal = parsed.filter { $0.comparator != .notEqual }
-        for (a, b) in zip(withoutUnequal, withoutUnequal.dropFirst()) where a.comparator == .equal && b.comparator.isLower {
+        for (a, b) in zip(withoutUnequal, withoutUnequal.dropFirst())
+        where a.comparator == .equal && b.comparator.isLower {
             throw fail("'\(a)' cannot be followed by '\(b)'")
         }
         let ordered = withoutUnequal.filter { $0.comparator != .equal }
@@ -132,7 +133,8 @@ public struct VersRange: Sendable, Hashable, CustomStringConvertible {
         if let last = bounds.last, last.comparator.isGreater, version.compare(to: last.version) == .greater {
             return true
         }
-        for (current, next) in zip(bounds, bounds.dropFirst()) where current.comparator.isGreater && next.comparator.isLower {
+        for (current, next) in zip(bounds, bounds.dropFirst())
+        where current.comparator.isGreater && next.comparator.isLower {
             if version.compare(to: current.version) == .greater && version.compare(to: next.version) == .less {
                 return true
             }

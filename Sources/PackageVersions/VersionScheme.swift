@@ -16,13 +16,17 @@ public enum VersionScheme: String, Sendable, Hashable, CaseIterable, CustomStrin
     public init(name: String) throws(PackageVersionsError) {
         switch name.lowercased() {
         case "deb", "debian", "ubuntu", "dpkg": self = .deb
-        case "rpm", "redhat", "red hat", "rhel", "fedora", "centos", "rocky", "almalinux", "suse", "opensuse": self = .rpm
+        case "rpm", "redhat", "red hat", "rhel", "fedora", "centos", "rocky", "almalinux", "suse", "opensuse":
+            self = .rpm
         case "apk", "alpine", "wolfi", "chainguard": self = .apk
         case "semver", "npm", "cargo", "golang", "go", "nuget", "hex", "pub": self = .semver
         default:
             throw PackageVersionsError(
-                code: .unknownScheme, input: name, position: nil,
-                reason: "unknown versioning scheme (expected deb, rpm, apk or semver)")
+                code: .unknownScheme,
+                input: name,
+                position: nil,
+                reason: "unknown versioning scheme (expected deb, rpm, apk or semver)"
+            )
         }
     }
 

@@ -21,7 +21,10 @@ struct VersionCommand: ParsableCommand {
         @Option(help: "Versioning scheme: deb, rpm, apk or semver.")
         var scheme: SchemeOption
 
-        @Flag(help: "deb only: accept versions dpkg --compare-versions merely warns about (bad characters, no leading digit).")
+        @Flag(
+            help:
+                "deb only: accept versions dpkg --compare-versions merely warns about (bad characters, no leading digit)."
+        )
         var lenient = false
 
         func compare(_ lhs: String, _ rhs: String) throws(PackageVersionsError) -> VersionOrdering {
@@ -130,7 +133,9 @@ struct VersionCommand: ParsableCommand {
                 do {
                     _ = try options.compare(line, line)
                 } catch {
-                    standardError("patchpilot version sort: line \(number): invalid \(options.scheme.rawValue) version \(error)\n")
+                    standardError(
+                        "patchpilot version sort: line \(number): invalid \(options.scheme.rawValue) version \(error)\n"
+                    )
                     throw ExitCode(2)
                 }
                 lines.append(line)

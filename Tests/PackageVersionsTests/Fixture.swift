@@ -50,7 +50,15 @@ enum Fixture {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == 3 else { fatalError("\(name):\(lineNumber): bad line \(line)") }
             result.append(
-                VectorCase(file: name, line: lineNumber, lhs: fields[0], op: fields[1], rhs: fields[2], context: context))
+                VectorCase(
+                    file: name,
+                    line: lineNumber,
+                    lhs: fields[0],
+                    op: fields[1],
+                    rhs: fields[2],
+                    context: context
+                )
+            )
             if !context.hasPrefix("# INVALID") { context = "" }
         }
         return result

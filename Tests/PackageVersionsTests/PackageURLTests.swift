@@ -27,7 +27,11 @@ struct PURLCase: Sendable, CustomStringConvertible {
             for key in ["type", "namespace", "name", "version", "subpath"] { parts[key] = dict[key] as? String }
             var qualifiers: [String: String] = [:]
             for (k, v) in (dict["qualifiers"] as? [String: Any]) ?? [:] {
-                if let s = v as? String { qualifiers[k] = s } else if let a = v as? [String] { qualifiers[k] = a.joined(separator: ",") }
+                if let s = v as? String {
+                    qualifiers[k] = s
+                } else if let a = v as? [String] {
+                    qualifiers[k] = a.joined(separator: ",")
+                }
             }
             return (parts, qualifiers)
         }
@@ -35,13 +39,18 @@ struct PURLCase: Sendable, CustomStringConvertible {
             let input = components(t["input"])
             let expected = components(t["expected_output"])
             return PURLCase(
-                file: name, description: "\(name): \(t["description"] as? String ?? "") [\(t["test_type"] as? String ?? "")]",
-                testType: t["test_type"] as? String ?? "", input: t["input"] as? String,
-                inputComponents: input?.0, inputQualifiers: input?.1,
+                file: name,
+                description: "\(name): \(t["description"] as? String ?? "") [\(t["test_type"] as? String ?? "")]",
+                testType: t["test_type"] as? String ?? "",
+                input: t["input"] as? String,
+                inputComponents: input?.0,
+                inputQualifiers: input?.1,
                 expectedString: t["expected_output"] as? String,
-                expectedComponents: expected?.0, expectedQualifiers: expected?.1,
+                expectedComponents: expected?.0,
+                expectedQualifiers: expected?.1,
                 expectedFailure: t["expected_failure"] as? Bool ?? false,
-                testGroup: t["test_group"] as? String ?? "")
+                testGroup: t["test_group"] as? String ?? ""
+            )
         }
     }
 }
@@ -53,7 +62,9 @@ struct PURLCase: Sendable, CustomStringConvertible {
 
     /// The suite's "recommended" lenient round-trip of upper-case qualifier keys contradicts a
     /// "required" case that expects that same input to fail; the required behaviour wins.
-    static let requiredFailures = Set(cases.filter { $0.testGroup == "required" && $0.expectedFailure }.compactMap(\.input))
+    static let requiredFailures = Set(
+        cases.filter { $0.testGroup == "required" && $0.expectedFailure }.compactMap(\.input)
+    )
 
     @Test(arguments: cases.filter { !($0.testGroup != "required" && Self.requiredFailures.contains($0.input ?? "")) })
     func purlSpecSuite(_ c: PURLCase) throws {
@@ -82,8 +93,13 @@ struct PURLCase: Sendable, CustomStringConvertible {
         case "build":
             let parts = try #require(c.inputComponents)
             let built = try? PackageURL(
-                type: (parts["type"] ?? nil) ?? "", namespace: parts["namespace"] ?? nil, name: (parts["name"] ?? nil) ?? "",
-                version: parts["version"] ?? nil, qualifiers: c.inputQualifiers ?? [:], subpath: parts["subpath"] ?? nil)
+                type: (parts["type"] ?? nil) ?? "",
+                namespace: parts["namespace"] ?? nil,
+                name: (parts["name"] ?? nil) ?? "",
+                version: parts["version"] ?? nil,
+                qualifiers: c.inputQualifiers ?? [:],
+                subpath: parts["subpath"] ?? nil
+            )
             if c.expectedFailure {
                 #expect(built == nil)
                 return
@@ -95,7 +111,9 @@ struct PURLCase: Sendable, CustomStringConvertible {
     }
 
     @Test func debianQualifiersAndEncoding() throws {
-        let purl = try PackageURL(parsing: "pkg:deb/debian/curl@7.88.1-10%2Bdeb12u5?arch=amd64&distro=debian-12&upstream=curl")
+        let purl = try PackageURL(
+            parsing: "pkg:deb/debian/curl@7.88.1-10%2Bdeb12u5?arch=amd64&distro=debian-12&upstream=curl"
+        )
         #expect(purl.version == "7.88.1-10+deb12u5")
         #expect(purl.arch == "amd64")
         #expect(purl.distro == "debian-12")
