@@ -29,15 +29,20 @@ struct AgentController: Sendable {
         guard let rawKey = Base64.decode(enrollment.publicKey),
             (try? Curve25519.Signing.PublicKey(rawRepresentation: rawKey)) != nil
         else { throw Problem.badRequest("field 'publicKey' is not a base64 Ed25519 public key") }
-        try FactsValidation.validate(enrollment.facts, field: "facts")
+        var facts = enrollment.facts
+        let agentID = "agt_" + BearerSecret.randomToken(bytes: 12)
+        // A host without /etc/machine-id (some containers) gets an identity of its own agent, so
+        // that it neither collides with other such hosts nor is merged with them on re-enrollment.
+        if facts.machineID.isEmpty { facts.machineID = "agent:" + agentID }
+        try FactsValidation.validate(facts, field: "facts", requireMachineID: true)
         let outcome = try await storage.enroll(
             tokenID: secret.id,
             secretHash: secret.secretHash,
             registration: AgentRegistration(
-                agentID: "agt_" + BearerSecret.randomToken(bytes: 12),
+                agentID: agentID,
                 newHostID: "hst_" + BearerSecret.randomToken(bytes: 12),
                 publicKey: enrollment.publicKey,
-                facts: enrollment.facts
+                facts: facts
             ),
             now: clock.now()
         )
@@ -63,7 +68,7 @@ struct AgentController: Sendable {
         let body = try await JSONBody.collect(request, limit: 1024 * 1024)
         let agent = try await authenticator.authenticate(request, body: body)
         let beat = try JSONBody.decode(HeartbeatRequest.self, from: body)
-        try FactsValidation.validate(beat.facts, field: "facts")
+        try FactsValidation.validate(beat.facts, field: "facts", requireMachineID: false)
         try await storage.recordCheckIn(hostID: agent.hostID, facts: beat.facts, now: clock.now())
         let stored = try await storage.host(id: agent.hostID)?.inventoryFingerprint
         return try JSONResponse.make(
@@ -161,9 +166,11 @@ enum PackageValidation {
 
 /// Checks on host facts.
 enum FactsValidation {
-    static func validate(_ facts: HostFacts, field: String) throws {
+    static func validate(_ facts: HostFacts, field: String, requireMachineID: Bool) throws {
         try PackageValidation.check(facts.hostname, "\(field).hostname", max: 253)
-        try PackageValidation.check(facts.machineID, "\(field).machineID", max: 128)
+        if requireMachineID || !facts.machineID.isEmpty {
+            try PackageValidation.check(facts.machineID, "\(field).machineID", max: 160)
+        }
         try PackageValidation.check(facts.os.id, "\(field).os.id", max: 64)
         guard facts.os.versionID.utf8.count <= 64 else {
             throw Problem.badRequest("field '\(field).os.versionID' is longer than 64 bytes")

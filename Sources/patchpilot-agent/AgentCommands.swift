@@ -24,8 +24,8 @@ struct HostOptions: ParsableArguments {
     @Option(name: .customLong("state-dir"), help: "Directory for the agent key and state.")
     var stateDirectory = "/var/lib/patchpilot-agent"
     @Option(help: "Root of the host's file system (for sandboxes and tests).") var root = "/"
-    @Option(help: "dpkg admin directory (default: <root>/var/lib/dpkg).") var admindir: String?
-    @Option(name: .customLong("rpm-dbpath"), help: "rpm database directory (default: detected under <root>).")
+    @Option(help: "dpkg admin directory, a path inside --root (default: /var/lib/dpkg).") var admindir: String?
+    @Option(name: .customLong("rpm-dbpath"), help: "rpm database directory inside --root (default: detected).")
     var rpmDatabasePath: String?
 
     var collector: InventoryCollector {

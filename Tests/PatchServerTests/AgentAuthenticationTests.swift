@@ -233,4 +233,19 @@ import Testing
             )
         }
     }
+
+    @Test func hostsWithoutMachineIDEnrollAsSeparateHosts() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken()
+        try await harness.application().test(.router) { client in
+            var first = TestAgent(machineID: "")
+            var second = TestAgent(machineID: "")
+            try await client.enroll(&first, token: token)
+            try await client.enroll(&second, token: token)
+            #expect(first.hostID != second.hostID)
+            let beat = heartbeat(first)
+            #expect(try await client.signedPost(heartbeatPath, beat, agent: first, clock: harness.clock).status == .ok)
+        }
+        #expect(try await harness.storage.hosts(HostQuery()).total == 2)
+    }
 }
