@@ -65,10 +65,9 @@ struct DashboardController: Sendable {
 
     func loginPage(request: Request, error: String?, username: String) throws -> Response {
         let token = BearerSecret.randomToken(bytes: 16)
-        var response = html(
-            library.render(["csrf": token, "error": error as Any, "username": username], withTemplate: "login"),
-            status: error == nil ? .ok : .unauthorized
-        )
+        var data: [String: Any] = ["csrf": token, "username": username]
+        if let error { data["error"] = error }
+        var response = html(library.render(data, withTemplate: "login"), status: error == nil ? .ok : .unauthorized)
         response.setCookie(
             Cookie(
                 name: Self.loginCSRFCookie,

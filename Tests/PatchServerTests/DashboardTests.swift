@@ -26,6 +26,8 @@ import Testing
         password: String = "correct horse battery staple"
     ) async throws -> TestResponse {
         let page = try await client.execute(uri: "/login", method: .get)
+        #expect(page.status == .ok)
+        #expect(!page.text.contains("class=\"error\""), "a fresh login page shows no error")
         let csrf = try #require(hiddenField(page.text, "csrf"))
         let csrfCookie = try #require(cookie(page, "pp_login_csrf"))
         #expect(csrf == csrfCookie)

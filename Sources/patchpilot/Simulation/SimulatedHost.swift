@@ -19,8 +19,11 @@ struct SimulatedHost: Sendable {
         let role = roles[Int(random.next() % UInt64(roles.count))]
         let environment = environments[Int(random.next() % UInt64(environments.count))]
         let hostname = "\(role)-\(zeroPadded3(index)).\(environment).example.net"
-        let kernel = profile.kernels[Int(random.next() % UInt64(profile.kernels.count))]
-        let newestKernel = profile.kernels.last ?? kernel
+        let newestKernel = profile.kernels.last ?? ""
+        // Most hosts run their newest kernel; about a quarter have not rebooted into it yet.
+        let kernel =
+            random.next() % 100 < 75
+            ? newestKernel : profile.kernels[Int(random.next() % UInt64(profile.kernels.count))]
         let lag = Double(random.next() % 40) / 100
         var packages: [InstalledPackage] = []
         packages.reserveCapacity(profile.packages.count)
