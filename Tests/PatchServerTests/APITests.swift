@@ -29,7 +29,7 @@ import Testing
             dependencies: ServerDependencies(
                 storage: harness.storage,
                 clock: harness.clock,
-                logger: Logger(label: "test")
+                logger: Harness.logger
             )
         )
         let routes = table.routes

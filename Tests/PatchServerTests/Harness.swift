@@ -65,8 +65,15 @@ struct Harness {
     func application() async throws -> some ApplicationProtocol {
         try await buildApplication(
             configuration: configuration,
-            dependencies: ServerDependencies(storage: storage, clock: clock, logger: Logger(label: "test"))
+            dependencies: ServerDependencies(storage: storage, clock: clock, logger: Self.logger)
         )
+    }
+
+    /// Quiet unless something is wrong, so test output stays readable.
+    static var logger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
     }
 
     func enrollmentToken(uses: Int = 5, expiresIn: TimeInterval = 3600) async throws -> String {
