@@ -44,6 +44,8 @@ for scheme in deb rpm; do
     echo "$s"
     cc=$(echo "$c" | field checksum); sc=$(echo "$s" | field checksum)
     if [[ "$cc" != "$sc" ]]; then echo "CHECKSUM MISMATCH for $scheme: C $cc Swift $sc" >&2; exit 1; fi
+    cc=$(echo "$c" | field checksum2); sc=$(echo "$s" | field checksum2)
+    if [[ "$cc" != "$sc" ]]; then echo "CHECKSUM2 (parse+compare) MISMATCH for $scheme: C $cc Swift $sc" >&2; exit 1; fi
     python3 - "$c" "$s" "$scheme" <<'PY'
 import re, sys
 c, s, scheme = sys.argv[1:4]

@@ -9,7 +9,8 @@
 /// ``description`` keeps the parsed spelling, so `DebianVersion(v.description) == v` always holds.
 ///
 /// Comparing two parsed values is allocation-free: parsing builds a byte key whose plain
-/// lexicographic order is dpkg's order.
+/// lexicographic order is dpkg's order. To compare two strings once, ``compare(_:_:validation:)``
+/// validates and compares them in place, with no allocation at all.
 public struct DebianVersion: Sendable, Hashable, Comparable, CustomStringConvertible, LosslessStringConvertible {
     /// How much of dpkg's validation to apply.
     public enum Validation: Sendable, Hashable {
@@ -97,17 +98,6 @@ public struct DebianVersion: Sendable, Hashable, Comparable, CustomStringConvert
     @inlinable
     public func compare(to other: DebianVersion) -> VersionOrdering {
         VersionOrdering(compareKeyBytes(key, other.key))
-    }
-
-    /// Parses both strings and compares them (`dpkg --compare-versions A lt B` is `compare(A, B) == .less`).
-    public static func compare(
-        _ lhs: String,
-        _ rhs: String,
-        validation: Validation = .strict
-    ) throws(PackageVersionsError) -> VersionOrdering {
-        try DebianVersion(parsing: lhs, validation: validation).compare(
-            to: DebianVersion(parsing: rhs, validation: validation)
-        )
     }
 
     /// dpkg's order.
@@ -211,7 +201,53 @@ enum DebianKey {
     @inline(__always)
     static func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
 
+    /// Offsets of a validated version: upstream `versionStart..<upstreamEnd`, revision
+    /// `upstreamEnd + 1 ..< end` when `upstreamEnd < end` (none otherwise).
+    struct Split {
+        var epoch: Int
+        var hasEpoch: Bool
+        var versionStart: Int
+        var upstreamEnd: Int
+        var end: Int
+    }
+
     static func parse(_ p: UnsafeBufferPointer<UInt8>, lenient: Bool) throws(Failure) -> DebianVersion.Parsed {
+        let split = try self.split(p, lenient: lenient)
+        let epoch = split.epoch
+        let versionStart = split.versionStart
+        let upstreamEnd = split.upstreamEnd
+        let end = split.end
+        let revisionRange: Range<Int>? = upstreamEnd < end ? (upstreamEnd &+ 1)..<end : nil
+        let length = end &- versionStart
+        let capacity = 4 &+ 3 &* length &+ 24
+        let key = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            let out = buffer.baseAddress!
+            let e = UInt32(truncatingIfNeeded: epoch)
+            out[0] = UInt8(truncatingIfNeeded: e >> 24)
+            out[1] = UInt8(truncatingIfNeeded: e >> 16)
+            out[2] = UInt8(truncatingIfNeeded: e >> 8)
+            out[3] = UInt8(truncatingIfNeeded: e)
+            var pos = 4
+            appendString(p, versionStart, upstreamEnd, out, &pos)
+            if let revisionRange {
+                appendString(p, revisionRange.lowerBound, revisionRange.upperBound, out, &pos)
+            } else {
+                appendString(p, 0, 0, out, &pos)
+            }
+            count = pos
+        }
+        return DebianVersion.Parsed(
+            epoch: epoch,
+            hasEpoch: split.hasEpoch,
+            upstream: versionStart..<upstreamEnd,
+            revision: revisionRange,
+            key: key
+        )
+    }
+
+    /// `parseversion()`'s checks and splitting, without building the key.
+    @inline(__always)
+    static func split(_ p: UnsafeBufferPointer<UInt8>, lenient: Bool) throws(Failure) -> Split {
         let n = p.count
         var start = 0
         while start < n && isBlank(p[start]) { start &+= 1 }
@@ -292,31 +328,6 @@ enum DebianKey {
                 }
             }
         }
-        let revisionRange: Range<Int>? = hyphen < end ? (hyphen &+ 1)..<end : nil
-        let length = end &- versionStart
-        let capacity = 4 &+ 3 &* length &+ 24
-        let key = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-            let out = buffer.baseAddress!
-            let e = UInt32(truncatingIfNeeded: epoch)
-            out[0] = UInt8(truncatingIfNeeded: e >> 24)
-            out[1] = UInt8(truncatingIfNeeded: e >> 16)
-            out[2] = UInt8(truncatingIfNeeded: e >> 8)
-            out[3] = UInt8(truncatingIfNeeded: e)
-            var pos = 4
-            appendString(p, versionStart, upstreamEnd, out, &pos)
-            if let revisionRange {
-                appendString(p, revisionRange.lowerBound, revisionRange.upperBound, out, &pos)
-            } else {
-                appendString(p, 0, 0, out, &pos)
-            }
-            count = pos
-        }
-        return DebianVersion.Parsed(
-            epoch: epoch,
-            hasEpoch: hasEpoch,
-            upstream: versionStart..<upstreamEnd,
-            revision: revisionRange,
-            key: key
-        )
+        return Split(epoch: epoch, hasEpoch: hasEpoch, versionStart: versionStart, upstreamEnd: hyphen, end: end)
     }
 }

@@ -12,7 +12,8 @@
 ///   ``MissingEpoch/unknown``, which answers `nil` when exactly one side has an epoch.
 /// - A missing release sorts before any release, even an empty one (rpm's `compare_values`).
 ///
-/// Equality is rpm's equality (`1.0` == `1_0` == `1.00`); comparing parsed values allocates nothing.
+/// Equality is rpm's equality (`1.0` == `1_0` == `1.00`); comparing parsed values allocates nothing,
+/// and neither does comparing two strings once with ``compare(_:_:)``, which skips the parsed value.
 public struct RPMVersion: Sendable, Hashable, Comparable, CustomStringConvertible, LosslessStringConvertible {
     /// How to treat an epoch that one version spells and the other does not.
     public enum MissingEpoch: Sendable, Hashable {
@@ -126,18 +127,6 @@ public struct RPMVersion: Sendable, Hashable, Comparable, CustomStringConvertibl
         }
     }
 
-    /// Parses both EVR strings and compares them as `rpm.labelCompare` does.
-    public static func compare(_ lhs: String, _ rhs: String) throws(PackageVersionsError) -> VersionOrdering {
-        try RPMVersion(parsing: lhs).compare(to: RPMVersion(parsing: rhs))
-    }
-
-    /// `rpmvercmp()` on two bare version (or release) strings, with no epoch/release splitting.
-    public static func rpmvercmp(_ lhs: String, _ rhs: String) -> VersionOrdering {
-        let a = lhs.withUTF8Bytes { RPMKey.segmentKey($0) }
-        let b = rhs.withUTF8Bytes { RPMKey.segmentKey($0) }
-        return VersionOrdering(compareKeyBytes(a, b))
-    }
-
     /// rpm's order.
     @inlinable
     public static func < (lhs: RPMVersion, rhs: RPMVersion) -> Bool {
@@ -218,14 +207,6 @@ enum RPMKey {
         }
         out[pos] = RPMKey.end
         pos &+= 1
-    }
-
-    static func segmentKey(_ p: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: 3 &* p.count &+ 8) { buffer, count in
-            var pos = 0
-            append(p, 0, p.count, buffer.baseAddress!, &pos)
-            count = pos
-        }
     }
 
     struct Parsed {
