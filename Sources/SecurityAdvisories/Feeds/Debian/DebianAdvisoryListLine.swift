@@ -48,7 +48,11 @@ struct DebianAdvisoryListLine {
         guard upper > start else { return .blank }
         if !Self.isSpace(buffer[start]) {
             guard buffer[start] == UInt8(ascii: "[") else {
-                throw Failure(code: .malformedDocument, field: nil, message: "expected an advisory header '[dd Mon yyyy] ID …'")
+                throw Failure(
+                    code: .malformedDocument,
+                    field: nil,
+                    message: "expected an advisory header '[dd Mon yyyy] ID …'"
+                )
             }
             return .header(try header(upTo: upper))
         }
@@ -66,8 +70,10 @@ struct DebianAdvisoryListLine {
             let line = text(lower, upper)
             guard line.hasPrefix("NOTE:") else {
                 throw Failure(
-                    code: .malformedDocument, field: nil,
-                    message: "expected '{CVE…}', '[release] - package version' or 'NOTE:', found '\(line)'")
+                    code: .malformedDocument,
+                    field: nil,
+                    message: "expected '{CVE…}', '[release] - package version' or 'NOTE:', found '\(line)'"
+                )
             }
             return .detail(.note(String(line.dropFirst(5).drop { $0 == " " })))
         }
@@ -99,15 +105,22 @@ struct DebianAdvisoryListLine {
         }
         let codename = text(lower + 1, close).trimmingCharacters(in: .whitespaces)
         var words = text(close + 1, upper).split(whereSeparator: { $0 == " " || $0 == "\t" })[...]
-        guard !codename.isEmpty, words.popFirst() == "-", let name = words.popFirst(), let state = words.popFirst() else {
+        guard !codename.isEmpty, words.popFirst() == "-", let name = words.popFirst(), let state = words.popFirst()
+        else {
             throw Failure(
-                code: .malformedDocument, field: "release",
-                message: "expected '[release] - package version', found '\(text(lower, upper))'")
+                code: .malformedDocument,
+                field: "release",
+                message: "expected '[release] - package version', found '\(text(lower, upper))'"
+            )
         }
         let extras = words.joined(separator: " ")
         let remark = extras.hasPrefix("(") && extras.hasSuffix(")") ? String(extras.dropFirst().dropLast()) : extras
         var package = AffectedPackage(
-            release: EcosystemRelease(.debian, codename), name: String(name), nameKind: .source, status: .affected)
+            release: EcosystemRelease(.debian, codename),
+            name: String(name),
+            nameKind: .source,
+            status: .affected
+        )
         if !remark.isEmpty {
             let severities = remark.split(separator: ";").map { Severity(distributionWord: String($0)) }
             package.severity = severities.filter { $0 != .unknown }.max()

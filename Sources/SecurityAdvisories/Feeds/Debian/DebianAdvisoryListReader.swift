@@ -65,7 +65,10 @@ public struct DebianAdvisoryListReader: Sendable {
         try read(Data(text.utf8), source: source)
     }
 
-    private func read(_ buffer: UnsafeBufferPointer<UInt8>, source: String) throws(SecurityAdvisoriesError) -> FeedReadResult {
+    private func read(
+        _ buffer: UnsafeBufferPointer<UInt8>,
+        source: String
+    ) throws(SecurityAdvisoriesError) -> FeedReadResult {
         var result = FeedReadResult()
         var current: DebianAdvisoryListBlock?
         var failed = false  // the current advisory had an error and is being skipped
@@ -98,14 +101,22 @@ public struct DebianAdvisoryListReader: Sendable {
                     guard !failed else { continue }
                     guard current != nil else {
                         throw DebianAdvisoryListLine.Failure(
-                            code: .malformedDocument, field: nil, message: "an indented line before the first advisory")
+                            code: .malformedDocument,
+                            field: nil,
+                            message: "an indented line before the first advisory"
+                        )
                     }
                     current!.add(detail)
                 }
             } catch {
                 let failure = SecurityAdvisoriesError(
-                    code: error.code, source: source, record: current?.advisory.id, field: error.field,
-                    line: lineNumber, message: error.message)
+                    code: error.code,
+                    source: source,
+                    record: current?.advisory.id,
+                    field: error.field,
+                    line: lineNumber,
+                    message: error.message
+                )
                 guard policy == .skip else { throw failure }
                 if !failed { result.skipped.append(failure) }
                 failed = true
@@ -123,7 +134,12 @@ struct DebianAdvisoryListBlock {
 
     init(header: DebianAdvisoryListLine.Header, source: AdvisorySource) {
         advisory = Advisory(
-            id: header.id, source: source, published: header.date, modified: header.date, summary: header.text)
+            id: header.id,
+            source: source,
+            published: header.date,
+            modified: header.date,
+            summary: header.text
+        )
     }
 
     mutating func add(_ detail: DebianAdvisoryListLine.Detail) {

@@ -45,16 +45,22 @@ public struct DebianTrackerReader: Sendable {
         }
         guard let packages = document as? [String: Any] else {
             throw SecurityAdvisoriesError(
-                code: .malformedDocument, source: source,
-                message: "expected an object of source packages, found \(JSONRecordObject.kind(of: document))")
+                code: .malformedDocument,
+                source: source,
+                message: "expected an object of source packages, found \(JSONRecordObject.kind(of: document))"
+            )
         }
         var result = FeedReadResult()
         var advisories: [String: Advisory] = [:]
         for package in packages.keys.sorted() {
             guard let entries = packages[package] as? [String: Any] else {
                 let error = SecurityAdvisoriesError(
-                    code: .invalidValue, source: source, record: package, field: package,
-                    message: "expected an object of CVE entries, found \(JSONRecordObject.kind(of: packages[package]!))")
+                    code: .invalidValue,
+                    source: source,
+                    record: package,
+                    field: package,
+                    message: "expected an object of CVE entries, found \(JSONRecordObject.kind(of: packages[package]!))"
+                )
                 guard policy == .skip else { throw error }
                 result.skipped.append(error)
                 continue
@@ -65,10 +71,19 @@ public struct DebianTrackerReader: Sendable {
                     () throws(SecurityAdvisoriesError) -> Advisory in
                     guard let fields = entries[cve] as? [String: Any] else {
                         throw SecurityAdvisoriesError(
-                            code: .invalidValue, source: source, record: cve, field: "\(package).\(cve)",
-                            message: "expected an object, found \(JSONRecordObject.kind(of: entries[cve]!))")
+                            code: .invalidValue,
+                            source: source,
+                            record: cve,
+                            field: "\(package).\(cve)",
+                            message: "expected an object, found \(JSONRecordObject.kind(of: entries[cve]!))"
+                        )
                     }
-                    let object = JSONRecordObject(fields: fields, path: "\(package).\(cve)", source: source, record: cve)
+                    let object = JSONRecordObject(
+                        fields: fields,
+                        path: "\(package).\(cve)",
+                        source: source,
+                        record: cve
+                    )
                     return try advisory(cve: cve, package: package, entry: object, ignored: &ignored)
                 }
                 guard let entry else { continue }
@@ -104,13 +119,15 @@ public struct DebianTrackerReader: Sendable {
         var affected: [AffectedPackage] = []
         // `"releases": []` occurs in real data for entries with no release information.
         let releases = (entry.fields["releases"] as? [Any])?.isEmpty == true ? nil : try entry.object("releases")
-        for codename in releases?.fields.keys.sorted() ?? [] {
-            let release = try releases!.requiredObject(codename)
-            guard let ecosystemRelease = ReleaseCodenames.debianRelease(codename) else {
-                ignored["Debian:\(codename)", default: 0] += 1
-                continue
+        if let releases {
+            for codename in releases.fields.keys.sorted() {
+                let release = try releases.requiredObject(codename)
+                guard let ecosystemRelease = ReleaseCodenames.debianRelease(codename) else {
+                    ignored["Debian:\(codename)", default: 0] += 1
+                    continue
+                }
+                affected.append(try Self.affectedPackage(package, in: ecosystemRelease, from: release))
             }
-            affected.append(try Self.affectedPackage(package, in: ecosystemRelease, from: release))
         }
         return Advisory(
             id: cve,
@@ -138,8 +155,12 @@ public struct DebianTrackerReader: Sendable {
         }
         let severity = Severity(distributionWord: urgency)
         var entry = AffectedPackage(
-            release: release, name: package, nameKind: .source, status: .affected,
-            severity: severity == .unknown ? nil : severity)
+            release: release,
+            name: package,
+            nameKind: .source,
+            status: .affected,
+            severity: severity == .unknown ? nil : severity
+        )
         switch status {
         case "resolved":
             guard let fixedVersion, !fixedVersion.isEmpty else {

@@ -85,8 +85,12 @@ struct JSONRecordObject {
             let elementPath = "\(path(of: key))[\(index)]"
             guard let members = element as? [String: Any] else {
                 throw SecurityAdvisoriesError(
-                    code: .invalidValue, source: source, record: record, field: elementPath,
-                    message: "expected an object, found \(Self.kind(of: element))")
+                    code: .invalidValue,
+                    source: source,
+                    record: record,
+                    field: elementPath,
+                    message: "expected an object, found \(Self.kind(of: element))"
+                )
             }
             objects.append(JSONRecordObject(fields: members, path: elementPath, source: source, record: record))
         }
@@ -101,8 +105,12 @@ struct JSONRecordObject {
         for (index, element) in elements.enumerated() {
             guard let text = element as? String else {
                 throw SecurityAdvisoriesError(
-                    code: .invalidValue, source: source, record: record, field: "\(path(of: key))[\(index)]",
-                    message: "expected a string, found \(Self.kind(of: element))")
+                    code: .invalidValue,
+                    source: source,
+                    record: record,
+                    field: "\(path(of: key))[\(index)]",
+                    message: "expected a string, found \(Self.kind(of: element))"
+                )
             }
             strings.append(text)
         }

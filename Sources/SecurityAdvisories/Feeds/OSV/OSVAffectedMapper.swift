@@ -43,9 +43,10 @@ struct OSVAffectedMapper {
         let versions = try entry.strings("versions")
         let ecosystemSpecific = try entry.object("ecosystem_specific")
         let databaseSpecific = try entry.object("database_specific")
-        let binaries = try ecosystemSpecific.map { specific throws(SecurityAdvisoriesError) in
-            try Self.binaries(of: specific)
-        } ?? []
+        let binaries =
+            try ecosystemSpecific.map { specific throws(SecurityAdvisoriesError) in
+                try Self.binaries(of: specific)
+            } ?? []
 
         let fixedVersions = ranges.flatMap(\.fixed)
         let fixedVersion = Self.lowest(fixedVersions, scheme: Self.scheme(of: release))
@@ -68,7 +69,8 @@ struct OSVAffectedMapper {
                 versions: versions,
                 binaries: binaries,
                 severity: severity
-            ))
+            )
+        )
     }
 
     private func events(of range: JSONRecordObject) throws(SecurityAdvisoriesError) -> VersionRangeEvents {
@@ -98,7 +100,9 @@ struct OSVAffectedMapper {
                 fixes.append(
                     BinaryFix(
                         name: try object.requiredString("binary_name"),
-                        version: try object.requiredString("binary_version")))
+                        version: try object.requiredString("binary_version")
+                    )
+                )
                 continue
             }
             // UBUNTU-CVE-2024-7347: one object mapping every binary name to its version.

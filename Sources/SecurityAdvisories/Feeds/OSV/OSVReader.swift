@@ -32,8 +32,12 @@ public struct OSVReader: Sendable {
                     let object = try Self.jsonObject(line, source: source, line: lineNumber)
                     guard let fields = object as? [String: Any] else {
                         throw SecurityAdvisoriesError(
-                            code: .malformedDocument, source: source, record: "#\(index)", line: lineNumber,
-                            message: "expected an OSV record object, found \(JSONRecordObject.kind(of: object))")
+                            code: .malformedDocument,
+                            source: source,
+                            record: "#\(index)",
+                            line: lineNumber,
+                            message: "expected an OSV record object, found \(JSONRecordObject.kind(of: object))"
+                        )
                     }
                     do throws(SecurityAdvisoriesError) {
                         return try mapper.advisory(from: fields, index: index, ignored: &ignored)
@@ -62,8 +66,12 @@ public struct OSVReader: Sendable {
                 try readOne(into: &result) { () throws(SecurityAdvisoriesError) -> Advisory? in
                     guard let fields = element as? [String: Any] else {
                         throw SecurityAdvisoriesError(
-                            code: .malformedDocument, source: source, record: "#\(index)", field: "[\(index)]",
-                            message: "expected an OSV record object, found \(JSONRecordObject.kind(of: element))")
+                            code: .malformedDocument,
+                            source: source,
+                            record: "#\(index)",
+                            field: "[\(index)]",
+                            message: "expected an OSV record object, found \(JSONRecordObject.kind(of: element))"
+                        )
                     }
                     return try mapper.advisory(from: fields, index: index, ignored: &ignored)
                 }
@@ -73,8 +81,10 @@ public struct OSVReader: Sendable {
         case let other?:
             try readOne(into: &result) { () throws(SecurityAdvisoriesError) -> Advisory? in
                 throw SecurityAdvisoriesError(
-                    code: .malformedDocument, source: source,
-                    message: "expected an OSV record or an array of records, found \(JSONRecordObject.kind(of: other))")
+                    code: .malformedDocument,
+                    source: source,
+                    message: "expected an OSV record or an array of records, found \(JSONRecordObject.kind(of: other))"
+                )
             }
         }
         result.ignoredEntries = ignored
@@ -99,10 +109,13 @@ public struct OSVReader: Sendable {
             archive = try Archive(data: zip, accessMode: .read)
         } catch {
             throw SecurityAdvisoriesError(
-                code: .malformedDocument, source: source, message: "not a readable zip archive: \(error)")
+                code: .malformedDocument,
+                source: source,
+                message: "not a readable zip archive: \(error)"
+            )
         }
-        var files: [(name: String, data: Data)] = []
-        var failures: [SecurityAdvisoriesError] = []
+        // Members are parsed as they are extracted, so only one is held in memory at a time.
+        var result = FeedReadResult()
         for entry in archive where entry.type == .file && entry.path.lowercased().hasSuffix(".json") {
             var member = Data()
             member.reserveCapacity(Int(entry.uncompressedSize))
@@ -110,16 +123,16 @@ public struct OSVReader: Sendable {
                 _ = try archive.extract(entry) { chunk in member.append(chunk) }
             } catch {
                 let failure = SecurityAdvisoriesError(
-                    code: .malformedDocument, source: "\(source)/\(entry.path)",
-                    message: "cannot extract the archive member: \(error)")
+                    code: .malformedDocument,
+                    source: "\(source)/\(entry.path)",
+                    message: "cannot extract the archive member: \(error)"
+                )
                 guard policy == .skip else { throw failure }
-                failures.append(failure)
+                result.skipped.append(failure)
                 continue
             }
-            files.append((name: "\(source)/\(entry.path)", data: member))
+            result.merge(try read(member, source: "\(source)/\(entry.path)"))
         }
-        var result = try readFiles(files)
-        result.skipped.insert(contentsOf: failures, at: 0)
         return result
     }
 
@@ -136,7 +149,11 @@ public struct OSVReader: Sendable {
             return try JSONSerialization.jsonObject(with: data, options: [])
         } catch {
             throw SecurityAdvisoriesError(
-                code: .malformedDocument, source: source, line: line, message: "not valid JSON: \(error)")
+                code: .malformedDocument,
+                source: source,
+                line: line,
+                message: "not valid JSON: \(error)"
+            )
         }
     }
 

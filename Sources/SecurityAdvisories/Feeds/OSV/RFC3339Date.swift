@@ -38,7 +38,8 @@ enum FeedDate {
             let day = number(2), let midnight = utcMidnight(year: year, month: month, day: day)
         else { return nil }
         if cursor == bytes.endIndex { return midnight }
-        guard cursor < bytes.endIndex, [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(bytes[cursor])
+        guard cursor < bytes.endIndex,
+            [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(bytes[cursor])
         else { return nil }
         cursor += 1
         guard let hour = number(2), hour < 24, expect(UInt8(ascii: ":")), let minute = number(2), minute < 60,

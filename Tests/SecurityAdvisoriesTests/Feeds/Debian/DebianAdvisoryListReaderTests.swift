@@ -18,7 +18,9 @@ import Testing
         // 6,988 release lines: 5,424 for numbered releases, 1,564 for woody and sarge (left out).
         #expect(result.advisories.reduce(0) { $0 + $1.affected.count } == 5424)
         #expect(result.ignoredEntries == ["Debian:woody": 852, "Debian:sarge": 712])
-        let statuses = result.advisories.flatMap(\.affected).reduce(into: [AffectedStatus: Int]()) { $0[$1.status, default: 0] += 1 }
+        let statuses = result.advisories.flatMap(\.affected).reduce(into: [AffectedStatus: Int]()) {
+            $0[$1.status, default: 0] += 1
+        }
         #expect(statuses == [.fixed: 5416, .endOfLife: 4, .notAffected: 4])
         #expect(result.advisories.allSatisfy { $0.source == .dsa && $0.published == $0.modified })
 
@@ -29,9 +31,14 @@ import Testing
         #expect(
             xorg.affected == [
                 AffectedPackage(
-                    release: EcosystemRelease(.debian, "11"), name: "xorg-server", nameKind: .source, status: .fixed,
-                    fixedVersion: "2:1.20.11-1+deb11u6")
-            ])
+                    release: EcosystemRelease(.debian, "11"),
+                    name: "xorg-server",
+                    nameKind: .source,
+                    status: .fixed,
+                    fixedVersion: "2:1.20.11-1+deb11u6"
+                )
+            ]
+        )
     }
 
     @Test func dsaMarkersNotesAndUrgencies() throws {

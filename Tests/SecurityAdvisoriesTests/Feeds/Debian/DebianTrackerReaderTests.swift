@@ -99,7 +99,9 @@ import Testing
         #expect(error.record == "CVE-2099-0002")
         #expect(error.field == "b.CVE-2099-0002.releases.bookworm.status")
         let result = try DebianTrackerReader(policy: .skip, modified: Self.snapshot).read(
-            Data(json.utf8), source: "tracker.json")
+            Data(json.utf8),
+            source: "tracker.json"
+        )
         #expect(result.advisories.map(\.id) == ["CVE-2099-0001", "CVE-2099-0003"])
         #expect(result.skipped == [error])
     }

@@ -79,7 +79,9 @@ import ZIPFoundation
         let archive = try Archive(data: Data(), accessMode: .create)
         for file in files {
             try archive.addEntry(
-                with: "Debian/\(file.name)", type: .file, uncompressedSize: Int64(file.data.count),
+                with: "Debian/\(file.name)",
+                type: .file,
+                uncompressedSize: Int64(file.data.count),
                 compressionMethod: .deflate
             ) { position, size in
                 file.data.subdata(in: Int(position)..<Int(position) + size)

@@ -20,7 +20,8 @@ enum FeedFixtureFiles {
     /// Every `.json` file of a fixture folder, sorted by name, as `(name, data)` pairs.
     static func directory(_ folder: String) throws -> [(name: String, data: Data)] {
         let url = try root.appendingPathComponent(folder)
-        let names = try FileManager.default.contentsOfDirectory(atPath: url.path).filter { $0.hasSuffix(".json") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: url.path).filter { $0.hasSuffix(".json") }
+            .sorted()
         return try names.map { (name: $0, data: try Data(contentsOf: url.appendingPathComponent($0))) }
     }
 
@@ -37,7 +38,14 @@ enum FeedFixtureFiles {
     }
 
     /// A UTC date from its parts.
-    static func utc(_ year: Int, _ month: Int, _ day: Int, _ hour: Int = 0, _ minute: Int = 0, _ second: Double = 0)
+    static func utc(
+        _ year: Int,
+        _ month: Int,
+        _ day: Int,
+        _ hour: Int = 0,
+        _ minute: Int = 0,
+        _ second: Double = 0
+    )
         -> Date
     {
         var calendar = Calendar(identifier: .gregorian)

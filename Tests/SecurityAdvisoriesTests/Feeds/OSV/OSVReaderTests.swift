@@ -31,7 +31,9 @@ import Testing
     func rfc3339Timestamps(text: String, fraction: Double) throws {
         var record = try records()[0]
         record["modified"] = text
-        let advisory = try #require(try OSVReader().read(FeedFixtureFiles.compactJSON(record), source: "x").advisories.first)
+        let advisory = try #require(
+            try OSVReader().read(FeedFixtureFiles.compactJSON(record), source: "x").advisories.first
+        )
         let seconds = advisory.modified.timeIntervalSince1970
         #expect(abs((seconds - seconds.rounded(.down)) - fraction) < 0.000_01)
     }
@@ -39,7 +41,9 @@ import Testing
     @Test func offsetIsApplied() throws {
         var record = try records()[0]
         record["modified"] = "2024-07-01T11:06:31+02:00"
-        let advisory = try #require(try OSVReader().read(FeedFixtureFiles.compactJSON(record), source: "x").advisories.first)
+        let advisory = try #require(
+            try OSVReader().read(FeedFixtureFiles.compactJSON(record), source: "x").advisories.first
+        )
         #expect(advisory.modified == FeedFixtureFiles.utc(2024, 7, 1, 9, 6, 31))
     }
 
@@ -135,7 +139,9 @@ import Testing
         ]
         record["affected"] = affected
         let entry = try #require(
-            try OSVReader().read(FeedFixtureFiles.compactJSON(record), source: "x.json").advisories.first?.affected.first)
+            try OSVReader().read(FeedFixtureFiles.compactJSON(record), source: "x.json").advisories.first?.affected
+                .first
+        )
         #expect(entry.fixedVersion == "1.1.0f-3+deb9u1")
         #expect(entry.ranges.count == 2)
     }

@@ -15,7 +15,8 @@ import Testing
         try #require(
             advisory.affected.first {
                 $0.release == EcosystemRelease(.ubuntu, release) && (name == nil || $0.name == name)
-            })
+            }
+        )
     }
 
     @Test func usn6859OpenSSHFixedVersionsPerRelease() throws {
@@ -58,7 +59,11 @@ import Testing
         let advisory = try #require(result.advisories.first)
         #expect(advisory.source == .ubuntuCVE)
         #expect(advisory.aliases == ["CVE-2024-7347"])
-        #expect(advisory.cvss == [CVSSRecord(version: "3.1", vector: "CVSS:3.1/AV:L/AC:H/PR:N/UI:R/S:U/C:N/I:N/A:H", baseScore: nil)])
+        #expect(
+            advisory.cvss == [
+                CVSSRecord(version: "3.1", vector: "CVSS:3.1/AV:L/AC:H/PR:N/UI:R/S:U/C:N/I:N/A:H", baseScore: nil)
+            ]
+        )
         #expect(advisory.severity == .medium)
         #expect(advisory.affected.map(\.release.version) == ["20.04", "22.04", "24.04"])
         #expect(advisory.affected.map(\.binaries.count) == [51, 52, 23])
@@ -68,7 +73,8 @@ import Testing
         #expect(focal.severity == .medium)
         #expect(focal.fixedVersion == "1.18.0-0ubuntu1.6")
         #expect(
-            result.ignoredEntries == ["Ubuntu:Pro:14.04:LTS": 1, "Ubuntu:Pro:16.04:LTS": 1, "Ubuntu:Pro:18.04:LTS": 1])
+            result.ignoredEntries == ["Ubuntu:Pro:14.04:LTS": 1, "Ubuntu:Pro:16.04:LTS": 1, "Ubuntu:Pro:18.04:LTS": 1]
+        )
     }
 
     @Test func ubuntuProAndFIPSAreSkippedByDesign() throws {
@@ -79,7 +85,8 @@ import Testing
             result.ignoredEntries == [
                 "Ubuntu:Pro:16.04:LTS": 1, "Ubuntu:Pro:18.04:LTS": 1, "Ubuntu:Pro:22.04:LTS": 1,
                 "Ubuntu:Pro:FIPS-preview:22.04:LTS": 1, "Ubuntu:Pro:FIPS-updates:22.04:LTS": 1,
-            ])
+            ]
+        )
         #expect(advisory.affected.count == 4)
         #expect(advisory.severity == .medium)
         #expect(advisory.cvss.count == 2)
