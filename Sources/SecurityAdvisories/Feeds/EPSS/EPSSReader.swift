@@ -97,7 +97,9 @@ public struct EPSSReader: Sendable {
             }
             let score = try readRecord(policy: policy, skipped: &result.skipped) { () throws(SecurityAdvisoriesError) in
                 guard fields.count > max(known.cve, known.epss, known.percentile) else {
-                    throw invalid("expected at least \(max(known.cve, known.epss, known.percentile) + 1) columns, found \(fields.count)")
+                    throw invalid(
+                        "expected at least \(max(known.cve, known.epss, known.percentile) + 1) columns, found \(fields.count)"
+                    )
                 }
                 let cveID = fields[known.cve]
                 guard cveID.hasPrefix("CVE-"), cveID.count > 4 else {

@@ -56,7 +56,9 @@ import Testing
     @Test func detectsCorruptAndTruncatedData() throws {
         let sample = try FeedReaderFixtures.data("alpine-secdb/v3.10/main.yaml")
         let bytes = [UInt8](try FeedReaderFixtures.gzip(sample, arguments: ["-c", "-n"]))
-        #expect(throws: SecurityAdvisoriesError.self) { try Gzip.decompress(Array(bytes.prefix(bytes.count / 2)), source: "t") }
+        #expect(throws: SecurityAdvisoriesError.self) {
+            try Gzip.decompress(Array(bytes.prefix(bytes.count / 2)), source: "t")
+        }
         var corrupt = bytes
         for index in stride(from: 40, to: 400, by: 7) { corrupt[index] ^= 0x5A }
         #expect(throws: SecurityAdvisoriesError.self) { try Gzip.decompress(corrupt, source: "t") }

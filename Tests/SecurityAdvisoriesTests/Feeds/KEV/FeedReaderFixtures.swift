@@ -17,7 +17,9 @@ enum FeedReaderFixtures {
     /// Runs `/bin/gzip` (or `gzip` on the PATH) with `arguments` on `input` and returns its output.
     static func gzip(_ input: Data, arguments: [String]) throws -> Data {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: FileManager.default.fileExists(atPath: "/bin/gzip") ? "/bin/gzip" : "/usr/bin/gzip")
+        process.executableURL = URL(
+            fileURLWithPath: FileManager.default.fileExists(atPath: "/bin/gzip") ? "/bin/gzip" : "/usr/bin/gzip"
+        )
         process.arguments = arguments
         let inputFile = FileManager.default.temporaryDirectory.appendingPathComponent("feeds-gzip-\(UUID().uuidString)")
         try input.write(to: inputFile)
