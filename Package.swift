@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0", traits: []),
@@ -32,7 +34,16 @@ let package = Package(
     targets: [
         // Pure domain modules: no I/O.
         .target(name: "PackageVersions", swiftSettings: swiftSettings),
-        .target(name: "FleetModel", swiftSettings: swiftSettings),
+        .target(name: "FleetModel", dependencies: ["PackageVersions"], swiftSettings: swiftSettings),
+        .target(
+            name: "SecurityAdvisories",
+            dependencies: [
+                "PackageVersions", "FleetModel",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "AgentProtocol",
             dependencies: ["FleetModel", .product(name: "Crypto", package: "swift-crypto")],
@@ -42,7 +53,7 @@ let package = Package(
         .target(
             name: "PatchStore",
             dependencies: [
-                "FleetModel",
+                "FleetModel", "SecurityAdvisories",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -84,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "patchpilot",
             dependencies: [
-                "PatchServer", "PatchStore", "PatchAgent", "PackageVersions", "FleetModel", "AgentProtocol",
+                "PatchServer", "PatchStore", "PatchAgent", "PackageVersions", "FleetModel", "AgentProtocol", "SecurityAdvisories",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -118,6 +129,15 @@ let package = Package(
         .testTarget(
             name: "FleetModelTests",
             dependencies: ["FleetModel"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SecurityAdvisoriesTests",
+            dependencies: [
+                "SecurityAdvisories", "PackageVersions", "FleetModel",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,6 @@
 import FleetModel
 import Foundation
+import SecurityAdvisories
 
 /// The outcome of an enrollment attempt.
 public enum EnrollmentOutcome: Sendable, Hashable {
@@ -115,6 +116,34 @@ public protocol PatchStorage: Sendable {
     ) async throws -> PackageSetDiff
     /// A host's inventory history, newest first.
     func inventoryHistory(hostID: String, limit: Int, offset: Int) async throws -> [PackageChange]
+
+    // MARK: Advisories and findings
+    /// Stores advisories, KEV entries and EPSS scores in one transaction; idempotent (the same
+    /// data again changes nothing) and incremental (a record older than the stored one is ignored).
+    func importAdvisories(
+        _ advisories: [Advisory],
+        knownExploited: [KnownExploitedVulnerability],
+        epss: [EPSSScore],
+        skipped: Int,
+        source: String,
+        format: String,
+        actor: String,
+        now: Date
+    ) async throws -> AdvisoryImportSummary
+    /// Every stored advisory (withdrawn ones included).
+    func advisories() async throws -> [Advisory]
+    /// One advisory by id.
+    func advisory(id: String) async throws -> Advisory?
+    /// Every KEV entry.
+    func knownExploited() async throws -> [KnownExploitedVulnerability]
+    /// Every EPSS score.
+    func epssScores() async throws -> [EPSSScore]
+    /// Replaces a host's open findings with `findings`: new ones open, missing ones are marked fixed.
+    func reconcileFindings(hostID: String, findings: [Finding], now: Date) async throws -> FindingsReconciliation
+    /// A filtered page of findings, most severe first, and the total matching.
+    func findings(_ query: FindingQuery) async throws -> (findings: [StoredFinding], total: Int)
+    /// Counts of open findings for the overview.
+    func riskSummary() async throws -> RiskSummary
 
     // MARK: Events
     /// Appends an event.

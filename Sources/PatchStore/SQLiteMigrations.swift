@@ -115,6 +115,68 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v2-vulnerabilities") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE advisories (
+                        id TEXT PRIMARY KEY,
+                        source TEXT NOT NULL,
+                        modified INTEGER NOT NULL,
+                        withdrawn INTEGER,
+                        document TEXT NOT NULL
+                    );
+                    CREATE TABLE known_exploited (
+                        cve_id TEXT PRIMARY KEY,
+                        due_date INTEGER NOT NULL,
+                        document TEXT NOT NULL
+                    );
+                    CREATE TABLE epss_scores (
+                        cve_id TEXT PRIMARY KEY,
+                        score REAL NOT NULL,
+                        percentile REAL NOT NULL,
+                        scored_at INTEGER
+                    );
+                    CREATE TABLE feed_imports (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at INTEGER NOT NULL,
+                        source TEXT NOT NULL,
+                        format TEXT NOT NULL,
+                        added INTEGER NOT NULL,
+                        changed INTEGER NOT NULL,
+                        withdrawn INTEGER NOT NULL,
+                        unchanged INTEGER NOT NULL,
+                        skipped INTEGER NOT NULL
+                    );
+                    CREATE TABLE findings (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        host_id TEXT NOT NULL REFERENCES hosts(id),
+                        package TEXT NOT NULL,
+                        architecture TEXT NOT NULL,
+                        advisory_id TEXT NOT NULL,
+                        installed_version TEXT NOT NULL,
+                        source_package TEXT NOT NULL,
+                        source_version TEXT NOT NULL,
+                        fixed_version TEXT,
+                        status TEXT NOT NULL,
+                        severity TEXT NOT NULL,
+                        severity_rank INTEGER NOT NULL,
+                        cvss REAL,
+                        epss REAL,
+                        epss_percentile REAL,
+                        kev INTEGER NOT NULL,
+                        kev_due INTEGER,
+                        aliases TEXT NOT NULL,
+                        first_seen INTEGER NOT NULL,
+                        last_seen INTEGER NOT NULL,
+                        fixed_at INTEGER
+                    );
+                    CREATE UNIQUE INDEX findings_open ON findings(host_id, package, architecture, advisory_id)
+                        WHERE fixed_at IS NULL;
+                    CREATE INDEX findings_advisory ON findings(advisory_id, fixed_at);
+                    CREATE INDEX findings_host ON findings(host_id, fixed_at);
+                    """
+            )
+        }
         return migrator
     }
 }

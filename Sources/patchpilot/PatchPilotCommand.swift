@@ -14,6 +14,7 @@ struct PatchPilotCommand: AsyncParsableCommand {
             AgentCommand.self,
             SimulateCommand.self,
             VersionCommand.self,
+            CVSSCommand.self,
         ]
     )
 }
