@@ -15,6 +15,7 @@ struct PatchPilotCommand: AsyncParsableCommand {
             SimulateCommand.self,
             VersionCommand.self,
             CVSSCommand.self,
+            ScanCommand.self,
         ]
     )
 }
