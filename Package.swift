@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "PatchServer",
             dependencies: [
-                "PatchStore", "FleetModel", "AgentProtocol",
+                "PatchStore", "FleetModel", "AgentProtocol", "SecurityAdvisories",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -102,6 +102,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             resources: [.copy("DemoFleet")],
             swiftSettings: swiftSettings

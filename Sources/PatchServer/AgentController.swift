@@ -13,6 +13,7 @@ struct AgentController: Sendable {
     let clock: any WallClock
     let configuration: ServerConfiguration
     let authenticator: AgentAuthenticator
+    let vulnerabilities: VulnerabilityService
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("enroll", use: enroll)
@@ -131,6 +132,15 @@ struct AgentController: Sendable {
             )
         } catch let error as StoreError where error.code == .conflict {
             throw Problem.conflict(error.message)
+        }
+        // The inventory is stored; findings follow it (a failure here is logged, not the agent's problem).
+        do {
+            try await vulnerabilities.recompute(hostID: agent.hostID)
+        } catch {
+            context.logger.error(
+                "cannot recompute findings",
+                metadata: ["pp.host.id": .string(agent.hostID), "pp.error": .string("\(error)")]
+            )
         }
         return try JSONResponse.make(InventoryAcknowledgement(fingerprint: fingerprint, packageCount: packages.count))
     }

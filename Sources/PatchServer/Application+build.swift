@@ -43,7 +43,13 @@ public func buildApplication(
     configuration: ServerConfiguration,
     dependencies: ServerDependencies
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(configuration: configuration, dependencies: dependencies).router
+    let built = try await buildRouter(configuration: configuration, dependencies: dependencies)
+    let router = built.router
+    let watcher = FeedWatcher(
+        vulnerabilities: built.vulnerabilities,
+        interval: .seconds(configuration.feedPollSeconds),
+        logger: dependencies.logger
+    )
     let server: HTTPServerBuilder
     if let certificatePath = configuration.tlsCertificatePath, let keyPath = configuration.tlsKeyPath {
         do {
@@ -73,7 +79,7 @@ public func buildApplication(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "PatchPilot"
         ),
-        services: dependencies.services,
+        services: [watcher] + dependencies.services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             await onListening(configuration.host, port)
@@ -82,16 +88,27 @@ public func buildApplication(
     )
 }
 
-/// The router and the table of secured routes (exposed for the permission-matrix tests).
+/// The router, the table of secured routes (for the permission-matrix tests) and the findings engine.
+public struct BuiltRouter {
+    /// The router.
+    public var router: Router<AppRequestContext>
+    /// Every secured route and its permission.
+    public var routes: SecuredRoutes
+    /// Keeps findings current.
+    public var vulnerabilities: VulnerabilityService
+}
+
+/// Builds the router and the services its routes use.
 public func buildRouter(
     configuration: ServerConfiguration,
     dependencies: ServerDependencies
-) async throws -> (router: Router<AppRequestContext>, routes: SecuredRoutes) {
+) async throws -> BuiltRouter {
     let storage = dependencies.storage
     let clock = dependencies.clock
     let identities = IdentityService(storage: storage, clock: clock, bcryptCost: configuration.bcryptCost)
     let metrics = ServerMetrics()
     let table = SecuredRoutes()
+    let vulnerabilities = VulnerabilityService(storage: storage, clock: clock, logger: dependencies.logger)
     let fleet = FleetController(storage: storage, identities: identities, clock: clock, configuration: configuration)
 
     let router = Router(context: AppRequestContext.self)
@@ -110,11 +127,19 @@ public func buildRouter(
         clock: clock,
         maxSkewSeconds: configuration.signatureMaxSkewSeconds
     )
-    AgentController(storage: storage, clock: clock, configuration: configuration, authenticator: agentAuthenticator)
-        .addRoutes(to: router.group("api/v1/agent"))
+    AgentController(
+        storage: storage,
+        clock: clock,
+        configuration: configuration,
+        authenticator: agentAuthenticator,
+        vulnerabilities: vulnerabilities
+    )
+    .addRoutes(to: router.group("api/v1/agent"))
 
     let authenticated = router.group().add(middleware: AuthenticationMiddleware(identities: identities))
     fleet.addRoutes(to: authenticated.group("api/v1"), table: table)
+    FindingsController(storage: storage, vulnerabilities: vulnerabilities)
+        .addRoutes(to: authenticated.group("api/v1"), table: table)
     table.add(.get, "metrics", on: authenticated, prefix: "", permission: .metricsRead) { _, _, _ in
         metrics.update(from: try await fleet.summary())
         return Response(
@@ -131,5 +156,5 @@ public func buildRouter(
         configuration: configuration
     )
     dashboard.addRoutes(to: authenticated, public: router)
-    return (router, table)
+    return BuiltRouter(router: router, routes: table, vulnerabilities: vulnerabilities)
 }

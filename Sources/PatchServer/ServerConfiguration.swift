@@ -25,6 +25,9 @@ public struct ServerConfiguration: Sendable {
     /// Hosts not seen for this many check-in intervals count as stale. Default 3.
     public var staleAfterIntervals = 3
 
+    /// How often the server checks for newly imported advisory data, in seconds. Default 15.
+    public var feedPollSeconds = 15
+
     /// Creates the default configuration.
     public init() {}
 

@@ -130,6 +130,8 @@ public protocol PatchStorage: Sendable {
         actor: String,
         now: Date
     ) async throws -> AdvisoryImportSummary
+    /// The id of the latest feed import (0 before any), so replicas notice new data.
+    func latestFeedImport() async throws -> Int64
     /// Every stored advisory (withdrawn ones included).
     func advisories() async throws -> [Advisory]
     /// One advisory by id.

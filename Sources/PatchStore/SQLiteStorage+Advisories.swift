@@ -107,6 +107,10 @@ extension SQLiteStorage {
         }
     }
 
+    public func latestFeedImport() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM feed_imports") ?? 0 }
+    }
+
     public func advisories() async throws -> [Advisory] {
         let documents = try await pool.read { db in
             try String.fetchAll(db, sql: "SELECT document FROM advisories ORDER BY id")

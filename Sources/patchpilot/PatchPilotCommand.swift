@@ -16,6 +16,7 @@ struct PatchPilotCommand: AsyncParsableCommand {
             VersionCommand.self,
             CVSSCommand.self,
             ScanCommand.self,
+            FeedsCommand.self,
         ]
     )
 }

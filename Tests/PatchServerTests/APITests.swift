@@ -24,7 +24,7 @@ import Testing
     /// the role lacks the route's declared permission, anything else when it holds it.
     @Test func permissionMatrixCoversEveryRoute() async throws {
         let harness = try await Harness.make()
-        let (router, table) = try await buildRouter(
+        let built = try await buildRouter(
             configuration: harness.configuration,
             dependencies: ServerDependencies(
                 storage: harness.storage,
@@ -32,9 +32,9 @@ import Testing
                 logger: Harness.logger
             )
         )
-        let routes = table.routes
+        let routes = built.routes.routes
         #expect(routes.count >= 10)
-        let app = Application(router: router)
+        let app = Application(router: built.router)
         try await app.test(.router) { client in
             for route in routes {
                 let uri = route.path.replacingOccurrences(of: "{id}", with: "nonexistent")

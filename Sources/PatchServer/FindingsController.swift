@@ -1,0 +1,151 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import PatchStore
+import SecurityAdvisories
+
+/// The findings API: fleet-wide, per host, per advisory, and the risk summary.
+struct FindingsController: Sendable {
+    let storage: any PatchStorage
+    let vulnerabilities: VulnerabilityService
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>, table: SecuredRoutes) {
+        let prefix = "/api/v1"
+        table.add(.get, "findings", on: group, prefix: prefix, permission: .fleetRead) { request, _, _ in
+            let query = try FindingQueryParser.parse(request.uri.queryParameters)
+            return try JSONResponse.make(try await page(query))
+        }
+        table.add(.get, "hosts/{id}/findings", on: group, prefix: prefix, permission: .fleetRead) {
+            request,
+            context,
+            _ in
+            let id = try context.parameters.require("id")
+            guard try await storage.host(id: id) != nil else { throw Problem.notFound("no host with id '\(id)'") }
+            var query = try FindingQueryParser.parse(request.uri.queryParameters)
+            query.hostID = id
+            return try JSONResponse.make(try await page(query))
+        }
+        table.add(.get, "advisories/{id}", on: group, prefix: prefix, permission: .fleetRead) { request, context, _ in
+            let id = try context.parameters.require("id")
+            guard let advisory = try await storage.advisory(id: id) else {
+                throw Problem.notFound("no advisory with id '\(id)'")
+            }
+            var query = try FindingQueryParser.parse(request.uri.queryParameters)
+            query.advisory = id
+            return try JSONResponse.make(AdvisoryDTO(advisory: advisory, findings: try await page(query)))
+        }
+        table.add(.get, "risk/summary", on: group, prefix: prefix, permission: .fleetRead) { _, _, _ in
+            try JSONResponse.make(try await storage.riskSummary())
+        }
+    }
+
+    func page(_ query: FindingQuery) async throws -> FindingPageDTO {
+        let (findings, total) = try await storage.findings(query)
+        return FindingPageDTO(
+            findings: findings.map(FindingDTO.init),
+            total: total,
+            limit: query.limit,
+            offset: query.offset
+        )
+    }
+}
+
+/// Turns query parameters into a ``FindingQuery``.
+enum FindingQueryParser {
+    static func parse(_ parameters: FlatDictionary<Substring, Substring>) throws -> FindingQuery {
+        var query = FindingQuery()
+        func text(_ name: String) -> String? {
+            guard let value = parameters[Substring(name)], !value.isEmpty else { return nil }
+            return String(value)
+        }
+        func flag(_ name: String) throws -> Bool? {
+            guard let value = text(name) else { return nil }
+            guard value == "true" || value == "false" else {
+                throw Problem.badRequest("query parameter '\(name)' must be true or false, got '\(value)'")
+            }
+            return value == "true"
+        }
+        query.hostID = text("host")
+        query.advisory = text("advisory")
+        query.package = text("package")
+        query.osID = text("os")
+        query.osVersionID = text("version")
+        if let severity = text("severity") {
+            guard let value = Severity(rawValue: severity) else {
+                let allowed = Severity.allCases.map(\.rawValue).joined(separator: ", ")
+                throw Problem.badRequest("query parameter 'severity' must be one of \(allowed), got '\(severity)'")
+            }
+            query.minimumSeverity = value
+        }
+        if let epss = text("epss") {
+            guard let value = Double(epss), (0...1).contains(value) else {
+                throw Problem.badRequest("query parameter 'epss' must be a number from 0 to 1, got '\(epss)'")
+            }
+            query.minimumEPSS = value
+        }
+        query.knownExploited = try flag("kev")
+        query.fixable = try flag("fixable")
+        query.includeFixed = try flag("include_fixed") ?? false
+        (query.limit, query.offset) = try Paging.parse(parameters, defaultLimit: 100, maxLimit: 5000)
+        return query
+    }
+}
+
+struct FindingDTO: Codable, Sendable {
+    var id: Int64
+    var hostID: String
+    var package: String
+    var architecture: String
+    var installedVersion: String
+    var sourcePackage: String
+    var sourceVersion: String
+    var advisory: String
+    var aliases: [String]
+    var fixedVersion: String?
+    var status: String
+    var severity: String
+    var cvssScore: Double?
+    var epssScore: Double?
+    var epssPercentile: Double?
+    var knownExploited: Bool
+    var kevDueDate: Date?
+    var firstSeen: Date
+    var lastSeen: Date
+    var fixedAt: Date?
+
+    init(_ stored: StoredFinding) {
+        let finding = stored.finding
+        id = stored.id
+        hostID = stored.hostID
+        package = finding.package
+        architecture = finding.architecture
+        installedVersion = finding.installedVersion
+        sourcePackage = finding.sourcePackage
+        sourceVersion = finding.sourceVersion
+        advisory = finding.advisory
+        aliases = finding.aliases
+        fixedVersion = finding.fixedVersion
+        status = finding.status.rawValue
+        severity = finding.severity.rawValue
+        cvssScore = finding.cvssScore
+        epssScore = finding.epssScore
+        epssPercentile = finding.epssPercentile
+        knownExploited = finding.knownExploited
+        kevDueDate = finding.kevDueDate
+        firstSeen = stored.firstSeen
+        lastSeen = stored.lastSeen
+        fixedAt = stored.fixedAt
+    }
+}
+
+struct FindingPageDTO: Codable, Sendable {
+    var findings: [FindingDTO]
+    var total: Int
+    var limit: Int
+    var offset: Int
+}
+
+struct AdvisoryDTO: Codable, Sendable {
+    var advisory: Advisory
+    var findings: FindingPageDTO
+}
