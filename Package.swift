@@ -107,7 +107,7 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            resources: [.copy("DemoFleet")],
+            resources: [.copy("DemoFleet"), .copy("DemoFeeds")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -72,6 +72,11 @@ struct ServeCommand: AsyncParsableCommand {
 
         var services: [any Service] = []
         let (urls, urlSink) = AsyncStream.makeStream(of: String.self)
+        if demo, let imported = try await DemoFeeds.importIfEmpty(into: storage) {
+            announce(
+                "Demo: imported bundled advisories (\(imported.added) advisories, \(imported.knownExploited) KEV entries)"
+            )
+        }
         if demo {
             let token = try await identities.createEnrollmentToken(
                 uses: demoAgents,
