@@ -6,6 +6,7 @@ import HummingbirdCore
 import Mustache
 import NIOCore
 import PatchStore
+import SecurityAdvisories
 
 /// Server-rendered dashboard pages: login, fleet overview, hosts table, host page. Works without JavaScript.
 struct DashboardController: Sendable {
@@ -51,6 +52,7 @@ struct DashboardController: Sendable {
         authenticated.get("", use: overview)
         authenticated.get("hosts", use: hostsPage)
         authenticated.get("hosts/:id", use: hostPage)
+        addFindingsRoutes(to: authenticated)
     }
 
     // MARK: Sign-in
@@ -168,6 +170,18 @@ struct DashboardController: Sendable {
             throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet")
         }
         let summary = try await fleet.summary()
+        let risk = try await storage.riskSummary()
+        let severities: [Severity] = [.critical, .high, .medium, .low, .unknown]
+        let severityColors = ["#c53030", "#dd6b20", "#b7791f", "#1f8a4c", "#718096"]
+        let severityChart = SVGBarChart(
+            bars: severities.enumerated().map { index, severity in
+                .init(
+                    label: severity.rawValue,
+                    value: risk.bySeverity[severity.rawValue] ?? 0,
+                    color: severityColors[index]
+                )
+            }
+        ).render()
         let osRows = summary.byOS.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
         let palette = ["#2457c5", "#1f8a4c", "#b7791f", "#805ad5", "#c53030", "#2c7a7b", "#718096"]
         let osChart = SVGBarChart(
@@ -190,6 +204,12 @@ struct DashboardController: Sendable {
         ]
         data["staleWindow"] = Self.duration(fleet.onlineWindow)
         data["osChart"] = osChart
+        data["severityChart"] = severityChart
+        data["risk"] = [
+            "knownExploited": risk.knownExploited, "hostsWithKnownExploited": risk.hostsWithKnownExploited,
+            "critical": risk.bySeverity["critical"] ?? 0, "hostsWithCritical": risk.hostsWithCritical,
+            "fixable": risk.fixable, "advisories": risk.advisories,
+        ]
         data["lastSeenChart"] = lastSeenChart
         data["osRows"] = osRows.map { row -> [String: Any] in
             let parts = row.key.split(separator: " ", maxSplits: 1).map(String.init)
@@ -267,6 +287,10 @@ struct DashboardController: Sendable {
         let packageCount = packages.count
         if !filter.isEmpty { packages = packages.filter { $0.name.contains(filter) || $0.sourceName.contains(filter) } }
         let history = try await storage.inventoryHistory(hostID: host.id, limit: 25, offset: 0)
+        var findingQuery = FindingQuery()
+        findingQuery.hostID = host.id
+        findingQuery.limit = 1000
+        let (findings, findingTotal) = try await storage.findings(findingQuery)
         let formatter = ISO8601DateFormatter()
         let facts = host.facts
         var data = page(identity, title: facts.hostname)
@@ -286,6 +310,8 @@ struct DashboardController: Sendable {
                 "fingerprint": host.inventoryFingerprint ?? "none yet",
             ] as [String: Any]
         data["packageCount"] = packageCount
+        data["findingTotal"] = findingTotal
+        data["findings"] = try await findingRows(findings, withHosts: false)
         data["packageFilter"] = filter
         data["packages"] = packages.map { package -> [String: Any] in
             [

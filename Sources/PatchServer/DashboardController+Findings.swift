@@ -1,0 +1,116 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import PatchStore
+import SecurityAdvisories
+
+extension DashboardController {
+    func addFindingsRoutes(to authenticated: RouterGroup<AppRequestContext>) {
+        authenticated.get("findings", use: findingsPage)
+        authenticated.get("advisories/:id", use: advisoryPage)
+    }
+
+    @Sendable func findingsPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let identity = context.identity else { return redirectToLogin() }
+        guard identity.has(.fleetRead) else {
+            throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet")
+        }
+        let parameters = request.uri.queryParameters
+        var query = try FindingQueryParser.parse(parameters)
+        if parameters["limit"] == nil { query.limit = 100 }
+        let (findings, total) = try await storage.findings(query)
+        var data = page(identity, title: "Findings")
+        data["navFindings"] = true
+        data["findingTotal"] = total
+        data["showHost"] = true
+        data["findings"] = try await findingRows(findings, withHosts: true)
+        data["package"] = query.package ?? ""
+        data["advisory"] = query.advisory ?? ""
+        data["epss"] = query.minimumEPSS.map { String($0) } ?? ""
+        data["kevTrue"] = query.knownExploited == true
+        data["fixableTrue"] = query.fixable == true
+        data["fixableFalse"] = query.fixable == false
+        data["severities"] = [Severity.low, .medium, .high, .critical].map {
+            ["value": $0.rawValue, "selected": query.minimumSeverity == $0] as [String: Any]
+        }
+        data["from"] = total == 0 ? 0 : query.offset + 1
+        data["to"] = query.offset + findings.count
+        if query.offset > 0 {
+            data["prev"] = Self.link("/findings", parameters, ["offset": String(max(0, query.offset - query.limit))])
+        }
+        if query.offset + findings.count < total {
+            data["next"] = Self.link("/findings", parameters, ["offset": String(query.offset + query.limit)])
+        }
+        return html(library.render(data, withTemplate: "findings"))
+    }
+
+    @Sendable func advisoryPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let identity = context.identity else { return redirectToLogin() }
+        guard identity.has(.fleetRead) else {
+            throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet")
+        }
+        let id = try context.parameters.require("id")
+        guard let advisory = try await storage.advisory(id: id) else {
+            throw Problem.notFound("no advisory with id '\(id)'")
+        }
+        var query = FindingQuery()
+        query.advisory = id
+        query.limit = 500
+        let (findings, total) = try await storage.findings(query)
+        let formatter = ISO8601DateFormatter()
+        var data = page(identity, title: advisory.id)
+        data["navFindings"] = true
+        data["advisory"] =
+            [
+                "id": advisory.id, "severity": advisory.severity.rawValue, "source": advisory.source.rawValue,
+                "summary": advisory.summary.isEmpty ? "—" : advisory.summary,
+                "aliases": advisory.aliases.joined(separator: " "),
+                "published": advisory.published.map { formatter.string(from: $0) } ?? "unknown",
+                "modified": formatter.string(from: advisory.modified),
+                "cvss": advisory.cvss.map { "\($0.vector) (\($0.baseScore.map { String($0) } ?? "?"))" }.joined(
+                    separator: "; "
+                ),
+            ] as [String: Any]
+        data["affected"] = advisory.affected.map { entry -> [String: Any] in
+            [
+                "release": entry.release.osvEcosystem, "name": entry.name, "kind": entry.nameKind.rawValue,
+                "status": entry.status.rawValue, "fixed": entry.fixedVersion ?? "",
+            ]
+        }
+        data["findingTotal"] = total
+        data["hostCount"] = Set(findings.map(\.hostID)).count
+        data["showHost"] = true
+        data["findings"] = try await findingRows(findings, withHosts: true)
+        return html(library.render(data, withTemplate: "advisory"))
+    }
+
+    func findingRows(_ findings: [StoredFinding], withHosts: Bool) async throws -> [[String: Any]] {
+        var hostnames: [String: String] = [:]
+        if withHosts {
+            for id in Set(findings.map(\.hostID)) {
+                hostnames[id] = try await storage.host(id: id)?.facts.hostname ?? id
+            }
+        }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return findings.map { stored in
+            let finding = stored.finding
+            let cves = finding.aliases.filter { $0.hasPrefix("CVE-") }
+            let shown = cves.prefix(2).joined(separator: " ") + (cves.count > 2 ? " +\(cves.count - 2)" : "")
+            var row: [String: Any] = [
+                "package": finding.package, "installedVersion": finding.installedVersion,
+                "sourcePackage": finding.sourcePackage, "sourceVersion": finding.sourceVersion,
+                "advisory": finding.advisory, "aliases": shown, "allAliases": finding.aliases.joined(separator: " "),
+                "severity": finding.severity.rawValue,
+                "cvss": finding.cvssScore.map { String(format: "%.1f", $0) } ?? "",
+                "epss": finding.epssScore.map { String(format: "%.3f", $0) } ?? "", "kev": finding.knownExploited,
+                "kevDue": finding.kevDueDate.map { formatter.string(from: $0) } ?? "",
+                "status": finding.status.rawValue,
+                "hostID": stored.hostID, "hostname": hostnames[stored.hostID] ?? stored.hostID,
+                "firstSeen": formatter.string(from: stored.firstSeen),
+            ]
+            if let fixed = finding.fixedVersion { row["fixedVersion"] = fixed }
+            return row
+        }
+    }
+}
