@@ -1,6 +1,8 @@
+import FleetModel
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import Mustache
 import PatchStore
 import SecurityAdvisories
 
