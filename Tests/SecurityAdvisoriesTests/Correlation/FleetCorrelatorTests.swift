@@ -64,32 +64,73 @@ import Testing
                 }
                 for delta in [-2, -1, 0, 1] {
                     let version = shifted(fixed, by: delta)
-                    add(affected.release, InstalledPackage(name: affected.name, architecture: "amd64", version: version,
-                        sourceName: affected.name, sourceVersion: version, manager: .dpkg))
-                    add(affected.release, InstalledPackage(name: "lib" + affected.name + "-bin", architecture: "amd64",
-                        version: "1:" + version + "+b1", sourceName: affected.name, sourceVersion: version,
-                        manager: .dpkg))
+                    add(
+                        affected.release,
+                        InstalledPackage(
+                            name: affected.name,
+                            architecture: "amd64",
+                            version: version,
+                            sourceName: affected.name,
+                            sourceVersion: version,
+                            manager: .dpkg
+                        )
+                    )
+                    add(
+                        affected.release,
+                        InstalledPackage(
+                            name: "lib" + affected.name + "-bin",
+                            architecture: "amd64",
+                            version: "1:" + version + "+b1",
+                            sourceName: affected.name,
+                            sourceVersion: version,
+                            manager: .dpkg
+                        )
+                    )
                     if delta == 0, affected.release == debian11 {
                         // A backport from Debian 12 installed on Debian 11.
-                        add(affected.release, InstalledPackage(name: affected.name + "-bpo", architecture: "amd64",
-                            version: version + "~bpo11+1", sourceName: affected.name, sourceVersion: version + "~bpo11+1",
-                            manager: .dpkg))
+                        add(
+                            affected.release,
+                            InstalledPackage(
+                                name: affected.name + "-bpo",
+                                architecture: "amd64",
+                                version: version + "~bpo11+1",
+                                sourceName: affected.name,
+                                sourceVersion: version + "~bpo11+1",
+                                manager: .dpkg
+                            )
+                        )
                     }
                 }
                 for binary in affected.binaries {
                     for delta in [-1, 0] {
                         let version = shifted(binary.version, by: delta)
-                        add(affected.release, InstalledPackage(name: binary.name, architecture: "amd64",
-                            version: version, sourceName: affected.name, sourceVersion: shifted(fixed, by: delta),
-                            manager: .dpkg))
+                        add(
+                            affected.release,
+                            InstalledPackage(
+                                name: binary.name,
+                                architecture: "amd64",
+                                version: version,
+                                sourceName: affected.name,
+                                sourceVersion: shifted(fixed, by: delta),
+                                manager: .dpkg
+                            )
+                        )
                     }
                 }
             }
         }
         for name in ["openssl-libs", "glibc", "kernel", "curl", "bash"] {
             for release in [1, 2, 3, 4] {
-                add(redHat9, InstalledPackage(name: name, architecture: "x86_64", version: "1.\(release)-\(release).el9",
-                    sourceName: name == "openssl-libs" ? "openssl" : name, manager: .rpm))
+                add(
+                    redHat9,
+                    InstalledPackage(
+                        name: name,
+                        architecture: "x86_64",
+                        version: "1.\(release)-\(release).el9",
+                        sourceName: name == "openssl-libs" ? "openssl" : name,
+                        manager: .rpm
+                    )
+                )
             }
         }
         var result: [EcosystemRelease: [[InstalledPackage]]] = [:]
@@ -100,18 +141,44 @@ import Testing
     static func syntheticAdvisories() -> [Advisory] {
         let modified = Date(timeIntervalSince1970: 0)
         return [
-            Advisory(id: "RHSA-2099:0001", aliases: ["CVE-2099-0001"], source: .rhsa, modified: modified, affected: [
-                AffectedPackage(release: redHat9, name: "openssl-libs", nameKind: .binary, status: .fixed,
-                    fixedVersion: "1.3-3.el9"),
-                AffectedPackage(release: redHat9, name: "glibc", nameKind: .binary, status: .willNotFix),
-                AffectedPackage(release: redHat9, name: "kernel", nameKind: .binary, status: .notAffected),
-            ]),
-            Advisory(id: "RHSA-2099:0002", source: .rhsa, modified: modified, affected: [
-                AffectedPackage(release: redHat9, name: "openssl", nameKind: .source, status: .fixed,
-                    ranges: [VersionRangeEvents(introduced: ["1.2-2.el9"], fixed: ["1.4-4.el9"])]),
-                AffectedPackage(release: redHat9, name: "curl", nameKind: .binary, status: .affected,
-                    versions: ["1.1-1.el9"]),
-            ]),
+            Advisory(
+                id: "RHSA-2099:0001",
+                aliases: ["CVE-2099-0001"],
+                source: .rhsa,
+                modified: modified,
+                affected: [
+                    AffectedPackage(
+                        release: redHat9,
+                        name: "openssl-libs",
+                        nameKind: .binary,
+                        status: .fixed,
+                        fixedVersion: "1.3-3.el9"
+                    ),
+                    AffectedPackage(release: redHat9, name: "glibc", nameKind: .binary, status: .willNotFix),
+                    AffectedPackage(release: redHat9, name: "kernel", nameKind: .binary, status: .notAffected),
+                ]
+            ),
+            Advisory(
+                id: "RHSA-2099:0002",
+                source: .rhsa,
+                modified: modified,
+                affected: [
+                    AffectedPackage(
+                        release: redHat9,
+                        name: "openssl",
+                        nameKind: .source,
+                        status: .fixed,
+                        ranges: [VersionRangeEvents(introduced: ["1.2-2.el9"], fixed: ["1.4-4.el9"])]
+                    ),
+                    AffectedPackage(
+                        release: redHat9,
+                        name: "curl",
+                        nameKind: .binary,
+                        status: .affected,
+                        versions: ["1.1-1.el9"]
+                    ),
+                ]
+            ),
         ]
     }
 
@@ -169,8 +236,12 @@ import Testing
         let advisories = try Self.advisories() + Self.syntheticAdvisories()
         let pools = Self.pools(advisories)
         var random = Random(state: 1)
-        var (engine, inventories) = fleet(pools, index: AdvisoryIndex(advisories: advisories), hosts: 90,
-            random: &random)
+        var (engine, inventories) = fleet(
+            pools,
+            index: AdvisoryIndex(advisories: advisories),
+            hosts: 90,
+            random: &random
+        )
         let summary = engine.correlateAll()
         #expect(summary.hosts == 90)
         #expect(summary.distinctPackages < summary.hostPackages)
@@ -189,8 +260,12 @@ import Testing
         let advisories = try Self.advisories() + Self.syntheticAdvisories()
         let pools = Self.pools(advisories)
         var random = Random(state: 7)
-        var (engine, inventories) = fleet(pools, index: AdvisoryIndex(advisories: advisories), hosts: 60,
-            random: &random)
+        var (engine, inventories) = fleet(
+            pools,
+            index: AdvisoryIndex(advisories: advisories),
+            hosts: 60,
+            random: &random
+        )
         engine.correlateAll()
         // Inventory changes: fresh draws, some with versions the fleet has never seen.
         for h in stride(from: 0, to: 60, by: 3) {
@@ -222,10 +297,22 @@ import Testing
         }
         for affected in advisories.first(where: { $0.affected.contains { $0.release == Self.debian11 } })!.affected
         where affected.release == Self.debian11 {
-            clones.append(Advisory(id: "BPO-1", source: .dsa, modified: modified, affected: [
-                AffectedPackage(release: Self.debian12, name: affected.name, nameKind: .source, status: .fixed,
-                    fixedVersion: "999:1")
-            ]))
+            clones.append(
+                Advisory(
+                    id: "BPO-1",
+                    source: .dsa,
+                    modified: modified,
+                    affected: [
+                        AffectedPackage(
+                            release: Self.debian12,
+                            name: affected.name,
+                            nameKind: .source,
+                            status: .fixed,
+                            fixedVersion: "999:1"
+                        )
+                    ]
+                )
+            )
         }
         var withdrawn = clones[0]
         withdrawn.id = "WITHDRAWN-1"
