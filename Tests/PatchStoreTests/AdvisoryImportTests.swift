@@ -1,0 +1,259 @@
+import FleetModel
+import Foundation
+import GRDB
+import PatchStore
+import SecurityAdvisories
+import Testing
+
+/// Store-level feed imports and findings history on a real SQLite file, with real feed data (the
+/// Debian DSA list and CISA's KEV catalogue from SecurityAdvisoriesTests' fixtures).
+@Suite struct AdvisoryImportTests {
+    let fixture: StoreFixture
+    var store: SQLiteStorage { fixture.store }
+
+    init() throws { fixture = try StoreFixture() }
+
+    static let feedFixtures = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // PatchStoreTests
+        .deletingLastPathComponent()  // Tests
+        .appendingPathComponent("SecurityAdvisoriesTests/Fixtures")
+
+    static func dsaList() throws -> [Advisory] {
+        let data = try Data(contentsOf: feedFixtures.appendingPathComponent("debian/DSA/list"))
+        return try DebianAdvisoryListReader(kind: .dsa).read(data, source: "DSA/list").advisories
+    }
+
+    static func kevCatalog() throws -> [KnownExploitedVulnerability] {
+        let data = try Data(contentsOf: feedFixtures.appendingPathComponent("kev/known_exploited_vulnerabilities.json"))
+        return try KEVReader().read(data, source: "kev.json").entries
+    }
+
+    func importing(
+        _ advisories: [Advisory],
+        kev: [KnownExploitedVulnerability] = [],
+        epss: [EPSSScore] = [],
+        at: Date = T.at(0)
+    ) async throws -> AdvisoryImportSummary {
+        try await store.importAdvisories(
+            advisories,
+            knownExploited: kev,
+            epss: epss,
+            skipped: 0,
+            source: "test",
+            format: "debian-dsa-list",
+            actor: "user:admin",
+            now: at
+        )
+    }
+
+    func count(_ table: String, where condition: String = "1") throws -> Int {
+        try fixture.rawQueue().read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(condition)") ?? -1
+        }
+    }
+
+    func storedDocuments() throws -> [String] {
+        try fixture.rawQueue().read { db in
+            try String.fetchAll(db, sql: "SELECT document FROM advisories ORDER BY id")
+        }
+    }
+
+    // MARK: Advisories
+
+    @Test func sameContentTwiceChangesNothingTheSecondTime() async throws {
+        let advisories = try Self.dsaList()
+        let ids = Set(advisories.map(\.id))
+        let first = try await importing(advisories, at: T.at(0))
+        #expect(first.added == ids.count)
+        #expect(first.changed == 0 && first.unchanged == 0 && first.withdrawn == 0)
+        let rows = try count("advisories")
+        #expect(rows == ids.count)
+        let documentsBefore = try storedDocuments()
+
+        let second = try await importing(advisories, at: T.at(60))
+        #expect(second == AdvisoryImportSummary(unchanged: ids.count))
+        #expect(!second.changedAnything)
+        #expect(try count("advisories") == rows)
+        let documentsAfter = try storedDocuments()
+        #expect(documentsAfter == documentsBefore)
+        // Each import is recorded, with what it did.
+        #expect(try count("feed_imports") == 2)
+        #expect(try count("feed_imports", where: "added = 0 AND changed = 0 AND unchanged = \(ids.count)") == 1)
+        // What is stored reads back as what was imported.
+        let stored = try #require(try await store.advisory(id: "DSA-5330-1"))
+        #expect(stored == advisories.first { $0.id == "DSA-5330-1" })
+    }
+
+    @Test func newerModifiedChangesOlderCopyDoesNot() async throws {
+        let original = try #require(try Self.dsaList().first { $0.id == "DSA-5330-1" })
+        _ = try await importing([original])
+
+        var updated = original
+        updated.modified = original.modified.addingTimeInterval(86400)
+        updated.aliases.append("CVE-2099-0001")
+        let changed = try await importing([updated], at: T.at(60))
+        #expect(changed == AdvisoryImportSummary(changed: 1))
+        #expect(try await store.advisory(id: original.id) == updated)
+
+        // The original again: older than what is stored, so it must not roll the advisory back.
+        let older = try await importing([original], at: T.at(120))
+        #expect(older == AdvisoryImportSummary(unchanged: 1))
+        #expect(try await store.advisory(id: original.id) == updated)
+        #expect(try count("advisories") == 1)
+
+        // Within one import, the newest copy wins whatever the order.
+        var newest = updated
+        newest.modified = updated.modified.addingTimeInterval(86400)
+        newest.summary = "curl - security update (revised)"
+        let mixed = try await importing([newest, original, updated], at: T.at(180))
+        #expect(mixed == AdvisoryImportSummary(changed: 1))
+        #expect(try await store.advisory(id: original.id) == newest)
+    }
+
+    @Test func withdrawalIsCountedOnceAndLeavesTheRiskSummary() async throws {
+        let advisories = try Array(Self.dsaList().prefix(20))
+        _ = try await importing(advisories)
+        #expect(try await store.riskSummary().advisories == 20)
+
+        var withdrawn = advisories[3]
+        withdrawn.modified = withdrawn.modified.addingTimeInterval(3600)
+        withdrawn.withdrawn = withdrawn.modified
+        let summary = try await importing(advisories.replacing(at: 3, with: withdrawn), at: T.at(60))
+        #expect(summary == AdvisoryImportSummary(withdrawn: 1, unchanged: 19))
+        #expect(try count("advisories", where: "withdrawn IS NOT NULL") == 1)
+        #expect(try await store.riskSummary().advisories == 19)
+        #expect(try await store.advisory(id: withdrawn.id)?.withdrawn == withdrawn.withdrawn)
+
+        let again = try await importing(advisories.replacing(at: 3, with: withdrawn), at: T.at(120))
+        #expect(again == AdvisoryImportSummary(unchanged: 20))
+    }
+
+    // MARK: KEV and EPSS
+
+    @Test func knownExploitedCountedOnlyWhenChanged() async throws {
+        let catalog = try Self.kevCatalog()
+        #expect(catalog.count > 900)
+        let first = try await importing([], kev: catalog)
+        #expect(first.knownExploited == Set(catalog.map(\.cveID)).count)
+        #expect(try count("known_exploited") == first.knownExploited)
+
+        let second = try await importing([], kev: catalog, at: T.at(60))
+        #expect(second.knownExploited == 0)
+        #expect(!second.changedAnything)
+
+        var edited = catalog
+        edited[10].dueDate = edited[10].dueDate.addingTimeInterval(7 * 86400)
+        edited[20].knownRansomwareCampaignUse = edited[20].knownRansomwareCampaignUse == "Known" ? "Unknown" : "Known"
+        let third = try await importing([], kev: edited, at: T.at(120))
+        #expect(third.knownExploited == 2)
+        let stored = try await store.knownExploited()
+        #expect(stored.first { $0.cveID == edited[10].cveID }?.dueDate == edited[10].dueDate)
+        #expect(stored.count == first.knownExploited)
+    }
+
+    @Test func epssCountedOnlyWhenScoreOrPercentileChanged() async throws {
+        let day1 = Date(timeIntervalSince1970: 1_685_923_200)
+        let scores = (0..<50).map {
+            EPSSScore(cveID: "CVE-2023-\(10000 + $0)", score: 0.001 * Double($0 + 1), percentile: 0.5, date: day1)
+        }
+        #expect(try await importing([], epss: scores).epssScores == 50)
+        #expect(try await importing([], epss: scores, at: T.at(60)).epssScores == 0)
+
+        // A new day with the same numbers is not a change; new numbers are.
+        var nextDay = scores.map { score in
+            var copy = score
+            copy.date = day1.addingTimeInterval(86400)
+            return copy
+        }
+        #expect(try await importing([], epss: nextDay, at: T.at(120)).epssScores == 0)
+        nextDay[0].score = 0.9
+        nextDay[1].percentile = 0.99
+        #expect(try await importing([], epss: nextDay, at: T.at(180)).epssScores == 2)
+        let stored = try await store.epssScores()
+        #expect(stored.count == 50)
+        #expect(stored.first { $0.cveID == nextDay[0].cveID }?.score == 0.9)
+    }
+
+    // MARK: Findings history
+
+    /// curl on a Debian 11 host, upgraded in steps, judged against the real DSA list.
+    @Test func reconciliationOpensAndClosesFindingsWithHistory() async throws {
+        try await fixture.makeToken()
+        let host = try await fixture.enrollHost(facts(hostname: "bullseye-01", os: ("debian", "11")))
+        let builder = FindingBuilder(correlator: Correlator(index: AdvisoryIndex(advisories: try Self.dsaList())))
+        let bullseye = EcosystemRelease(.debian, "11")
+        func findings(_ curl: String) -> [Finding] {
+            builder.findings(
+                packages: [
+                    InstalledPackage(name: "curl", architecture: "amd64", version: curl, manager: .dpkg),
+                    InstalledPackage(
+                        name: "libcurl4",
+                        architecture: "amd64",
+                        version: curl,
+                        sourceName: "curl",
+                        sourceVersion: curl,
+                        manager: .dpkg
+                    ),
+                ],
+                release: bullseye
+            )
+        }
+        let atDeb11u3 = findings("7.74.0-1.3+deb11u3")
+        #expect(Set(atDeb11u3.map(\.advisory)) == ["DSA-5330-1", "DSA-5365-1"])
+        let atDeb11u5 = findings("7.74.0-1.3+deb11u5")
+        #expect(Set(atDeb11u5.map(\.advisory)) == ["DSA-5365-1"])
+        #expect(findings("7.74.0-1.3+deb11u7").isEmpty)
+
+        let first = try await store.reconcileFindings(hostID: host, findings: atDeb11u3, now: T.at(100))
+        #expect(first == FindingsReconciliation(opened: 4, closed: 0, open: 4))
+        // The same set again: nothing opens or closes, no new event.
+        let eventsBefore = try count("events", where: "action = 'findings.changed'")
+        let same = try await store.reconcileFindings(hostID: host, findings: atDeb11u3, now: T.at(150))
+        #expect(same == FindingsReconciliation(opened: 0, closed: 0, open: 4))
+        #expect(try count("events", where: "action = 'findings.changed'") == eventsBefore)
+
+        let upgraded = try await store.reconcileFindings(hostID: host, findings: atDeb11u5, now: T.at(200))
+        #expect(upgraded == FindingsReconciliation(opened: 0, closed: 2, open: 2))
+        var query = FindingQuery()
+        query.hostID = host
+        query.includeFixed = true
+        var all = try await store.findings(query).findings
+        #expect(all.count == 4)
+        for stored in all where stored.finding.advisory == "DSA-5330-1" {
+            #expect(stored.firstSeen == T.at(100))
+            #expect(stored.fixedAt == T.at(200))
+        }
+        for stored in all where stored.finding.advisory == "DSA-5365-1" {
+            #expect(stored.firstSeen == T.at(100))
+            #expect(stored.lastSeen == T.at(200))
+            #expect(stored.fixedAt == nil)
+            #expect(stored.finding.installedVersion == "7.74.0-1.3+deb11u5")
+        }
+        var open = FindingQuery()
+        open.hostID = host
+        #expect(try await store.findings(open).total == 2)
+
+        // A downgrade brings DSA-5330-1 back as a new finding; the closed rows keep their history.
+        let downgraded = try await store.reconcileFindings(hostID: host, findings: atDeb11u3, now: T.at(300))
+        #expect(downgraded == FindingsReconciliation(opened: 2, closed: 0, open: 4))
+        all = try await store.findings(query).findings
+        #expect(all.count == 6)
+        let dsa5330 = all.filter { $0.finding.advisory == "DSA-5330-1" }
+        #expect(dsa5330.filter { $0.fixedAt == T.at(200) && $0.firstSeen == T.at(100) }.count == 2)
+        #expect(dsa5330.filter { $0.fixedAt == nil && $0.firstSeen == T.at(300) }.count == 2)
+
+        let fixed = try await store.reconcileFindings(hostID: host, findings: [], now: T.at(400))
+        #expect(fixed == FindingsReconciliation(opened: 0, closed: 4, open: 0))
+        #expect(try await store.findings(open).total == 0)
+        #expect(try count("findings", where: "fixed_at IS NULL") == 0)
+        #expect(try count("findings") == 6)
+    }
+}
+
+extension Array {
+    fileprivate func replacing(at index: Int, with element: Element) -> [Element] {
+        var copy = self
+        copy[index] = element
+        return copy
+    }
+}
