@@ -38,11 +38,12 @@ permissions = {
 }
 expected = []  # (method, path, permission or None)
 
-fleet = (sources / "FleetController.swift").read_text(encoding="utf-8")
-for method, path, permission in re.findall(
-    r'table\.add\(\.(\w+),\s*"([^"]*)",\s*on:\s*group,\s*prefix:\s*prefix,\s*permission:\s*\.(\w+)\)', fleet
-):
-    expected.append((method, "/api/v1/" + path, permissions.get(permission, permission)))
+for source in sorted(sources.glob("*.swift")):
+    text = source.read_text(encoding="utf-8")
+    for method, path, permission in re.findall(
+        r'table\.add\(\.(\w+),\s*"([^"]*)",\s*on:\s*group,\s*prefix:\s*prefix,\s*permission:\s*\.(\w+)\)', text
+    ):
+        expected.append((method, "/api/v1/" + path, permissions.get(permission, permission)))
 
 build = (sources / "Application+build.swift").read_text(encoding="utf-8")
 for method, path, permission in re.findall(
@@ -56,10 +57,11 @@ agent = (sources / "AgentController.swift").read_text(encoding="utf-8")
 for method, path in re.findall(r'group\.(get|post|put|patch|delete)\("([^"]*)"', agent):
     expected.append((method, "/api/v1/agent/" + path, "none"))
 
-dashboard = (sources / "DashboardController.swift").read_text(encoding="utf-8")
-for method, path in re.findall(r'(?:router|authenticated)\.(get|post|put|patch|delete)\("([^"]*)"', dashboard):
-    path = re.sub(r":(\w+)", r"{\1}", path)
-    expected.append((method, "/" + path, None))
+for source in sorted(sources.glob("DashboardController*.swift")):
+    dashboard = source.read_text(encoding="utf-8")
+    for method, path in re.findall(r'(?:router|authenticated)\.(get|post|put|patch|delete)\("([^"]*)"', dashboard):
+        path = re.sub(r":(\w+)", r"{\1}", path)
+        expected.append((method, "/" + path, None))
 
 errors = []
 if len(expected) < 10:
