@@ -49,6 +49,11 @@ let package = Package(
             dependencies: ["FleetModel", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "PatchPolicy",
+            dependencies: ["FleetModel", "SecurityAdvisories", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         // Adapters.
         .target(
             name: "PatchStore",
@@ -96,6 +101,7 @@ let package = Package(
             name: "patchpilot",
             dependencies: [
                 "PatchServer", "PatchStore", "PatchAgent", "PackageVersions", "FleetModel", "AgentProtocol", "SecurityAdvisories",
+                "PatchPolicy",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -133,6 +139,12 @@ let package = Package(
         .testTarget(
             name: "FleetModelTests",
             dependencies: ["FleetModel"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PatchPolicyTests",
+            dependencies: ["PatchPolicy", "FleetModel", "SecurityAdvisories"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
