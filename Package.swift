@@ -164,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PatchStoreTests",
-            dependencies: ["PatchStore", "FleetModel", "AgentProtocol", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["PatchStore", "FleetModel", "SecurityAdvisories", "AgentProtocol", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

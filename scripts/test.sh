@@ -20,7 +20,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# 2. Build everything (products and tests) once, warnings as errors.
+# 2. Style, mechanically (the committed .swift-format), then build everything once, warnings as errors.
+log "swift format lint --strict"
+swift format lint --strict -r Sources Tests
 log "swift build --build-tests"
 swift build --build-tests -Xswiftc -warnings-as-errors
 
