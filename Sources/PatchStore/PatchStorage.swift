@@ -144,6 +144,11 @@ public protocol PatchStorage: Sendable {
     func reconcileFindings(hostID: String, findings: [Finding], now: Date) async throws -> FindingsReconciliation
     /// A filtered page of findings, most severe first, and the total matching.
     func findings(_ query: FindingQuery) async throws -> (findings: [StoredFinding], total: Int)
+    /// Hosts with an installed package whose binary or source name is in `names` (for incremental
+    /// re-correlation when advisories about those packages change).
+    func hostIDs(withPackagesNamed names: Set<String>) async throws -> [String]
+    /// Hosts with at least one open finding.
+    func hostIDsWithOpenFindings() async throws -> [String]
     /// Counts of open findings for the overview.
     func riskSummary() async throws -> RiskSummary
 
