@@ -63,9 +63,17 @@ public struct CandidateUpdate: Sendable, Hashable {
             guard seen.insert(key).inserted else { continue }
             result.append(
                 CandidateUpdate(
-                    package: affected.name, version: version, release: affected.release, advisory: advisory.id,
-                    cves: cves, classification: classification, severity: affected.severity ?? advisory.severity,
-                    knownExploited: kev, released: released))
+                    package: affected.name,
+                    version: version,
+                    release: affected.release,
+                    advisory: advisory.id,
+                    cves: cves,
+                    classification: classification,
+                    severity: affected.severity ?? advisory.severity,
+                    knownExploited: kev,
+                    released: released
+                )
+            )
         }
         return result
     }

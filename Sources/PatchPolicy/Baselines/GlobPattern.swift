@@ -60,7 +60,9 @@ public struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Matches a `[...]` set at `start`; nil when the bracket is not closed (then it is literal).
     private static func matchSet(
-        _ pattern: ArraySlice<Unicode.Scalar>, from start: Int, _ character: Unicode.Scalar
+        _ pattern: ArraySlice<Unicode.Scalar>,
+        from start: Int,
+        _ character: Unicode.Scalar
     ) -> (Bool, Int)? {
         var i = start + 1
         var negate = false

@@ -65,7 +65,10 @@ public struct PatchBaseline: Sendable, Hashable {
                 return BaselineDecision(outcome: .rejected, rule: rule.name)
             case .approveAfter(let days):
                 let date = update.released.addingTimeInterval(TimeInterval(days) * 86_400)
-                return BaselineDecision(outcome: date <= now ? .approved(since: date) : .pending(until: date), rule: rule.name)
+                return BaselineDecision(
+                    outcome: date <= now ? .approved(since: date) : .pending(until: date),
+                    rule: rule.name
+                )
             }
         }
         return BaselineDecision(outcome: .rejected, rule: "no-matching-rule")

@@ -24,11 +24,12 @@ public struct PolicyDiff: Sendable, Hashable, CustomStringConvertible {
         }
 
         public var description: String {
-            let sign = switch change {
-            case .added: "+"
-            case .removed: "-"
-            case .changed: "~"
-            }
+            let sign =
+                switch change {
+                case .added: "+"
+                case .removed: "-"
+                case .changed: "~"
+                }
             return "\(sign) \(id.kind.rawValue) \(id.name)"
         }
     }

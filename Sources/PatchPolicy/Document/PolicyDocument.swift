@@ -49,7 +49,9 @@ public struct PolicyDocument: Sendable {
 
     /// Loads and validates a policy, returning every error found (one per bad entry, then
     /// duplicates and dangling references); the document is nil when there is any error.
-    public static func validate(files: [(name: String, text: String)]) -> (document: PolicyDocument?, errors: [PatchPolicyError]) {
+    public static func validate(
+        files: [(name: String, text: String)]
+    ) -> (document: PolicyDocument?, errors: [PatchPolicyError]) {
         var readers: [PolicyReader] = []
         var errors: [PatchPolicyError] = []
         for (name, text) in files {
@@ -76,7 +78,9 @@ public struct PolicyDocument: Sendable {
 
     /// The first baseline that governs hosts of this distribution, environment and tier.
     public func baseline(
-        for distribution: EcosystemRelease.Distribution, environment: String?, tier: String?
+        for distribution: EcosystemRelease.Distribution,
+        environment: String?,
+        tier: String?
     ) -> PatchBaseline? {
         baselines.first { $0.applies(to: distribution, environment: environment, tier: tier) }
     }
@@ -95,7 +99,9 @@ public struct PolicyEntryID: Sendable, Hashable, Comparable, CustomStringConvert
         self.name = name
     }
 
-    public static func < (lhs: PolicyEntryID, rhs: PolicyEntryID) -> Bool { (lhs.kind, lhs.name) < (rhs.kind, rhs.name) }
+    public static func < (lhs: PolicyEntryID, rhs: PolicyEntryID) -> Bool {
+        (lhs.kind, lhs.name) < (rhs.kind, rhs.name)
+    }
 
     public var description: String { "\(kind.noun) '\(name)'" }
 }

@@ -38,9 +38,14 @@ struct PolicyMerger {
             if let first = seen[id] {
                 errors.append(
                     PatchPolicyError(
-                        code: .invalidPolicy, source: entry.location.file, line: entry.location.line,
-                        column: entry.location.column, field: entry.path,
-                        message: "duplicate \(kind.noun) '\(entry.name)': already defined at \(first)"))
+                        code: .invalidPolicy,
+                        source: entry.location.file,
+                        line: entry.location.line,
+                        column: entry.location.column,
+                        field: entry.path,
+                        message: "duplicate \(kind.noun) '\(entry.name)': already defined at \(first)"
+                    )
+                )
                 continue
             }
             seen[id] = entry.location

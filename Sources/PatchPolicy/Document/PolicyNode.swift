@@ -18,8 +18,13 @@ struct PolicyNode {
     func error(_ message: String, at mark: Mark? = nil, field: String? = nil) -> PatchPolicyError {
         let mark = mark ?? self.mark
         return PatchPolicyError(
-            code: .invalidPolicy, source: file, line: mark?.line, column: mark?.column, field: field ?? path,
-            message: message)
+            code: .invalidPolicy,
+            source: file,
+            line: mark?.line,
+            column: mark?.column,
+            field: field ?? path,
+            message: message
+        )
     }
 
     func child(_ node: Node, key: String) -> PolicyNode {
@@ -51,8 +56,10 @@ struct PolicyNode {
             let childNode = child(value, key: key)
             guard allowed.contains(key) else {
                 throw error(
-                    "unknown field '\(key)'; expected one of: \(allowed.joined(separator: ", "))", at: keyNode.mark,
-                    field: childNode.path)
+                    "unknown field '\(key)'; expected one of: \(allowed.joined(separator: ", "))",
+                    at: keyNode.mark,
+                    field: childNode.path
+                )
             }
             entries.append((key, childNode))
         }

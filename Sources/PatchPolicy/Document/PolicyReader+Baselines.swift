@@ -1,5 +1,5 @@
-import Yams
 import SecurityAdvisories
+import Yams
 
 extension PolicyReader {
     static let distributions: [(String, EcosystemRelease.Distribution)] = [
@@ -24,8 +24,12 @@ extension PolicyReader {
             baseline.tiers = try node.strings()
             for (index, tier) in baseline.tiers.enumerated() { reference(.tier, tier, Self.element(node, index)) }
         }
-        if let node = fields["approvedPackages"] { baseline.approvedPackages = try node.strings().map(GlobPattern.init) }
-        if let node = fields["rejectedPackages"] { baseline.rejectedPackages = try node.strings().map(GlobPattern.init) }
+        if let node = fields["approvedPackages"] {
+            baseline.approvedPackages = try node.strings().map(GlobPattern.init)
+        }
+        if let node = fields["rejectedPackages"] {
+            baseline.rejectedPackages = try node.strings().map(GlobPattern.init)
+        }
         let rules = try fields.required("rules").sequence()
         for rule in rules { baseline.rules.append(try readRule(rule)) }
         baselines.append(located(baseline, name: name, item))
@@ -54,7 +58,10 @@ extension PolicyReader {
         case (_?, let reject?):
             throw reject.error("give either 'approveAfterDays' or 'reject', not both")
         case (nil, nil):
-            throw item.error("missing required field 'approveAfterDays' (or 'reject: true')", field: "\(item.path).approveAfterDays")
+            throw item.error(
+                "missing required field 'approveAfterDays' (or 'reject: true')",
+                field: "\(item.path).approveAfterDays"
+            )
         }
         return rule
     }

@@ -1,4 +1,5 @@
 import Yams
+
 extension PolicyReader {
     mutating func readScope(_ node: PolicyNode) throws(PatchPolicyError) -> PolicyScope {
         let fields = try node.mapping(allowed: ["host", "group", "package", "advisory"])
@@ -41,9 +42,15 @@ extension PolicyReader {
         let expires = try expiresNode.date()
         if expires <= starts { throw expiresNode.error("expected a date after 'starts'") }
         let exception = PolicyException(
-            id: id, scope: scope, reason: try fields.required("reason").string(),
-            compensatingControl: try fields.required("compensatingControl").string(), owner: owner,
-            approver: approver, starts: starts, expires: expires)
+            id: id,
+            scope: scope,
+            reason: try fields.required("reason").string(),
+            compensatingControl: try fields.required("compensatingControl").string(),
+            owner: owner,
+            approver: approver,
+            starts: starts,
+            expires: expires
+        )
         exceptions.append(located(exception, name: id, item))
     }
 
@@ -56,7 +63,12 @@ extension PolicyReader {
         let ends = try endsNode.date()
         if ends <= starts { throw endsNode.error("expected a date after 'starts'") }
         let hold = ComplianceHold(
-            name: name, scope: scope, reason: try fields.required("reason").string(), starts: starts, ends: ends)
+            name: name,
+            scope: scope,
+            reason: try fields.required("reason").string(),
+            starts: starts,
+            ends: ends
+        )
         holds.append(located(hold, name: name, item))
     }
 }

@@ -1,4 +1,5 @@
 import Yams
+
 extension PolicyReader {
     mutating func readTier(_ item: PolicyNode) throws(PatchPolicyError) {
         let fields = try item.mapping(allowed: ["name", "rank"])

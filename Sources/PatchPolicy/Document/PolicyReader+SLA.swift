@@ -1,5 +1,5 @@
-import Yams
 import SecurityAdvisories
+import Yams
 
 extension PolicyReader {
     static let severities: [(String, Severity)] = [
@@ -60,7 +60,9 @@ extension PolicyReader {
             guard let severity = Self.severities.first(where: { $0.0 == key })?.1 else {
                 throw node.error(
                     "unknown severity '\(key)'; expected one of: \(Self.severities.map(\.0).joined(separator: ", "))",
-                    at: keyNode.mark, field: node.child(value, key: key).path)
+                    at: keyNode.mark,
+                    field: node.child(value, key: key).path
+                )
             }
             result[severity] = try node.child(value, key: key).int(minimum: 0)
         }

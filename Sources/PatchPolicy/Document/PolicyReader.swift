@@ -63,7 +63,8 @@ struct PolicyReader {
 
     /// Reads each item of a list section, recording one error per bad item.
     mutating func each(
-        _ section: PolicyNode, _ body: (inout PolicyReader, PolicyNode) throws(PatchPolicyError) -> Void
+        _ section: PolicyNode,
+        _ body: (inout PolicyReader, PolicyNode) throws(PatchPolicyError) -> Void
     ) {
         let items: [PolicyNode]
         do {
@@ -94,14 +95,22 @@ struct PolicyReader {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
             .composer(let context, let problem, let mark, _):
-            let what = context.map { "\($0.text) — " } ?? ""
+            let what = context.map { " (\($0.text) that starts at \($0.mark.line):\($0.mark.column))" } ?? ""
             return PatchPolicyError(
-                code: .invalidPolicy, source: file, line: mark.line, column: mark.column,
-                message: "invalid YAML: \(what)\(problem)")
+                code: .invalidPolicy,
+                source: file,
+                line: mark.line,
+                column: mark.column,
+                message: "invalid YAML: \(problem)\(what)"
+            )
         case .duplicatedKeysInMapping(let duplicates, let context):
             return PatchPolicyError(
-                code: .invalidPolicy, source: file, line: context.mark.line, column: context.mark.column,
-                message: "duplicate key '\(duplicates.joined(separator: "', '"))' in a mapping")
+                code: .invalidPolicy,
+                source: file,
+                line: context.mark.line,
+                column: context.mark.column,
+                message: "duplicate key '\(duplicates.joined(separator: "', '"))' in a mapping"
+            )
         default:
             return PatchPolicyError(code: .invalidPolicy, source: file, message: "invalid YAML: \(error)")
         }

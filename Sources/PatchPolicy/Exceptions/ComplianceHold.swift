@@ -36,7 +36,13 @@ public struct ComplianceHold: Sendable, Hashable {
     }
 
     /// Whether the hold blocks a change on one host to the packages or advisories at `date`.
-    public func isHeld(hostID: String, groups: Set<String>, packages: [String], advisories: [String], at date: Date)
+    public func isHeld(
+        hostID: String,
+        groups: Set<String>,
+        packages: [String],
+        advisories: [String],
+        at date: Date
+    )
         -> Bool
     {
         isActive(at: date) && scope.covers(hostID: hostID, groups: groups, packages: packages, advisories: advisories)

@@ -18,7 +18,10 @@ public struct ExceptionRegister: Sendable, Hashable {
 
     /// The exceptions that cover a finding (whatever their dates).
     public func exceptions(
-        hostID: String, groups: Set<String>, packages: [String], advisories: [String]
+        hostID: String,
+        groups: Set<String>,
+        packages: [String],
+        advisories: [String]
     ) -> [PolicyException] {
         exceptions.filter {
             $0.scope.covers(hostID: hostID, groups: groups, packages: packages, advisories: advisories)
@@ -26,7 +29,8 @@ public struct ExceptionRegister: Sendable, Hashable {
     }
 
     /// The pause intervals for a finding: the intervals of the exceptions that cover it.
-    public func pauses(hostID: String, groups: Set<String>, packages: [String], advisories: [String]) -> [DateInterval] {
+    public func pauses(hostID: String, groups: Set<String>, packages: [String], advisories: [String]) -> [DateInterval]
+    {
         exceptions(hostID: hostID, groups: groups, packages: packages, advisories: advisories).map(\.interval)
     }
 
@@ -37,7 +41,11 @@ public struct ExceptionRegister: Sendable, Hashable {
 
     /// The holds that block a change on one host to the packages at the instant.
     public func holds(
-        hostID: String, groups: Set<String>, packages: [String], advisories: [String] = [], at date: Date
+        hostID: String,
+        groups: Set<String>,
+        packages: [String],
+        advisories: [String] = [],
+        at date: Date
     ) -> [ComplianceHold] {
         holds.filter {
             $0.isHeld(hostID: hostID, groups: groups, packages: packages, advisories: advisories, at: date)

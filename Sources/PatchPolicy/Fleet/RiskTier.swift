@@ -24,7 +24,9 @@ public struct RiskTier: Sendable, Hashable, Codable, Comparable, CustomStringCon
     public static let developmentWorkstations = RiskTier(name: "development-workstations", rank: 3)
 
     /// The built-in tiers, by rank.
-    public static let builtIn: [RiskTier] = [.productionDatabases, .productionServices, .staging, .developmentWorkstations]
+    public static let builtIn: [RiskTier] = [
+        .productionDatabases, .productionServices, .staging, .developmentWorkstations,
+    ]
 
     public static func < (lhs: RiskTier, rhs: RiskTier) -> Bool { (lhs.rank, lhs.name) < (rhs.rank, rhs.name) }
 

@@ -12,23 +12,32 @@ public struct ServiceGraph: Sendable, Hashable {
         for service in services {
             if byName[service.name] != nil {
                 throw PatchPolicyError(
-                    code: .invalidPolicy, source: source, field: "services.\(service.name)",
-                    message: "duplicate service '\(service.name)'")
+                    code: .invalidPolicy,
+                    source: source,
+                    field: "services.\(service.name)",
+                    message: "duplicate service '\(service.name)'"
+                )
             }
             byName[service.name] = service
         }
         for service in services {
             for dependency in service.dependsOn where byName[dependency] == nil {
                 throw PatchPolicyError(
-                    code: .invalidPolicy, source: source, field: "services.\(service.name).dependsOn",
-                    message: "service '\(service.name)' depends on unknown service '\(dependency)'")
+                    code: .invalidPolicy,
+                    source: source,
+                    field: "services.\(service.name).dependsOn",
+                    message: "service '\(service.name)' depends on unknown service '\(dependency)'"
+                )
             }
         }
         self.services = byName
         if let cycle = Self.findCycle(byName) {
             throw PatchPolicyError(
-                code: .invalidPolicy, source: source, field: "services.\(cycle[0]).dependsOn",
-                message: "dependency cycle: \(cycle.joined(separator: " → "))")
+                code: .invalidPolicy,
+                source: source,
+                field: "services.\(cycle[0]).dependsOn",
+                message: "dependency cycle: \(cycle.joined(separator: " → "))"
+            )
         }
     }
 

@@ -44,7 +44,12 @@ public struct SLAClock: Sendable {
         if let fixedAt = item.fixedAt {
             let met = fixedAt <= due
             return SLAStatus(
-                clockStarted: start, dueDate: due, state: met ? .onTime : .overdue, met: met, pausedSeconds: paused)
+                clockStarted: start,
+                dueDate: due,
+                state: met ? .onTime : .overdue,
+                met: met,
+                pausedSeconds: paused
+            )
         }
         let state: SLAState
         if !pauses.isEmpty && pauses.contains(where: { $0.start <= now && now < $0.end }) {

@@ -40,8 +40,14 @@ public struct SLAItem: Sendable, Hashable {
     /// An item from a correlator finding and the dates the store keeps around it.
     public init(finding: Finding, tier: String?, published: Date?, firstDetected: Date, fixedAt: Date? = nil) {
         self.init(
-            severity: finding.severity, tier: tier, published: published, firstDetected: firstDetected,
-            knownExploited: finding.knownExploited, kevDueDate: finding.kevDueDate, fixedAt: fixedAt)
+            severity: finding.severity,
+            tier: tier,
+            published: published,
+            firstDetected: firstDetected,
+            knownExploited: finding.knownExploited,
+            kevDueDate: finding.kevDueDate,
+            fixedAt: fixedAt
+        )
     }
 }
 
@@ -83,5 +89,10 @@ public struct SLAStatus: Sendable, Hashable {
 
     /// The status of a finding the profile does not cover.
     public static let notCovered = SLAStatus(
-        clockStarted: nil, dueDate: nil, state: .notCovered, met: nil, pausedSeconds: 0)
+        clockStarted: nil,
+        dueDate: nil,
+        state: .notCovered,
+        met: nil,
+        pausedSeconds: 0
+    )
 }

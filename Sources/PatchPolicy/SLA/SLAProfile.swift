@@ -72,25 +72,40 @@ public struct SLAProfile: Sendable, Hashable {
     /// are due "within an appropriate time frame" the entity determines: the defaults are 90 days
     /// (three months, the usual assessor expectation) for medium, low and unrated.
     public static let pciDSS4 = SLAProfile(
-        name: "pci-dss-4.0", framework: .pciDSS4, clockStart: .publication,
-        deadlines: [.critical: 30, .high: 30, .medium: 90, .low: 90, .unknown: 90])
+        name: "pci-dss-4.0",
+        framework: .pciDSS4,
+        clockStart: .publication,
+        deadlines: [.critical: 30, .high: 30, .medium: 90, .low: 90, .unknown: 90]
+    )
 
     /// CISA BOD 22-01: a KEV entry must be remediated by its catalogue due date; findings not in
     /// the catalogue are not covered by the directive.
     public static let cisaBOD2201 = SLAProfile(
-        name: "cisa-bod-22-01", framework: .cisaBOD2201, clockStart: .firstDetection,
-        coverage: .knownExploitedOnly, deadlines: [:], useKEVDueDate: true)
+        name: "cisa-bod-22-01",
+        framework: .cisaBOD2201,
+        clockStart: .firstDetection,
+        coverage: .knownExploitedOnly,
+        deadlines: [:],
+        useKEVDueDate: true
+    )
 
     /// NIST SP 800-53 SI-2(c): "install security-relevant updates within an organization-defined
     /// time period of the release" — the period is the organisation's; these are defaults.
     public static let nist80053SI2 = SLAProfile(
-        name: "nist-800-53-si-2", framework: .nist80053SI2, clockStart: .publication,
-        deadlines: organisationDefaults)
+        name: "nist-800-53-si-2",
+        framework: .nist80053SI2,
+        clockStart: .publication,
+        deadlines: organisationDefaults
+    )
 
     /// HIPAA Security Rule: risk management (164.308(a)(1)(ii)(B)) sets no patch deadline; these
     /// are defaults, measured from first detection.
     public static let hipaa = SLAProfile(
-        name: "hipaa", framework: .hipaa, clockStart: .firstDetection, deadlines: organisationDefaults)
+        name: "hipaa",
+        framework: .hipaa,
+        clockStart: .firstDetection,
+        deadlines: organisationDefaults
+    )
 
     /// Defaults where the framework leaves the period to the organisation: critical 15 days,
     /// high 30, medium 90, low 180, unrated 90.
