@@ -25,12 +25,15 @@ public struct EnrollmentResponse: Sendable, Codable, Hashable {
     public var hostID: String
     /// How often the agent should check in, in seconds.
     public var checkInIntervalSeconds: Int
+    /// The server's plan-signing public key (base64 of 32 bytes); the agent pins it.
+    public var planPublicKey: String?
 
     /// Creates a response.
-    public init(agentID: String, hostID: String, checkInIntervalSeconds: Int) {
+    public init(agentID: String, hostID: String, checkInIntervalSeconds: Int, planPublicKey: String? = nil) {
         self.agentID = agentID
         self.hostID = hostID
         self.checkInIntervalSeconds = checkInIntervalSeconds
+        self.planPublicKey = planPublicKey
     }
 }
 

@@ -13,13 +13,23 @@ public struct AgentIdentity: Sendable, Codable, Hashable {
     public var hostID: String
     /// Check-in interval the server asked for, in seconds.
     public var checkInIntervalSeconds: Int
+    /// The server's plan-signing public key (base64), pinned at enrollment: plans signed by any
+    /// other key are refused.
+    public var planPublicKey: String?
 
     /// Creates an identity.
-    public init(serverURL: String, agentID: String, hostID: String, checkInIntervalSeconds: Int) {
+    public init(
+        serverURL: String,
+        agentID: String,
+        hostID: String,
+        checkInIntervalSeconds: Int,
+        planPublicKey: String? = nil
+    ) {
         self.serverURL = serverURL
         self.agentID = agentID
         self.hostID = hostID
         self.checkInIntervalSeconds = checkInIntervalSeconds
+        self.planPublicKey = planPublicKey
     }
 }
 

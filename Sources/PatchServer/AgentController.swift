@@ -14,11 +14,13 @@ struct AgentController: Sendable {
     let configuration: ServerConfiguration
     let authenticator: AgentAuthenticator
     let vulnerabilities: VulnerabilityService
+    let planPublicKey: String
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("enroll", use: enroll)
         group.post("heartbeat", use: heartbeat)
         group.post("inventory", use: inventory)
+        group.post("reports", use: report)
     }
 
     @Sendable func enroll(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -59,7 +61,8 @@ struct AgentController: Sendable {
             let response = EnrollmentResponse(
                 agentID: agentID,
                 hostID: hostID,
-                checkInIntervalSeconds: configuration.checkInIntervalSeconds
+                checkInIntervalSeconds: configuration.checkInIntervalSeconds,
+                planPublicKey: planPublicKey
             )
             return try JSONResponse.make(response, status: .created)
         }
@@ -143,6 +146,29 @@ struct AgentController: Sendable {
             )
         }
         return try JSONResponse.make(InventoryAcknowledgement(fingerprint: fingerprint, packageCount: packages.count))
+    }
+}
+
+extension AgentController {
+    /// Stores a plan report; a retry of the same report is acknowledged again without a second event.
+    @Sendable func report(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await JSONBody.collect(request, limit: 4 * 1024 * 1024)
+        let agent = try await authenticator.authenticate(request, body: body)
+        let report = try JSONBody.decode(PlanReport.self, from: body)
+        try PackageValidation.check(report.planID, "planID", max: 128)
+        guard report.steps.count <= 200 else {
+            throw Problem.badRequest("field 'steps' has \(report.steps.count) entries; at most 200 are accepted")
+        }
+        let stored = try await storage.recordPlanReport(
+            hostID: agent.hostID,
+            agentID: agent.id,
+            planID: report.planID,
+            digest: RequestSignature.digest(of: body),
+            outcome: report.outcome.rawValue,
+            report: String(decoding: body, as: UTF8.self),
+            now: clock.now()
+        )
+        return try JSONResponse.make(PlanReportAcknowledgement(planID: report.planID, duplicate: !stored))
     }
 }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -21,6 +22,8 @@ public struct ServerDependencies: Sendable {
     public var services: [any Service]
     /// Called with the bound address once the server listens.
     public var onListening: @Sendable (String, Int) async -> Void
+    /// The plan-signing key (see ``PlanSigningKey``).
+    public var planKey: Curve25519.Signing.PrivateKey
 
     /// Creates the dependencies.
     public init(
@@ -28,8 +31,10 @@ public struct ServerDependencies: Sendable {
         clock: any WallClock = SystemWallClock(),
         logger: Logger,
         services: [any Service] = [],
+        planKey: Curve25519.Signing.PrivateKey = Curve25519.Signing.PrivateKey(),
         onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) {
+        self.planKey = planKey
         self.storage = storage
         self.clock = clock
         self.logger = logger
@@ -132,7 +137,8 @@ public func buildRouter(
         clock: clock,
         configuration: configuration,
         authenticator: agentAuthenticator,
-        vulnerabilities: vulnerabilities
+        vulnerabilities: vulnerabilities,
+        planPublicKey: PlanSigningKey.publicKeyText(dependencies.planKey)
     )
     .addRoutes(to: router.group("api/v1/agent"))
 

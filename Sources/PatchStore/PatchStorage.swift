@@ -152,6 +152,19 @@ public protocol PatchStorage: Sendable {
     /// Counts of open findings for the overview.
     func riskSummary() async throws -> RiskSummary
 
+    // MARK: Agent plan reports
+    /// Stores an agent's plan report and its event in one transaction; `false` when this exact
+    /// report (same plan and digest) was stored before, so agents can retry until acknowledged.
+    func recordPlanReport(
+        hostID: String,
+        agentID: String,
+        planID: String,
+        digest: String,
+        outcome: String,
+        report: String,
+        now: Date
+    ) async throws -> Bool
+
     // MARK: Events
     /// Appends an event.
     func appendEvent(_ event: EventRecord) async throws

@@ -177,6 +177,22 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v3-plan-reports") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE plan_reports (
+                        host_id TEXT NOT NULL REFERENCES hosts(id),
+                        plan_id TEXT NOT NULL,
+                        digest TEXT NOT NULL,
+                        outcome TEXT NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        report TEXT NOT NULL,
+                        PRIMARY KEY (plan_id, digest)
+                    );
+                    CREATE INDEX plan_reports_host ON plan_reports(host_id, received_at);
+                    """
+            )
+        }
         return migrator
     }
 }

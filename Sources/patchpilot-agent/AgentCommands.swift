@@ -61,7 +61,8 @@ extension AgentRootCommand {
                     serverURL: client.serverURL,
                     agentID: answer.agentID,
                     hostID: answer.hostID,
-                    checkInIntervalSeconds: answer.checkInIntervalSeconds
+                    checkInIntervalSeconds: answer.checkInIntervalSeconds,
+                    planPublicKey: answer.planPublicKey
                 )
             )
             print("enrolled as agent \(answer.agentID) for host \(answer.hostID)")

@@ -102,6 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
                 storage: storage,
                 logger: logger,
                 services: services,
+                planKey: try PlanSigningKey.loadOrCreate(dataDirectory: data.dataDirectory),
                 onListening: { host, port in
                     let shownHost = host.contains(":") ? "[\(host)]" : host
                     let url = "\(scheme)://\(shownHost):\(port)"

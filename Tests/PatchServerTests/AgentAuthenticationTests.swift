@@ -248,4 +248,51 @@ import Testing
         }
         #expect(try await harness.storage.hosts(HostQuery()).total == 2)
     }
+
+    @Test func enrollmentPinsThePlanKeyAndReportsAreStoredOnce() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken()
+        try await harness.application().test(.router) { client in
+            let agent = TestAgent()
+            let response = try await client.execute(
+                uri: "/api/v1/agent/enroll",
+                method: .post,
+                body: try agent.enrollBody(token: token)
+            )
+            let answer = try response.json(EnrollmentResponse.self)
+            let key = try #require(answer.planPublicKey.flatMap { Base64.decode($0) })
+            #expect(key.count == 32)
+            var enrolled = agent
+            enrolled.agentID = answer.agentID
+            enrolled.hostID = answer.hostID
+            let report = PlanReport(
+                planID: "pln_1",
+                sequence: 1,
+                outcome: .rolledBack,
+                steps: [
+                    StepResult(step: "apply", startedAt: 1, endedAt: 2, outcome: .failed, message: "postinst failed"),
+                    StepResult(step: "rollback", startedAt: 2, endedAt: 3, outcome: .succeeded),
+                ]
+            )
+            let bytes = Array(try JSONEncoder().encode(report))
+            for expectedDuplicate in [false, true] {
+                let headers = try enrolled.signedHeaders(
+                    path: "/api/v1/agent/reports",
+                    body: bytes,
+                    time: harness.clock.now()
+                )
+                let sent = try await client.execute(
+                    uri: "/api/v1/agent/reports",
+                    method: .post,
+                    headers: headers,
+                    body: ByteBuffer(bytes: bytes)
+                )
+                #expect(sent.status == .ok)
+                #expect(try sent.json(PlanReportAcknowledgement.self).duplicate == expectedDuplicate)
+            }
+        }
+        let reported = try await harness.storage.events(limit: 100).filter { $0.action == "plan.reported" }
+        #expect(reported.count == 1)
+        #expect(reported.first?.details.contains("rolled-back") == true)
+    }
 }

@@ -1,0 +1,33 @@
+import AgentProtocol
+import Crypto
+import Foundation
+import HTTPTypes
+
+/// The server's Ed25519 plan-signing key, kept in `<data-dir>/plan-signing.key` (32 raw bytes,
+/// mode 0600) and created on first start. Agents pin its public key at enrollment.
+public enum PlanSigningKey {
+    /// Loads the key from the data directory, creating it when absent.
+    public static func loadOrCreate(dataDirectory: String) throws -> Curve25519.Signing.PrivateKey {
+        let path = dataDirectory + "/plan-signing.key"
+        if let bytes = FileManager.default.contents(atPath: path) {
+            do {
+                return try Curve25519.Signing.PrivateKey(rawRepresentation: bytes)
+            } catch {
+                throw Problem(.internalServerError, "\(path) is not a 32-byte Ed25519 private key")
+            }
+        }
+        let key = Curve25519.Signing.PrivateKey()
+        let created = FileManager.default.createFile(
+            atPath: path,
+            contents: key.rawRepresentation,
+            attributes: [.posixPermissions: 0o600]
+        )
+        guard created else { throw Problem(.internalServerError, "cannot create \(path)") }
+        return key
+    }
+
+    /// The public key as sent to agents (base64 of the raw 32 bytes).
+    public static func publicKeyText(_ key: Curve25519.Signing.PrivateKey) -> String {
+        Base64.encode(Array(key.publicKey.rawRepresentation))
+    }
+}
