@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Differential check of RRULE expansion and of the DST rule against python-dateutil and zoneinfo.
+#
+#   scripts/oracles/rrule.sh [PATH_TO_patchpilot]      (or PATCHPILOT_BIN=...)
+#   env: SEED (default 20250311), RULES random rules (default 2500), OCCURRENCES per rule (default 20),
+#        PER_RULE_TIMEOUT seconds python may spend on one rule (default 0.2)
+#
+# RULES seeded random RRULEs (FREQ YEARLY/MONTHLY/WEEKLY/DAILY, INTERVAL, COUNT or UNTIL, BYDAY with
+# and without ordinals, BYMONTHDAY with negatives, BYMONTH, BYYEARDAY, BYSETPOS, BYHOUR, BYMINUTE,
+# WKST) with DTSTARTs across 2019–2031 (hours biased towards DST transition times), each in five
+# zones: America/New_York, Europe/Berlin, Australia/Sydney, Asia/Kolkata, America/Santiago.
+#
+# 1. Wall clock: dateutil.rrule on naive local times gives the first OCCURRENCES occurrences; they
+#    must equal `patchpilot window expand --batch`'s "local" list exactly.
+# 2. DST rule: each wall time is localized with zoneinfo (PEP 495 fold=0: a gap time moves forward
+#    by the gap, an ambiguous time takes the first instant) and converted to UTC; this must equal
+#    our "utc" list. Occurrences in a gap or overlap are counted and reported separately.
+# A rule on which dateutil spins longer than PER_RULE_TIMEOUT (a rule matching nothing makes it
+# scan to year 9999) is dropped from both sides and counted. Exits 1 printing mismatches.
+set -euo pipefail
+
+BIN="${1:-${PATCHPILOT_BIN:-}}"
+if [[ -z "$BIN" ]]; then
+    echo "usage: $0 PATH_TO_patchpilot (or set PATCHPILOT_BIN)" >&2
+    exit 2
+fi
+SEED="${SEED:-20250311}"
+RULES="${RULES:-2500}"
+OCCURRENCES="${OCCURRENCES:-20}"
+PER_RULE_TIMEOUT="${PER_RULE_TIMEOUT:-0.2}"
+PY="${PYTHON:-python3}"
+
+if ! "$PY" -c 'import dateutil.rrule' >/dev/null 2>&1; then
+    echo "installing python package python-dateutil" >&2
+    "$PY" -m pip install -q python-dateutil >/dev/null 2>&1 || "$PY" -m pip install -q --break-system-packages python-dateutil
+fi
+
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+cat >"$WORK/oracle.py" <<'PY'
+import datetime as dt, itertools, json, random, signal, sys
+from zoneinfo import ZoneInfo
+from dateutil.rrule import rrulestr
+
+mode = sys.argv[1]
+ZONES = ["America/New_York", "Europe/Berlin", "Australia/Sydney", "Asia/Kolkata", "America/Santiago"]
+DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+def fmt(d):
+    return d.strftime("%Y-%m-%dT%H:%M:%S")
+
+def random_rule(rng):
+    year = rng.randint(2019, 2031)
+    start = dt.datetime(year, rng.randint(1, 12), rng.randint(1, 28),
+                        rng.choice([0, 0, 1, 2, 2, 2, 3, 9, 12, 22, 23]), rng.choice([0, 0, 15, 30, 45]), 0)
+    if rng.random() < 0.1:
+        start = start.replace(day=rng.choice([29, 30, 31])) if start.month not in (2, 4, 6, 9, 11) else start
+    freq = rng.choice(["YEARLY", "MONTHLY", "MONTHLY", "WEEKLY", "DAILY"])
+    parts = ["FREQ=" + freq]
+    if rng.random() < 0.4:
+        parts.append("INTERVAL=%d" % rng.randint(2, 5))
+    r = rng.random()
+    if r < 0.35:
+        parts.append("COUNT=%d" % rng.randint(1, 30))
+    elif r < 0.65:
+        until = start + dt.timedelta(days=rng.randint(0, 1500), hours=rng.randint(0, 23))
+        parts.append("UNTIL=" + until.strftime("%Y%m%dT%H%M%S"))
+    bymonth = []
+    if rng.random() < 0.3:
+        bymonth = sorted(rng.sample(range(1, 13), rng.randint(1, 3)))
+        parts.append("BYMONTH=" + ",".join(map(str, bymonth)))
+    if rng.random() < 0.55:
+        items = []
+        for day in rng.sample(DAYS, rng.randint(1, 3)):
+            if freq in ("MONTHLY", "YEARLY") and rng.random() < 0.6:
+                if freq == "YEARLY" and not bymonth and rng.random() < 0.5:
+                    n = rng.choice([1, 2, 10, 20, 52, 53, -1, -2, -20, -53])
+                else:
+                    n = rng.choice([1, 2, 3, 4, 5, -1, -2, -5])
+                items.append("%s%d%s" % ("+" if n > 0 and rng.random() < 0.2 else "", n, day))
+            else:
+                items.append(day)
+        parts.append("BYDAY=" + ",".join(items))
+    if rng.random() < 0.3:
+        days = rng.sample([1, 2, 13, 15, 28, 29, 30, 31, -1, -2, -7, -31], rng.randint(1, 3))
+        parts.append("BYMONTHDAY=" + ",".join(map(str, days)))
+    if freq == "YEARLY" and rng.random() < 0.1:
+        parts.append("BYYEARDAY=" + ",".join(map(str, rng.sample([1, 60, 100, 200, 365, 366, -1, -306], 2))))
+    if rng.random() < 0.25:
+        parts.append("BYHOUR=" + ",".join(map(str, sorted(rng.sample([0, 1, 2, 3, 6, 22, 23], rng.randint(1, 2))))))
+    if rng.random() < 0.1:
+        parts.append("BYMINUTE=" + ",".join(map(str, sorted(rng.sample([0, 15, 30, 45], rng.randint(1, 2))))))
+    if rng.random() < 0.2:
+        parts.append("BYSETPOS=" + ",".join(map(str, rng.sample([1, 2, 3, -1, -2, 4], rng.randint(1, 2)))))
+    if rng.random() < 0.3:
+        parts.append("WKST=" + rng.choice(DAYS))
+    rng.shuffle(parts)
+    return start, ";".join(parts)
+
+class Timeout(Exception):
+    pass
+
+def on_alarm(signum, frame):
+    raise Timeout()
+
+def expand(start, rule, n, timeout):
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        rr = rrulestr("RRULE:" + rule, dtstart=start)
+        return list(itertools.islice(iter(rr), n))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+def localize(wall, zone):
+    return wall.replace(tzinfo=ZoneInfo(zone), fold=0).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+def affected(wall, zone):
+    z = ZoneInfo(zone)
+    first = wall.replace(tzinfo=z, fold=0)
+    second = wall.replace(tzinfo=z, fold=1)
+    back = first.astimezone(dt.timezone.utc).astimezone(z).replace(tzinfo=None)
+    return back != wall or first.utcoffset() != second.utcoffset()
+
+if mode == "generate":
+    seed, count, n, timeout = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+    rng = random.Random(seed)
+    dropped = 0
+    with open(sys.argv[6], "w") as requests, open(sys.argv[7], "w") as expected:
+        made = 0
+        while made < count:
+            start, rule = random_rule(rng)
+            try:
+                walls = expand(start, rule, n, timeout)
+            except Timeout:
+                dropped += 1
+                continue
+            made += 1
+            for zone in ZONES:
+                requests.write(json.dumps({"dtstart": start.strftime("%Y%m%dT%H%M%S"), "tzid": zone,
+                                           "rrule": rule, "count": n}) + "\n")
+                expected.write(json.dumps({"rule": rule, "dtstart": fmt(start), "tzid": zone,
+                                           "local": [fmt(w) for w in walls],
+                                           "utc": [fmt(localize(w, zone)) + "Z" for w in walls],
+                                           "affected": [affected(w, zone) for w in walls]}) + "\n")
+    print("generated %d rules x %d zones (%d rules dropped: dateutil exceeded %.1fs)" % (count, len(ZONES), dropped, timeout))
+else:
+    mismatches, dst_checked, dst_bad, occurrences, compared = [], 0, 0, 0, 0
+    with open(sys.argv[2]) as expected, open(sys.argv[3]) as actual:
+        for want_line, got_line in itertools.zip_longest(expected, actual):
+            if want_line is None or got_line is None:
+                mismatches.append("line count differs between dateutil and patchpilot")
+                break
+            want, got = json.loads(want_line), json.loads(got_line)
+            compared += 1
+            label = "DTSTART;TZID=%s:%s RRULE:%s" % (want["tzid"], want["dtstart"], want["rule"])
+            if "error" in got:
+                mismatches.append("%s\n  patchpilot error: %s" % (label, got["error"]))
+                continue
+            occurrences += len(want["local"])
+            if got["local"] != want["local"]:
+                mismatches.append("%s\n  dateutil:   %s\n  patchpilot: %s" % (label, want["local"], got["local"]))
+                continue
+            for w, u, g, a, ga in zip(want["local"], want["utc"], got["utc"], want["affected"], got["affected"]):
+                if a:
+                    dst_checked += 1
+                if u != g or a != ga:
+                    dst_bad += 1
+                    mismatches.append("%s\n  DST resolution of %s: zoneinfo fold=0 %s (affected %s), patchpilot %s (affected %s)"
+                                      % (label, w, u, a, g, ga))
+    print("compared %d rule/zone pairs, %d occurrences; %d DST-affected occurrences checked against the rule"
+          % (compared, occurrences, dst_checked))
+    if mismatches:
+        print("%d MISMATCHES (first 30):" % len(mismatches))
+        for m in mismatches[:30]:
+            print(m)
+        sys.exit(1)
+    print("OK: identical wall-clock occurrences and identical DST resolution")
+PY
+
+"$PY" "$WORK/oracle.py" generate "$SEED" "$RULES" "$OCCURRENCES" "$PER_RULE_TIMEOUT" "$WORK/requests.jsonl" "$WORK/expected.jsonl"
+"$BIN" window expand --batch <"$WORK/requests.jsonl" >"$WORK/actual.jsonl"
+"$PY" "$WORK/oracle.py" compare "$WORK/expected.jsonl" "$WORK/actual.jsonl"
