@@ -17,6 +17,7 @@ struct PatchPilotCommand: AsyncParsableCommand {
             CVSSCommand.self,
             ScanCommand.self,
             FeedsCommand.self,
+            PolicyCommand.self,
         ]
     )
 }
