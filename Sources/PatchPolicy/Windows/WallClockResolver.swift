@@ -79,7 +79,6 @@ public struct WallClockResolver: Sendable {
     public func rfc3339(epochSecond second: Int) -> String {
         let offset = offset(atEpochSecond: second)
         let wall = LocalDateTime(secondsSinceEpochAsUTC: second + offset)
-        if offset == 0 && timeZone.identifier == "UTC" { return wall.description + "Z" }
         let sign = offset < 0 ? "-" : "+"
         let magnitude = abs(offset)
         return wall.description + sign + LocalDateTime.pad(magnitude / 3600, 2) + ":"
