@@ -1,4 +1,5 @@
 import Foundation
+import SecurityAdvisories
 
 /// Computes due dates and states for findings under one ``SLAProfile``. Pure: the evaluation
 /// instant is a parameter.
@@ -6,11 +7,36 @@ public struct SLAClock: Sendable {
     /// The profile.
     public let profile: SLAProfile
     private let dueSoonSeconds: TimeInterval
+    /// Seconds allowed per severity (in `Severity.allCases` order), -1 when not covered: a table
+    /// instead of dictionary lookups, since fleets evaluate millions of findings at once.
+    private let allowances: [TimeInterval]
 
     /// Creates a clock for a profile.
     public init(profile: SLAProfile) {
         self.profile = profile
         self.dueSoonSeconds = TimeInterval(profile.dueSoonDays) * 86_400
+        self.allowances = Severity.allCases.map { severity in
+            profile.deadlines[severity].map { TimeInterval($0) * 86_400 } ?? -1
+        }
+    }
+
+    private func allowance(severity: Severity, tier: String?) -> TimeInterval? {
+        if !profile.tierDeadlines.isEmpty, let tier, let days = profile.tierDeadlines[tier]?[severity] {
+            return TimeInterval(days) * 86_400
+        }
+        let seconds = allowances[Self.index(severity)]
+        return seconds < 0 ? nil : seconds
+    }
+
+    private static func index(_ severity: Severity) -> Int {
+        switch severity {
+        case .unknown: 0
+        case .none: 1
+        case .low: 2
+        case .medium: 3
+        case .high: 4
+        case .critical: 5
+        }
     }
 
     /// Evaluates one finding at `now`.
@@ -29,8 +55,8 @@ public struct SLAClock: Sendable {
             case .firstDetection: item.firstDetected
             }
         var unpausedDue: Date?
-        if let days = profile.deadlineDays(severity: item.severity, tier: item.tier) {
-            unpausedDue = start.addingTimeInterval(TimeInterval(days) * 86_400)
+        if let seconds = allowance(severity: item.severity, tier: item.tier) {
+            unpausedDue = start.addingTimeInterval(seconds)
         }
         if profile.useKEVDueDate, let kevDue {
             unpausedDue = min(unpausedDue ?? kevDue, kevDue)
