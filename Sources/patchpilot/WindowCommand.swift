@@ -26,7 +26,8 @@ extension WindowCommand {
     /// `patchpilot window next`: the next occurrences (or the next fit) of a calendar's windows.
     struct Next: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the next usable window occurrences (outside every freeze), or with --duration the first fit.",
+            abstract:
+                "Print the next usable window occurrences (outside every freeze), or with --duration the first fit.",
             discussion: """
                 Occurrences whose start is at or after --after (RFC 3339, default now) are printed with start \
                 and end in the --tz zone (default the system zone), which is also the zone of floating \
@@ -55,7 +56,9 @@ extension WindowCommand {
         func run() throws {
             let zone: TimeZone
             if let tz {
-                guard let named = TimeZone(identifier: tz) else { throw WindowCommand.fail("--tz: unknown time zone '\(tz)'") }
+                guard let named = TimeZone(identifier: tz) else {
+                    throw WindowCommand.fail("--tz: unknown time zone '\(tz)'")
+                }
                 zone = named
             } else {
                 zone = TimeZone.current
@@ -63,7 +66,9 @@ extension WindowCommand {
             var start = Date()
             if let after {
                 guard let parsed = RFC3339Timestamp.parse(after) else {
-                    throw WindowCommand.fail("--after: expected an RFC 3339 time such as 2025-03-11T22:00:00Z, got '\(after)'")
+                    throw WindowCommand.fail(
+                        "--after: expected an RFC 3339 time such as 2025-03-11T22:00:00Z, got '\(after)'"
+                    )
                 }
                 start = parsed
             }
@@ -80,7 +85,9 @@ extension WindowCommand {
                 let schedule = MaintenanceSchedule(calendar: calendar, hostTimeZone: zone)
                 if let duration {
                     guard let parsed = CalendarDuration.parse(duration), !parsed.isNegative else {
-                        throw WindowCommand.fail("--duration: expected an RFC 5545 duration such as PT2H, got '\(duration)'")
+                        throw WindowCommand.fail(
+                            "--duration: expected an RFC 5545 duration such as PT2H, got '\(duration)'"
+                        )
                     }
                     let fit = try schedule.nextFit(after: start, duration: TimeInterval(parsed.totalSeconds))
                     printFit(fit, output)
@@ -94,7 +101,9 @@ extension WindowCommand {
 
         private func printSlots(_ slots: [ScheduledOccurrence], _ output: WallClockResolver) {
             if json {
-                let items = slots.map { #"{"start": "\#(output.rfc3339($0.start))", "end": "\#(output.rfc3339($0.end))"}"# }
+                let items = slots.map {
+                    #"{"start": "\#(output.rfc3339($0.start))", "end": "\#(output.rfc3339($0.end))"}"#
+                }
                 print(items.isEmpty ? "[]" : "[\n  " + items.joined(separator: ",\n  ") + "\n]")
                 return
             }
@@ -113,11 +122,13 @@ extension WindowCommand {
                 print(
                     #"{"start": "\#(output.rfc3339(fit.slot.start))", "end": "\#(output.rfc3339(fit.slot.end))", "#
                         + #""changeStart": "\#(output.rfc3339(fit.changeStart))", "#
-                        + #""changeEnd": "\#(output.rfc3339(fit.changeEnd))", "window": \#(jsonString(fit.slot.windowName))}"#)
+                        + #""changeEnd": "\#(output.rfc3339(fit.changeEnd))", "window": \#(jsonString(fit.slot.windowName))}"#
+                )
             } else {
                 print(
                     "\(output.rfc3339(fit.slot.start))  \(output.rfc3339(fit.slot.end))  \(fit.slot.windowName)"
-                        + "  change \(output.rfc3339(fit.changeStart)) → \(output.rfc3339(fit.changeEnd))")
+                        + "  change \(output.rfc3339(fit.changeStart)) → \(output.rfc3339(fit.changeEnd))"
+                )
             }
         }
 
@@ -185,7 +196,9 @@ extension WindowCommand {
             let compact = request.dtstart.filter { $0 != "-" && $0 != ":" }
             let calendar = try MaintenanceCalendar.parse(
                 "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;TZID=\(request.tzid):\(compact)\nRRULE:\(request.rrule)\n"
-                    + "END:VEVENT\nEND:VCALENDAR\n", source: "stdin")
+                    + "END:VEVENT\nEND:VCALENDAR\n",
+                source: "stdin"
+            )
             let event = calendar.events[0]
             guard let rule = event.recurrence else { return Response(local: [], utc: [], affected: []) }
             var local: [String] = []

@@ -47,8 +47,11 @@ public struct ContentLine: Sendable, Hashable {
             if let first = physical.first, first == " " || first == "\t" {
                 guard currentLine > 0 else {
                     throw PatchPolicyError(
-                        code: .invalidCalendar, source: source, line: lineNumber,
-                        message: "continuation line (starting with a space) before any content line")
+                        code: .invalidCalendar,
+                        source: source,
+                        line: lineNumber,
+                        message: "continuation line (starting with a space) before any content line"
+                    )
                 }
                 current += physical.dropFirst()
                 continue
@@ -74,7 +77,13 @@ public struct ContentLine: Sendable, Hashable {
     static func parseOne(_ text: Substring, line: Int, source: String) throws(PatchPolicyError) -> ContentLine {
         func fail(_ column: Int, _ message: String, field: String? = nil) -> PatchPolicyError {
             PatchPolicyError(
-                code: .invalidCalendar, source: source, line: line, column: column, field: field, message: message)
+                code: .invalidCalendar,
+                source: source,
+                line: line,
+                column: column,
+                field: field,
+                message: message
+            )
         }
         let chars = Array(text)
         var index = 0
@@ -122,7 +131,8 @@ public struct ContentLine: Sendable, Hashable {
     }
 
     private static func failMissingName(
-        _ chars: [Character], _ fail: (Int, String, String?) -> PatchPolicyError
+        _ chars: [Character],
+        _ fail: (Int, String, String?) -> PatchPolicyError
     ) throws(PatchPolicyError) -> ContentLine {
         throw fail(1, "expected a property name (letters, digits, '-'), got '\(String(chars.prefix(20)))'", nil)
     }

@@ -44,7 +44,10 @@ public struct EventOccurrences: Sequence, IteratorProtocol {
     /// Creates the sequence. `notBefore` (a wall time in the event's zone) lets the caller skip old
     /// occurrences cheaply; `horizon` stops the expansion of open-ended rules.
     public init(
-        event: CalendarEvent, hostTimeZone: TimeZone, notBefore: LocalDateTime? = nil, horizon: LocalDateTime? = nil
+        event: CalendarEvent,
+        hostTimeZone: TimeZone,
+        notBefore: LocalDateTime? = nil,
+        horizon: LocalDateTime? = nil
     ) throws(PatchPolicyError) {
         let host = hostTimeZone.identifier
         let zoneName = event.start.zoneIdentifier(host: host)
@@ -106,10 +109,12 @@ public struct EventOccurrences: Sequence, IteratorProtocol {
             let wallStart = base.adding(days: offsetDays)
             let wallEnd = wallStart.adding(seconds: durationSeconds)
             return WindowOccurrence(
-                wallStart: wallStart, wallEnd: wallEnd,
+                wallStart: wallStart,
+                wallEnd: wallEnd,
                 start: Date(timeIntervalSince1970: TimeInterval(resolver.resolveEpochSecond(wallStart))),
                 end: Date(timeIntervalSince1970: TimeInterval(resolver.resolveEpochSecond(wallEnd))),
-                timeZoneIdentifier: resolver.timeZone.identifier)
+                timeZoneIdentifier: resolver.timeZone.identifier
+            )
         }
         return nil
     }

@@ -84,8 +84,12 @@ enum EventReader {
         if var checked = rule, let until = checked.until {
             if start.isDate != checked.untilIsDate && start.isDate {
                 throw PatchPolicyError(
-                    code: .invalidRecurrence, source: source, line: ruleLine, field: "RRULE.UNTIL",
-                    message: "UNTIL must be a DATE when DTSTART is a DATE")
+                    code: .invalidRecurrence,
+                    source: source,
+                    line: ruleLine,
+                    field: "RRULE.UNTIL",
+                    message: "UNTIL must be a DATE when DTSTART is a DATE"
+                )
             }
             if checked.untilIsUTC, case .zone(let zone) = start.anchor {
                 // UNTIL in UTC bounds a zoned rule: compare in the event's wall time.
@@ -109,7 +113,11 @@ enum EventReader {
     }
 
     /// DATE / DATE-TIME values of a property, with TZID and VALUE parameters.
-    static func dateTimes(_ line: ContentLine, source: String, allowList: Bool) throws(PatchPolicyError)
+    static func dateTimes(
+        _ line: ContentLine,
+        source: String,
+        allowList: Bool
+    ) throws(PatchPolicyError)
         -> [CalendarDateTime]
     {
         func fail(_ message: String, code: PatchPolicyError.Code = .invalidCalendar) -> PatchPolicyError {
@@ -135,7 +143,9 @@ enum EventReader {
             if parsed.isDate != (valueType == "DATE") {
                 throw fail(
                     parsed.isDate
-                        ? "a DATE value needs VALUE=DATE, got '\(item)'" : "VALUE=DATE expects a date only, got '\(item)'")
+                        ? "a DATE value needs VALUE=DATE, got '\(item)'"
+                        : "VALUE=DATE expects a date only, got '\(item)'"
+                )
             }
             if parsed.isUTC && zone != nil { throw fail("a UTC value ('Z') cannot have a TZID, got '\(item)'") }
             let anchor: CalendarDateTime.Anchor =

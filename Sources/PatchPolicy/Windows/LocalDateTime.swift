@@ -31,8 +31,13 @@ public struct LocalDateTime: Sendable, Hashable, Comparable, CustomStringConvert
     public init(dayNumber: Int, secondOfDay: Int = 0) {
         let (y, m, d) = Self.civil(fromDays: dayNumber)
         self.init(
-            year: y, month: m, day: d, hour: secondOfDay / 3600, minute: secondOfDay / 60 % 60,
-            second: secondOfDay % 60)
+            year: y,
+            month: m,
+            day: d,
+            hour: secondOfDay / 3600,
+            minute: secondOfDay / 60 % 60,
+            second: secondOfDay % 60
+        )
     }
 
     /// Days since 1970-01-01 (negative before).

@@ -19,7 +19,10 @@ public struct MaintenanceCalendar: Sendable, Hashable {
 
     /// Parses a document; errors name `source`, the line and the property (`.invalidCalendar`,
     /// `.invalidRecurrence`, `.invalidTimeZone`).
-    public static func parse(_ text: String, source: String = "calendar.ics") throws(PatchPolicyError)
+    public static func parse(
+        _ text: String,
+        source: String = "calendar.ics"
+    ) throws(PatchPolicyError)
         -> MaintenanceCalendar
     {
         let lines = try ContentLine.parseAll(text, source: source)
@@ -31,7 +34,12 @@ public struct MaintenanceCalendar: Sendable, Hashable {
         for line in lines {
             func fail(_ message: String) -> PatchPolicyError {
                 PatchPolicyError(
-                    code: .invalidCalendar, source: source, line: line.line, field: line.name, message: message)
+                    code: .invalidCalendar,
+                    source: source,
+                    line: line.line,
+                    field: line.name,
+                    message: message
+                )
             }
             switch line.name {
             case "BEGIN":
@@ -68,13 +76,20 @@ public struct MaintenanceCalendar: Sendable, Hashable {
         }
         if let open = stack.last {
             throw PatchPolicyError(
-                code: .invalidCalendar, source: source, line: open.line, field: "BEGIN",
-                message: "BEGIN:\(open.name) is never closed")
+                code: .invalidCalendar,
+                source: source,
+                line: open.line,
+                field: "BEGIN",
+                message: "BEGIN:\(open.name) is never closed"
+            )
         }
         guard sawCalendar else {
             throw PatchPolicyError(
-                code: .invalidCalendar, source: source, line: lines.first?.line ?? 1,
-                message: "no BEGIN:VCALENDAR found")
+                code: .invalidCalendar,
+                source: source,
+                line: lines.first?.line ?? 1,
+                message: "no BEGIN:VCALENDAR found"
+            )
         }
         return calendar
     }

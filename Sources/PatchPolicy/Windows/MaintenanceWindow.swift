@@ -105,7 +105,9 @@ public struct MaintenanceSchedule: Sendable {
 
     /// Visits usable occurrences in start order until `visit` returns true or the horizon is reached.
     private func search(
-        after: Date, includeOpen: Bool, visit: (ScheduledOccurrence) -> Bool
+        after: Date,
+        includeOpen: Bool,
+        visit: (ScheduledOccurrence) -> Bool
     ) throws(PatchPolicyError) {
         let horizonDate = after.addingTimeInterval(TimeInterval(horizonDays) * 86_400)
         var iterators: [(window: MaintenanceWindow, sequence: EventOccurrences, next: WindowOccurrence?)] = []
@@ -149,7 +151,9 @@ public struct MaintenanceSchedule: Sendable {
     }
 
     private func sequenceFor(
-        _ window: MaintenanceWindow, after: Date, horizon: Date
+        _ window: MaintenanceWindow,
+        after: Date,
+        horizon: Date
     ) throws(PatchPolicyError) -> EventOccurrences {
         let host = hostTimeZone.identifier
         let zoneName = window.event.start.zoneIdentifier(host: host)
@@ -160,6 +164,10 @@ public struct MaintenanceSchedule: Sendable {
         let notBefore = resolver.wallTime(of: after).adding(days: -2)
         let wallHorizon = resolver.wallTime(of: horizon).adding(days: 2)
         return try EventOccurrences(
-            event: window.event, hostTimeZone: hostTimeZone, notBefore: notBefore, horizon: wallHorizon)
+            event: window.event,
+            hostTimeZone: hostTimeZone,
+            notBefore: notBefore,
+            horizon: wallHorizon
+        )
     }
 }

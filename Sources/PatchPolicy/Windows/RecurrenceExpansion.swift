@@ -113,7 +113,10 @@ public struct RecurrenceExpansion: Sequence, IteratorProtocol, Sendable {
         var candidates: [LocalDateTime] = []
         if !rule.bySetPos.isEmpty && !timeSet.isEmpty {
             for position in rule.bySetPos {
-                let (dayPosition, timePosition) = Self.floorDivMod(position < 0 ? position : position - 1, timeSet.count)
+                let (dayPosition, timePosition) = Self.floorDivMod(
+                    position < 0 ? position : position - 1,
+                    timeSet.count
+                )
                 let dayIndex = dayPosition < 0 ? days.count + dayPosition : dayPosition
                 guard dayIndex >= 0, dayIndex < days.count else { continue }
                 let value = LocalDateTime(dayNumber: days[dayIndex], secondOfDay: timeSet[timePosition])

@@ -6,7 +6,10 @@
 public struct RecurrenceRule: Sendable, Hashable, CustomStringConvertible {
     /// The FREQ part.
     public enum Frequency: String, Sendable, Hashable, CaseIterable {
-        case yearly = "YEARLY", monthly = "MONTHLY", weekly = "WEEKLY", daily = "DAILY"
+        case yearly = "YEARLY"
+        case monthly = "MONTHLY"
+        case weekly = "WEEKLY"
+        case daily = "DAILY"
     }
 
     /// One BYDAY entry: a weekday (Monday = 0) with an optional ordinal (`2TU`, `-1SU`).
@@ -59,13 +62,21 @@ public struct RecurrenceRule: Sendable, Hashable, CustomStringConvertible {
     static let weekdayNames = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 
     /// Parses an RRULE value. `source` and `line` go into errors; fields are named `RRULE.PART`.
-    public static func parse(_ text: String, source: String = "RRULE", line: Int? = nil) throws(PatchPolicyError)
+    public static func parse(
+        _ text: String,
+        source: String = "RRULE",
+        line: Int? = nil
+    ) throws(PatchPolicyError)
         -> RecurrenceRule
     {
         func fail(_ part: String, _ message: String) -> PatchPolicyError {
             PatchPolicyError(
-                code: .invalidRecurrence, source: source, line: line, field: "RRULE\(part.isEmpty ? "" : ".")\(part)",
-                message: message)
+                code: .invalidRecurrence,
+                source: source,
+                line: line,
+                field: "RRULE\(part.isEmpty ? "" : ".")\(part)",
+                message: message
+            )
         }
         var parts: [String: String] = [:]
         var order: [String] = []
@@ -88,7 +99,11 @@ public struct RecurrenceRule: Sendable, Hashable, CustomStringConvertible {
         }
         var rule = RecurrenceRule(frequency: frequency)
 
-        func integers(_ name: String, _ range: ClosedRange<Int>, allowZero: Bool = true) throws(PatchPolicyError)
+        func integers(
+            _ name: String,
+            _ range: ClosedRange<Int>,
+            allowZero: Bool = true
+        ) throws(PatchPolicyError)
             -> [Int]
         {
             guard let value = parts[name] else { return [] }
@@ -146,7 +161,8 @@ public struct RecurrenceRule: Sendable, Hashable, CustomStringConvertible {
     }
 
     private static func parseByDay(
-        _ value: String, fail: (String, String) -> PatchPolicyError
+        _ value: String,
+        fail: (String, String) -> PatchPolicyError
     ) throws(PatchPolicyError) -> [WeekdayEntry] {
         var result: [WeekdayEntry] = []
         for item in value.split(separator: ",", omittingEmptySubsequences: false) {
@@ -175,7 +191,9 @@ public struct RecurrenceRule: Sendable, Hashable, CustomStringConvertible {
         if interval != 1 { parts.append("INTERVAL=\(interval)") }
         if let count { parts.append("COUNT=\(count)") }
         if let until {
-            parts.append("UNTIL=\(until.icalendarString(dateOnly: untilIsDate))\(untilIsUTC && !untilIsDate ? "Z" : "")")
+            parts.append(
+                "UNTIL=\(until.icalendarString(dateOnly: untilIsDate))\(untilIsUTC && !untilIsDate ? "Z" : "")"
+            )
         }
         func list(_ name: String, _ values: [Int]) {
             if !values.isEmpty { parts.append("\(name)=\(values.map(String.init).joined(separator: ","))") }

@@ -18,13 +18,22 @@ public struct WallClockResolver: Sendable {
     public init(timeZone: TimeZone) { self.timeZone = timeZone }
 
     /// Creates a resolver for a zone identifier, or throws `.invalidTimeZone` naming it.
-    public init(identifier: String, source: String = "TZID", line: Int? = nil, field: String? = "TZID")
+    public init(
+        identifier: String,
+        source: String = "TZID",
+        line: Int? = nil,
+        field: String? = "TZID"
+    )
         throws(PatchPolicyError)
     {
         guard let zone = TimeZone(identifier: identifier) else {
             throw PatchPolicyError(
-                code: .invalidTimeZone, source: source, line: line, field: field,
-                message: "unknown time zone '\(identifier)' (expected an IANA name such as Europe/Berlin)")
+                code: .invalidTimeZone,
+                source: source,
+                line: line,
+                field: field,
+                message: "unknown time zone '\(identifier)' (expected an IANA name such as Europe/Berlin)"
+            )
         }
         self.timeZone = zone
     }

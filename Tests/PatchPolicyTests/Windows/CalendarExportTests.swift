@@ -21,7 +21,8 @@ import Testing
     @Test func exportFoldsLongLinesAndUsesCRLF() throws {
         var event = CalendarEvent(
             start: CalendarDateTime(LocalDateTime(year: 2025, month: 1, day: 1, hour: 2), anchor: .floating),
-            duration: CalendarDuration(seconds: 3600))
+            duration: CalendarDuration(seconds: 3600)
+        )
         event.summary = String(repeating: "Wartungsfenster für Datenbankserver, ", count: 5)
         let calendar = MaintenanceCalendar(events: [event])
         let text = calendar.icalendarText

@@ -58,7 +58,9 @@ import Testing
             case 1:
                 chars.insert(contentsOf: fragments.randomElement(using: &random)!, at: position)
             case 2 where !chars.isEmpty:
-                if chars[position].isNumber { chars[position] = Character(String(Int.random(in: 0...9, using: &random))) }
+                if chars[position].isNumber {
+                    chars[position] = Character(String(Int.random(in: 0...9, using: &random)))
+                }
             case 3:
                 chars = Array(chars.prefix(position))
             case 4 where !chars.isEmpty:

@@ -50,7 +50,13 @@ import Testing
         let window = calendar.events[0]
         #expect(window.uid == "patch-tuesday@example.com")
         #expect(window.summary == "Patch Tuesday, web tier; canary first")
-        #expect(window.start == CalendarDateTime(LocalDateTime(year: 2025, month: 3, day: 11, hour: 22), anchor: .zone("Europe/Berlin")))
+        #expect(
+            window.start
+                == CalendarDateTime(
+                    LocalDateTime(year: 2025, month: 3, day: 11, hour: 22),
+                    anchor: .zone("Europe/Berlin")
+                )
+        )
         #expect(window.duration?.totalSeconds == 4 * 3600)
         #expect(window.recurrence?.byDay == [.init(weekday: 1, ordinal: 2)])
         #expect(window.exceptionDates.count == 3)
@@ -67,14 +73,16 @@ import Testing
     }
 
     @Test func unfoldsContinuationLinesWithSpacesAndTabs() throws {
-        let text = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Nightly main\r\n tenance win\r\n\tdow\r\nDTST\r\n ART:20250101T010000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        let text =
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Nightly main\r\n tenance win\r\n\tdow\r\nDTST\r\n ART:20250101T010000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
         let event = try #require(try MaintenanceCalendar.parse(text).events.first)
         #expect(event.summary == "Nightly maintenance window")
         #expect(event.start.anchor == .utc)
     }
 
     @Test func acceptsBareLineFeeds() throws {
-        let text = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20250101T010000\nDTEND:20250101T030000\nEND:VEVENT\nEND:VCALENDAR"
+        let text =
+            "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20250101T010000\nDTEND:20250101T030000\nEND:VEVENT\nEND:VCALENDAR"
         let event = try #require(try MaintenanceCalendar.parse(text).events.first)
         #expect(event.start.anchor == .floating)
         #expect(event.wallDurationSeconds(host: "UTC") == 7200)
@@ -120,63 +128,145 @@ import Testing
         Malformed(name: "bad date", body: "DTSTART:20250230T100000", line: 3, field: "DTSTART", code: .invalidCalendar),
         Malformed(name: "bad time", body: "DTSTART:20250101T250000", line: 3, field: "DTSTART", code: .invalidCalendar),
         Malformed(
-            name: "unknown zone", body: "DTSTART;TZID=Mars/Olympus:20250101T100000", line: 3, field: "DTSTART.TZID",
-            code: .invalidTimeZone),
+            name: "unknown zone",
+            body: "DTSTART;TZID=Mars/Olympus:20250101T100000",
+            line: 3,
+            field: "DTSTART.TZID",
+            code: .invalidTimeZone
+        ),
         Malformed(
-            name: "UTC with TZID", body: "DTSTART;TZID=Europe/Berlin:20250101T100000Z", line: 3, field: "DTSTART",
-            code: .invalidCalendar),
+            name: "UTC with TZID",
+            body: "DTSTART;TZID=Europe/Berlin:20250101T100000Z",
+            line: 3,
+            field: "DTSTART",
+            code: .invalidCalendar
+        ),
         Malformed(
-            name: "bad BYDAY", body: "DTSTART:20250101T100000\nRRULE:FREQ=MONTHLY;BYDAY=2XX", line: 4,
-            field: "RRULE.BYDAY", code: .invalidRecurrence),
+            name: "bad BYDAY",
+            body: "DTSTART:20250101T100000\nRRULE:FREQ=MONTHLY;BYDAY=2XX",
+            line: 4,
+            field: "RRULE.BYDAY",
+            code: .invalidRecurrence
+        ),
         Malformed(
-            name: "BYDAY ordinal 0", body: "DTSTART:20250101T100000\nRRULE:FREQ=MONTHLY;BYDAY=0MO", line: 4,
-            field: "RRULE.BYDAY", code: .invalidRecurrence),
+            name: "BYDAY ordinal 0",
+            body: "DTSTART:20250101T100000\nRRULE:FREQ=MONTHLY;BYDAY=0MO",
+            line: 4,
+            field: "RRULE.BYDAY",
+            code: .invalidRecurrence
+        ),
         Malformed(
-            name: "missing FREQ", body: "DTSTART:20250101T100000\nRRULE:COUNT=3", line: 4, field: "RRULE.FREQ",
-            code: .invalidRecurrence),
+            name: "missing FREQ",
+            body: "DTSTART:20250101T100000\nRRULE:COUNT=3",
+            line: 4,
+            field: "RRULE.FREQ",
+            code: .invalidRecurrence
+        ),
         Malformed(
-            name: "BYMONTHDAY 32", body: "DTSTART:20250101T100000\nRRULE:FREQ=MONTHLY;BYMONTHDAY=32", line: 4,
-            field: "RRULE.BYMONTHDAY", code: .invalidRecurrence),
+            name: "BYMONTHDAY 32",
+            body: "DTSTART:20250101T100000\nRRULE:FREQ=MONTHLY;BYMONTHDAY=32",
+            line: 4,
+            field: "RRULE.BYMONTHDAY",
+            code: .invalidRecurrence
+        ),
         Malformed(
-            name: "INTERVAL 0", body: "DTSTART:20250101T100000\nRRULE:FREQ=DAILY;INTERVAL=0", line: 4,
-            field: "RRULE.INTERVAL", code: .invalidRecurrence),
+            name: "INTERVAL 0",
+            body: "DTSTART:20250101T100000\nRRULE:FREQ=DAILY;INTERVAL=0",
+            line: 4,
+            field: "RRULE.INTERVAL",
+            code: .invalidRecurrence
+        ),
         Malformed(
-            name: "COUNT and UNTIL", body: "DTSTART:20250101T100000\nRRULE:FREQ=DAILY;COUNT=2;UNTIL=20250201T000000",
-            line: 4, field: "RRULE.COUNT", code: .invalidRecurrence),
+            name: "COUNT and UNTIL",
+            body: "DTSTART:20250101T100000\nRRULE:FREQ=DAILY;COUNT=2;UNTIL=20250201T000000",
+            line: 4,
+            field: "RRULE.COUNT",
+            code: .invalidRecurrence
+        ),
         Malformed(
-            name: "bad UNTIL", body: "DTSTART:20250101T100000\nRRULE:FREQ=DAILY;UNTIL=tomorrow", line: 4,
-            field: "RRULE.UNTIL", code: .invalidRecurrence),
+            name: "bad UNTIL",
+            body: "DTSTART:20250101T100000\nRRULE:FREQ=DAILY;UNTIL=tomorrow",
+            line: 4,
+            field: "RRULE.UNTIL",
+            code: .invalidRecurrence
+        ),
         Malformed(
-            name: "unknown rule part", body: "DTSTART:20250101T100000\nRRULE:FREQ=DAILY;BYFOO=1", line: 4,
-            field: "RRULE.BYFOO", code: .invalidRecurrence),
+            name: "unknown rule part",
+            body: "DTSTART:20250101T100000\nRRULE:FREQ=DAILY;BYFOO=1",
+            line: 4,
+            field: "RRULE.BYFOO",
+            code: .invalidRecurrence
+        ),
         Malformed(
-            name: "HOURLY unsupported", body: "DTSTART:20250101T100000\nRRULE:FREQ=HOURLY", line: 4,
-            field: "RRULE.FREQ", code: .invalidRecurrence),
+            name: "HOURLY unsupported",
+            body: "DTSTART:20250101T100000\nRRULE:FREQ=HOURLY",
+            line: 4,
+            field: "RRULE.FREQ",
+            code: .invalidRecurrence
+        ),
         Malformed(
-            name: "bad duration", body: "DTSTART:20250101T100000\nDURATION:2 hours", line: 4, field: "DURATION",
-            code: .invalidCalendar),
+            name: "bad duration",
+            body: "DTSTART:20250101T100000\nDURATION:2 hours",
+            line: 4,
+            field: "DURATION",
+            code: .invalidCalendar
+        ),
         Malformed(
-            name: "DTEND and DURATION", body: "DTSTART:20250101T100000\nDTEND:20250101T110000\nDURATION:PT1H", line: 2,
-            field: "DTEND", code: .invalidCalendar),
+            name: "DTEND and DURATION",
+            body: "DTSTART:20250101T100000\nDTEND:20250101T110000\nDURATION:PT1H",
+            line: 2,
+            field: "DTEND",
+            code: .invalidCalendar
+        ),
         Malformed(
-            name: "DTEND before DTSTART", body: "DTSTART:20250101T100000\nDTEND:20250101T090000", line: 2,
-            field: "DTEND", code: .invalidCalendar),
+            name: "DTEND before DTSTART",
+            body: "DTSTART:20250101T100000\nDTEND:20250101T090000",
+            line: 2,
+            field: "DTEND",
+            code: .invalidCalendar
+        ),
         Malformed(
-            name: "duplicate DTSTART", body: "DTSTART:20250101T100000\nDTSTART:20250102T100000", line: 4,
-            field: "DTSTART", code: .invalidCalendar),
+            name: "duplicate DTSTART",
+            body: "DTSTART:20250101T100000\nDTSTART:20250102T100000",
+            line: 4,
+            field: "DTSTART",
+            code: .invalidCalendar
+        ),
         Malformed(
-            name: "EXDATE list item", body: "DTSTART:20250101T100000\nEXDATE:20250102T100000,2025", line: 4,
-            field: "EXDATE", code: .invalidCalendar),
+            name: "EXDATE list item",
+            body: "DTSTART:20250101T100000\nEXDATE:20250102T100000,2025",
+            line: 4,
+            field: "EXDATE",
+            code: .invalidCalendar
+        ),
         Malformed(
-            name: "bad cutoff", body: "DTSTART:20250101T100000\nX-PATCHPILOT-CUTOFF:-5", line: 4,
-            field: "X-PATCHPILOT-CUTOFF", code: .invalidCalendar),
+            name: "bad cutoff",
+            body: "DTSTART:20250101T100000\nX-PATCHPILOT-CUTOFF:-5",
+            line: 4,
+            field: "X-PATCHPILOT-CUTOFF",
+            code: .invalidCalendar
+        ),
         Malformed(
-            name: "missing colon", body: "DTSTART;TZID=Europe/Berlin", line: 3, field: "DTSTART", code: .invalidCalendar),
+            name: "missing colon",
+            body: "DTSTART;TZID=Europe/Berlin",
+            line: 3,
+            field: "DTSTART",
+            code: .invalidCalendar
+        ),
         Malformed(
-            name: "unterminated quote", body: "DTSTART;TZID=\"Europe/Berlin:20250101T100000", line: 3,
-            field: "DTSTART.TZID", code: .invalidCalendar),
+            name: "unterminated quote",
+            body: "DTSTART;TZID=\"Europe/Berlin:20250101T100000",
+            line: 3,
+            field: "DTSTART.TZID",
+            code: .invalidCalendar
+        ),
         Malformed(
-            name: "DATE without VALUE=DATE", body: "DTSTART:20250101", line: 3, field: "DTSTART", code: .invalidCalendar),
+            name: "DATE without VALUE=DATE",
+            body: "DTSTART:20250101",
+            line: 3,
+            field: "DTSTART",
+            code: .invalidCalendar
+        ),
     ]
 
     @Test(arguments: malformed)
@@ -216,7 +306,8 @@ import Testing
     }
 
     @Test func errorDescriptionIsReadable() {
-        let text = "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20250101T100000\nRRULE:FREQ=MONTHLY;BYDAY=9TUX\nEND:VEVENT\nEND:VCALENDAR"
+        let text =
+            "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20250101T100000\nRRULE:FREQ=MONTHLY;BYDAY=9TUX\nEND:VEVENT\nEND:VCALENDAR"
         do {
             _ = try MaintenanceCalendar.parse(text, source: "windows.ics")
         } catch {

@@ -66,7 +66,9 @@ import Testing
     @Test func springForwardStartMovesByTheGapAndEndKeepsWallClock() throws {
         let ny = WallClockResolver(timeZone: TimeZone(identifier: "America/New_York")!)
         let occurrence = try Self.occurrence(
-            Self.daily("America/New_York", "20250301T023000", "PT2H"), after: "2025-03-09T00:00:00Z")
+            Self.daily("America/New_York", "20250301T023000", "PT2H"),
+            after: "2025-03-09T00:00:00Z"
+        )
         #expect(ny.rfc3339(occurrence.start) == "2025-03-09T03:30:00-04:00")
         #expect(ny.rfc3339(occurrence.end) == "2025-03-09T04:30:00-04:00")
         #expect(occurrence.wallStart.description == "2025-03-09T02:30:00")
@@ -76,7 +78,9 @@ import Testing
     @Test func fallBackStartTakesTheFirstInstantAndEndKeepsWallClock() throws {
         let ny = WallClockResolver(timeZone: TimeZone(identifier: "America/New_York")!)
         let occurrence = try Self.occurrence(
-            Self.daily("America/New_York", "20251101T013000", "PT2H"), after: "2025-11-02T00:00:00Z")
+            Self.daily("America/New_York", "20251101T013000", "PT2H"),
+            after: "2025-11-02T00:00:00Z"
+        )
         #expect(ny.rfc3339(occurrence.start) == "2025-11-02T01:30:00-04:00")
         #expect(ny.rfc3339(occurrence.end) == "2025-11-02T03:30:00-05:00")
         #expect(occurrence.end.timeIntervalSince(occurrence.start) == 3 * 3600)
@@ -85,7 +89,9 @@ import Testing
     @Test func windowEndingInTheGapIsMovedForwardToo() throws {
         let berlin = WallClockResolver(timeZone: TimeZone(identifier: "Europe/Berlin")!)
         let occurrence = try Self.occurrence(
-            Self.daily("Europe/Berlin", "20250329T003000", "PT2H"), after: "2025-03-29T23:00:00Z")
+            Self.daily("Europe/Berlin", "20250329T003000", "PT2H"),
+            after: "2025-03-29T23:00:00Z"
+        )
         #expect(berlin.rfc3339(occurrence.start) == "2025-03-30T00:30:00+01:00")
         #expect(berlin.rfc3339(occurrence.end) == "2025-03-30T03:30:00+02:00")
     }
@@ -93,7 +99,9 @@ import Testing
     @Test func santiagoMidnightTransition() throws {
         let santiago = WallClockResolver(timeZone: TimeZone(identifier: "America/Santiago")!)
         let occurrence = try Self.occurrence(
-            Self.daily("America/Santiago", "20250901T000000", "PT3H"), after: "2025-09-07T00:00:00Z")
+            Self.daily("America/Santiago", "20250901T000000", "PT3H"),
+            after: "2025-09-07T00:00:00Z"
+        )
         #expect(occurrence.wallStart.description == "2025-09-07T00:00:00")
         #expect(santiago.rfc3339(occurrence.start) == "2025-09-07T01:00:00-03:00")
         #expect(santiago.rfc3339(occurrence.end) == "2025-09-07T03:00:00-03:00")
@@ -110,13 +118,18 @@ import Testing
             RRULE:FREQ=WEEKLY;COUNT=3
             END:VEVENT
             END:VCALENDAR
-            """)
+            """
+        )
         let schedule = MaintenanceSchedule(calendar: calendar, hostTimeZone: TimeZone(identifier: "UTC")!)
-        let slots = try schedule.nextOccurrences(after: try #require(RFC3339Timestamp.parse("2025-01-01T00:00:00Z")), count: 5)
+        let slots = try schedule.nextOccurrences(
+            after: try #require(RFC3339Timestamp.parse("2025-01-01T00:00:00Z")),
+            count: 5
+        )
         #expect(
             slots.map { sydney.rfc3339($0.start) } == [
                 "2025-03-30T02:30:00+11:00", "2025-04-06T02:30:00+11:00", "2025-04-13T02:30:00+10:00",
-            ])
+            ]
+        )
     }
 
     @Test func rfc3339UsesTheZoneOffset() throws {

@@ -10,7 +10,9 @@ import Testing
 
     static func schedule(_ events: String, host: TimeZone = utc) throws -> MaintenanceSchedule {
         MaintenanceSchedule(
-            calendar: try MaintenanceCalendar.parse("BEGIN:VCALENDAR\n\(events)\nEND:VCALENDAR\n"), hostTimeZone: host)
+            calendar: try MaintenanceCalendar.parse("BEGIN:VCALENDAR\n\(events)\nEND:VCALENDAR\n"),
+            hostTimeZone: host
+        )
     }
 
     static let patchTuesday = """
@@ -29,7 +31,8 @@ import Testing
         #expect(
             slots.map { Self.newYork.rfc3339($0.start) } == [
                 "2025-03-11T22:00:00-04:00", "2025-04-08T22:00:00-04:00", "2025-05-13T22:00:00-04:00",
-            ])
+            ]
+        )
         #expect(slots[0].windowName == "Patch Tuesday")
         #expect(slots[0].usableEnd == slots[0].end.addingTimeInterval(-3600))
         let later = try schedule.nextOccurrences(after: try Self.date("2025-03-11T22:00:01-04:00"), count: 1)
@@ -38,13 +41,15 @@ import Testing
 
     @Test func patchTuesdayPlusOffsetDays() throws {
         let schedule = try Self.schedule(
-            Self.patchTuesday.replacingOccurrences(of: "END:VEVENT", with: "X-PATCHPILOT-OFFSET-DAYS:2\nEND:VEVENT"))
+            Self.patchTuesday.replacingOccurrences(of: "END:VEVENT", with: "X-PATCHPILOT-OFFSET-DAYS:2\nEND:VEVENT")
+        )
         let slots = try schedule.nextOccurrences(after: try Self.date("2025-01-01T00:00:00Z"), count: 3)
         // Second Tuesdays 14 Jan, 11 Feb, 11 Mar 2025, plus two days.
         #expect(
             slots.map { Self.newYork.rfc3339($0.start) } == [
                 "2025-01-16T22:00:00-05:00", "2025-02-13T22:00:00-05:00", "2025-03-13T22:00:00-04:00",
-            ])
+            ]
+        )
     }
 
     @Test func freezesWinOverWindows() throws {
@@ -62,21 +67,28 @@ import Testing
                 X-PATCHPILOT-KIND:freeze
                 DTSTART;VALUE=DATE:20250513
                 END:VEVENT
-                """)
+                """
+        )
         #expect(schedule.freezes.map(\.name) == ["Quarter close", "Holidays"])
         let slots = try schedule.nextOccurrences(after: try Self.date("2025-03-12T12:00:00Z"), count: 2)
         // April 8 22:00 to April 9 02:00 overlaps the quarter-close freeze. May 13 22:00 EDT is
         // May 14 02:00 UTC; the all-day freeze of May 13 is read in the host's zone (UTC) and ends
         // at May 14 00:00 UTC, so that window is usable.
         #expect(
-            slots.map { Self.newYork.rfc3339($0.start) } == ["2025-05-13T22:00:00-04:00", "2025-06-10T22:00:00-04:00"])
-        let hostInNewYork = try Self.schedule(schedule.windows.isEmpty ? "" : Self.patchTuesday + """
+            slots.map { Self.newYork.rfc3339($0.start) } == ["2025-05-13T22:00:00-04:00", "2025-06-10T22:00:00-04:00"]
+        )
+        let hostInNewYork = try Self.schedule(
+            schedule.windows.isEmpty
+                ? ""
+                : Self.patchTuesday + """
 
-                BEGIN:VEVENT
-                X-PATCHPILOT-KIND:freeze
-                DTSTART;VALUE=DATE:20250513
-                END:VEVENT
-                """, host: TimeZone(identifier: "America/New_York")!)
+                    BEGIN:VEVENT
+                    X-PATCHPILOT-KIND:freeze
+                    DTSTART;VALUE=DATE:20250513
+                    END:VEVENT
+                    """,
+            host: TimeZone(identifier: "America/New_York")!
+        )
         let nySlots = try hostInNewYork.nextOccurrences(after: try Self.date("2025-05-01T00:00:00Z"), count: 1)
         #expect(nySlots.map { Self.newYork.rfc3339($0.start) } == ["2025-06-10T22:00:00-04:00"])
     }
@@ -94,7 +106,8 @@ import Testing
             DTSTART:20241201T000000Z
             DTEND:20250120T000000Z
             END:VEVENT
-            """)
+            """
+        )
         let slots = try schedule.nextOccurrences(after: try Self.date("2025-01-10T00:00:00Z"), count: 1)
         #expect(slots.first?.start == (try Self.date("2025-01-20T02:00:00Z")))
     }
@@ -115,7 +128,8 @@ import Testing
             DURATION:PT6H
             RRULE:FREQ=WEEKLY;BYDAY=SA
             END:VEVENT
-            """)
+            """
+        )
         let after = try Self.date("2025-01-05T12:00:00Z")
         // 90 minutes fit Monday's 2-hour window minus the 30-minute cutoff exactly.
         let fits = try #require(try schedule.nextFit(after: after, duration: 90 * 60))
@@ -138,11 +152,13 @@ import Testing
             DURATION:PT4H
             RRULE:FREQ=DAILY
             END:VEVENT
-            """)
+            """
+        )
         let fit = try #require(try schedule.nextFit(after: try Self.date("2025-01-03T01:00:00Z"), duration: 3 * 3600))
         #expect(fit.changeStart == (try Self.date("2025-01-03T01:00:00Z")))
         let tooLate = try #require(
-            try schedule.nextFit(after: try Self.date("2025-01-03T01:00:01Z"), duration: 3 * 3600))
+            try schedule.nextFit(after: try Self.date("2025-01-03T01:00:01Z"), duration: 3 * 3600)
+        )
         #expect(tooLate.changeStart == (try Self.date("2025-01-04T00:00:00Z")))
     }
 
@@ -157,9 +173,13 @@ import Testing
         let after = try Self.date("2025-03-09T00:00:00Z")
         let berlin = try Self.schedule(events, host: TimeZone(identifier: "Europe/Berlin")!)
         let newYork = try Self.schedule(events, host: TimeZone(identifier: "America/New_York")!)
-        #expect(try berlin.nextOccurrences(after: after, count: 1).first?.start == (try Self.date("2025-03-09T01:00:00Z")))
+        #expect(
+            try berlin.nextOccurrences(after: after, count: 1).first?.start == (try Self.date("2025-03-09T01:00:00Z"))
+        )
         // 02:00 on 9 March does not exist in New York: moved forward to 03:00 EDT.
-        #expect(try newYork.nextOccurrences(after: after, count: 1).first?.start == (try Self.date("2025-03-09T07:00:00Z")))
+        #expect(
+            try newYork.nextOccurrences(after: after, count: 1).first?.start == (try Self.date("2025-03-09T07:00:00Z"))
+        )
     }
 
     @Test func exdateAndRdate() throws {
@@ -174,13 +194,15 @@ import Testing
             RDATE;TZID=Europe/Berlin:20250108T230000
             RDATE:20250201T120000Z
             END:VEVENT
-            """)
+            """
+        )
         let slots = try schedule.nextOccurrences(after: try Self.date("2025-01-01T00:00:00Z"), count: 10)
         #expect(
             slots.map(\.start) == [
                 try Self.date("2025-01-06T22:00:00Z"), try Self.date("2025-01-08T22:00:00Z"),
                 try Self.date("2025-02-01T12:00:00Z"),
-            ])
+            ]
+        )
     }
 
     @Test func mergesSeveralWindowsInStartOrder() throws {
@@ -196,7 +218,8 @@ import Testing
             DTSTART:20250102T010000Z
             RRULE:FREQ=DAILY;INTERVAL=2
             END:VEVENT
-            """)
+            """
+        )
         let slots = try schedule.nextOccurrences(after: try Self.date("2025-01-01T00:00:00Z"), count: 4)
         #expect(slots.map(\.windowName) == ["A", "B", "A", "B"])
     }
@@ -208,7 +231,8 @@ import Testing
             DTSTART:20250101T030000Z
             RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30
             END:VEVENT
-            """)
+            """
+        )
         schedule.horizonDays = 400
         #expect(try schedule.nextOccurrences(after: try Self.date("2025-01-01T00:00:00Z"), count: 1).isEmpty)
     }
