@@ -42,6 +42,20 @@ import Testing
         #expect(!checkout.contains(db, groups: groups))
     }
 
+    @Test func placementGivesTierEnvironmentAndBaseline() throws {
+        let policy = try PolicyDocument.load(files: PolicyFixtures.directory("valid"))
+        let web = host("web1", packages: ["nginx"])
+        let placement = policy.placement(of: web)
+        #expect(placement.groups == ["debian-web"])
+        #expect(placement.tier == RiskTier(name: "payment-edge", rank: 1))
+        #expect(placement.environment?.name == "prod")
+        #expect(policy.baseline(for: web)?.name == "debian-prod")
+        let laptop = host("lap1", tags: ["laptop"])
+        #expect(policy.placement(of: laptop).environment?.name == "dev")
+        #expect(policy.baseline(for: laptop) == nil)
+        #expect(policy.baseline(for: host("rh1", os: "rhel", version: "9.4"))?.name == "rhel-all")
+    }
+
     @Test func queriesCombine() {
         let rocky = host("r1", os: "rocky", version: "9.4", tags: ["edge"])
         var facts = rocky.facts

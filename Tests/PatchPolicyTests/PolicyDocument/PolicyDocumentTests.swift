@@ -31,6 +31,21 @@ import Testing
         #expect(location.description == "valid/baselines.yaml:18:5")
     }
 
+    @Test func theUserDocumentationExampleIsValid() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("docs/policy.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        let section = try #require(text.range(of: "## A complete example"))
+        let start = try #require(text.range(of: "```yaml\n", range: section.upperBound..<text.endIndex))
+        let end = try #require(text.range(of: "```", range: start.upperBound..<text.endIndex))
+        let policy = try PolicyDocument.load(files: [("policy.md", String(text[start.upperBound..<end.lowerBound]))])
+        #expect(
+            policy.baselines.first?.rules.map(\.name) == [
+                "kev-now", "critical-fast", "security-others", "no-enhancements",
+            ]
+        )
+    }
+
     @Test func emptyFilesGiveTheBuiltIns() throws {
         let policy = try PolicyDocument.load(files: [("empty.yaml", ""), ("comment.yaml", "# nothing yet\n")])
         #expect(policy.tiers == RiskTier.builtIn)

@@ -82,6 +82,41 @@ import Testing
         #expect(otherHost.isEmpty)
     }
 
+    @Test func policyExceptionsPauseFindingsOfTheirGroup() throws {
+        let policy = try PolicyDocument.load(files: PolicyFixtures.directory("valid"))
+        let profile = try #require(policy.slaProfile(named: "pci-dss-4.0"))
+        let clock = SLAClock(profile: profile)
+        let finding = SLAItem(
+            severity: .critical,
+            tier: "production-databases",
+            published: date("2026-02-20"),
+            firstDetected: date("2026-02-21")
+        )
+        let paused = clock.evaluate(
+            finding,
+            hostID: "db1",
+            groups: ["pci-databases"],
+            packages: ["postgresql-15"],
+            advisories: ["DSA-1"],
+            register: policy.register,
+            now: date("2026-03-05")
+        )
+        // 14 days for critical on production databases; the exception from 03-01 covers the rest.
+        #expect(paused.state == .excepted)
+        #expect(paused.dueDate == date("2026-04-05"))
+        let running = clock.evaluate(
+            finding,
+            hostID: "db1",
+            groups: ["pci-databases"],
+            packages: ["openssl"],
+            advisories: ["DSA-2"],
+            register: policy.register,
+            now: date("2026-03-05")
+        )
+        #expect(running.state == .dueSoon)
+        #expect(running.dueDate == date("2026-03-06"))
+    }
+
     @Test func clockStartsAtFirstDetectionWhenConfigured() {
         var profile = SLAProfile.pciDSS4
         profile.clockStart = .firstDetection
