@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "PatchServer",
             dependencies: [
-                "PatchStore", "FleetModel", "AgentProtocol", "SecurityAdvisories",
+                "PatchStore", "FleetModel", "AgentProtocol", "SecurityAdvisories", "PatchPolicy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

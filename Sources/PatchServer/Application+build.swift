@@ -146,6 +146,7 @@ public func buildRouter(
     fleet.addRoutes(to: authenticated.group("api/v1"), table: table)
     FindingsController(storage: storage, vulnerabilities: vulnerabilities)
         .addRoutes(to: authenticated.group("api/v1"), table: table)
+    PolicyController(storage: storage, clock: clock).addRoutes(to: authenticated.group("api/v1"), table: table)
     table.add(.get, "metrics", on: authenticated, prefix: "", permission: .metricsRead) { _, _, _ in
         metrics.update(from: try await fleet.summary())
         return Response(

@@ -14,6 +14,8 @@ public enum Permission: String, Sendable, Hashable, CaseIterable {
     case ownTokensManage = "tokens.own"
     /// Read the event log.
     case auditRead = "audit.read"
+    /// Apply policy documents.
+    case policyManage = "policy.manage"
 }
 
 /// A built-in role: a named set of permissions.

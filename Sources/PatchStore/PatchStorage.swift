@@ -152,6 +152,19 @@ public protocol PatchStorage: Sendable {
     /// Counts of open findings for the overview.
     func riskSummary() async throws -> RiskSummary
 
+    // MARK: Policy
+    /// The policy in force: its version and source files, `nil` before the first apply.
+    func currentPolicy() async throws -> PolicyVersion?
+    /// Stores a new policy version and its event (who, why, what changed) in one transaction.
+    func applyPolicy(
+        files: [PolicyFile],
+        actor: String,
+        reason: String,
+        changes: [String],
+        now: Date
+    ) async throws
+        -> PolicyVersion
+
     // MARK: Agent plan reports
     /// Stores an agent's plan report and its event in one transaction; `false` when this exact
     /// report (same plan and digest) was stored before, so agents can retry until acknowledged.

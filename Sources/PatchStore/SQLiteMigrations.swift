@@ -193,6 +193,19 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v4-policy-versions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE policy_versions (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        applied_at INTEGER NOT NULL,
+                        actor TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        files TEXT NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import PatchPolicy
+import PatchStore
+
+/// Policy as code over the API: read the policy in force; validate, diff and apply a new one.
+struct PolicyController: Sendable {
+    let storage: any PatchStorage
+    let clock: any WallClock
+
+    struct ApplyRequest: Codable, Sendable {
+        var files: [PolicyFile]
+        var reason: String
+        var dryRun: Bool?
+    }
+
+    struct ApplyResponse: Codable, Sendable {
+        var applied: Bool
+        var version: Int64?
+        var changes: [String]
+    }
+
+    struct CurrentResponse: Codable, Sendable {
+        var version: Int64?
+        var appliedAt: Date?
+        var actor: String?
+        var reason: String?
+        var files: [PolicyFile]
+    }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>, table: SecuredRoutes) {
+        let prefix = "/api/v1"
+        table.add(.get, "policy", on: group, prefix: prefix, permission: .fleetRead) { _, _, _ in
+            let current = try await storage.currentPolicy()
+            return try JSONResponse.make(
+                CurrentResponse(
+                    version: current?.version,
+                    appliedAt: current?.appliedAt,
+                    actor: current?.actor,
+                    reason: current?.reason,
+                    files: current?.files ?? []
+                )
+            )
+        }
+        table.add(.post, "policy", on: group, prefix: prefix, permission: .policyManage) { request, _, identity in
+            let body = try JSONBody.decode(
+                ApplyRequest.self,
+                from: try await JSONBody.collect(request, limit: 8 * 1024 * 1024)
+            )
+            guard !body.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw Problem.badRequest("field 'reason' must say why the policy changes")
+            }
+            guard !body.files.isEmpty else {
+                throw Problem.badRequest("field 'files' must list at least one YAML file")
+            }
+            let proposed: PolicyDocument
+            do {
+                proposed = try PolicyDocument.load(files: body.files.map { ($0.name, $0.text) })
+            } catch {
+                throw Problem(.unprocessableContent, "\(error)", title: "Invalid policy")
+            }
+            let current = try await storage.currentPolicy()
+            let inForce =
+                try current.map { try PolicyDocument.load(files: $0.files.map { ($0.name, $0.text) }) }
+                ?? PolicyDocument()
+            let changes = PolicyDiff(from: inForce, to: proposed).entries.map(\.description)
+            guard body.dryRun != true else {
+                return try JSONResponse.make(ApplyResponse(applied: false, version: current?.version, changes: changes))
+            }
+            let version = try await storage.applyPolicy(
+                files: body.files,
+                actor: identity.actor,
+                reason: body.reason,
+                changes: changes,
+                now: clock.now()
+            )
+            return try JSONResponse.make(ApplyResponse(applied: true, version: version.version, changes: changes))
+        }
+    }
+}

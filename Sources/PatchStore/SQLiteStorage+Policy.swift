@@ -1,0 +1,55 @@
+import Foundation
+import GRDB
+
+extension SQLiteStorage {
+    public func currentPolicy() async throws -> PolicyVersion? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM policy_versions ORDER BY id DESC LIMIT 1") else {
+                return nil
+            }
+            return PolicyVersion(
+                version: row["id"],
+                appliedAt: Self.date(row["applied_at"] as Int64),
+                actor: row["actor"],
+                reason: row["reason"],
+                files: try Self.decode([PolicyFile].self, row["files"], what: "policy files")
+            )
+        }
+    }
+
+    public func applyPolicy(
+        files: [PolicyFile],
+        actor: String,
+        reason: String,
+        changes: [String],
+        now: Date
+    ) async throws
+        -> PolicyVersion
+    {
+        let encoded = try Self.json(files)
+        let id = try await pool.write { db -> Int64 in
+            try db.execute(
+                sql: "INSERT INTO policy_versions (applied_at, actor, reason, files) VALUES (?, ?, ?, ?)",
+                arguments: [Self.millis(now), actor, reason, encoded]
+            )
+            let id = db.lastInsertedRowID
+            try Self.insertEvent(
+                EventRecord(
+                    at: now,
+                    actor: actor,
+                    action: "policy.applied",
+                    target: "policy:\(id)",
+                    details: try Self.json(PolicyEventDetails(reason: reason, changes: changes))
+                ),
+                db
+            )
+            return id
+        }
+        return PolicyVersion(version: id, appliedAt: now, actor: actor, reason: reason, files: files)
+    }
+}
+
+private struct PolicyEventDetails: Encodable {
+    var reason: String
+    var changes: [String]
+}
