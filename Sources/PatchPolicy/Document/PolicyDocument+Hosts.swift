@@ -10,7 +10,7 @@ extension PolicyDocument {
         /// Its risk tier, if a group assigns one.
         public var tier: RiskTier?
         /// Its environment, if a group assigns one.
-        public var environment: Environment?
+        public var environment: DeploymentEnvironment?
     }
 
     /// The groups, tier and environment of a host.

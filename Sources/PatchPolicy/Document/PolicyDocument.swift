@@ -10,7 +10,7 @@ public struct PolicyDocument: Sendable {
     /// Risk tiers, by rank.
     public var tiers: [RiskTier]
     /// Environments, in promotion order.
-    public var environments: [Environment]
+    public var environments: [DeploymentEnvironment]
     /// Host groups.
     public var groups: [HostGroup]
     /// Services, checked for unknown dependencies and cycles.
@@ -27,7 +27,7 @@ public struct PolicyDocument: Sendable {
     /// An empty policy: built-in tiers and profiles, default environments.
     public init() {
         tiers = RiskTier.builtIn
-        environments = Environment.defaults
+        environments = DeploymentEnvironment.defaults
         groups = []
         services = try! ServiceGraph([])  // An empty graph has no cycle.
         slaProfiles = SLAProfile.builtInProfiles

@@ -2,11 +2,11 @@
 public enum PolicyKind: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
     /// A ``RiskTier``.
     case tier
-    /// An ``Environment``.
+    /// A ``DeploymentEnvironment``.
     case environment
     /// A ``HostGroup``.
     case group
-    /// A ``Service``.
+    /// A ``FleetService``.
     case service
     /// An ``SLAProfile``.
     case slaProfile = "sla-profile"

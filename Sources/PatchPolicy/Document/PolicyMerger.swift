@@ -7,8 +7,8 @@ struct PolicyMerger {
 
     mutating func merge(_ readers: [PolicyReader]) {
         var tiers: [RiskTier] = []
-        var environments: [Environment] = []
-        var services: [Located<Service>] = []
+        var environments: [DeploymentEnvironment] = []
+        var services: [Located<FleetService>] = []
         var profiles: [SLAProfile] = []
         for reader in readers {
             tiers += accept(.tier, reader.tiers).map(\.value)
@@ -68,7 +68,7 @@ struct PolicyMerger {
         }
     }
 
-    private mutating func checkServices(_ services: [Located<Service>]) {
+    private mutating func checkServices(_ services: [Located<FleetService>]) {
         let known = Set(services.map(\.name))
         let valid = services.filter { $0.value.dependsOn.allSatisfy(known.contains) }
         guard valid.count == services.count else { return }  // Unknown names were reported above.

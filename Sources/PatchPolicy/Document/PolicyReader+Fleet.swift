@@ -12,13 +12,13 @@ extension PolicyReader {
         let index = environments.count
         if case .scalar = item.node {
             let name = try item.string()
-            environments.append(located(Environment(name: name, order: index), name: name, item))
+            environments.append(located(DeploymentEnvironment(name: name, order: index), name: name, item))
             return
         }
         let fields = try item.mapping(allowed: ["name", "order"])
         let name = try fields.required("name").string()
         let order = try fields["order"]?.int(minimum: 0) ?? index
-        environments.append(located(Environment(name: name, order: order), name: name, item))
+        environments.append(located(DeploymentEnvironment(name: name, order: order), name: name, item))
     }
 
     mutating func readGroup(_ item: PolicyNode) throws(PatchPolicyError) {
@@ -74,7 +74,7 @@ extension PolicyReader {
     mutating func readService(_ item: PolicyNode) throws(PatchPolicyError) {
         let fields = try item.mapping(allowed: ["name", "groups", "hosts", "dependsOn"])
         let name = try fields.required("name").string()
-        var service = Service(name: name)
+        var service = FleetService(name: name)
         if let node = fields["groups"] {
             service.groups = try node.strings()
             for (index, group) in service.groups.enumerated() {

@@ -6,9 +6,9 @@ import Yams
 struct PolicyReader {
     let file: String
     var tiers: [Located<RiskTier>] = []
-    var environments: [Located<Environment>] = []
+    var environments: [Located<DeploymentEnvironment>] = []
     var groups: [Located<HostGroup>] = []
-    var services: [Located<Service>] = []
+    var services: [Located<FleetService>] = []
     var slaProfiles: [Located<SLAProfile>] = []
     var baselines: [Located<PatchBaseline>] = []
     var exceptions: [Located<PolicyException>] = []

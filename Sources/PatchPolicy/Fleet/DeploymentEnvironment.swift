@@ -1,5 +1,5 @@
 /// A deployment stage (`dev`, `staging`, `prod`); changes flow through environments in ``order``.
-public struct Environment: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
+public struct DeploymentEnvironment: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
     /// The environment's name.
     public var name: String
     /// Its position in the promotion order: lower comes first (dev before prod).
@@ -12,11 +12,14 @@ public struct Environment: Sendable, Hashable, Codable, Comparable, CustomString
     }
 
     /// The default promotion order: dev → staging → prod.
-    public static let defaults: [Environment] = [
-        Environment(name: "dev", order: 0), Environment(name: "staging", order: 1), Environment(name: "prod", order: 2),
+    public static let defaults: [DeploymentEnvironment] = [
+        DeploymentEnvironment(name: "dev", order: 0), DeploymentEnvironment(name: "staging", order: 1),
+        DeploymentEnvironment(name: "prod", order: 2),
     ]
 
-    public static func < (lhs: Environment, rhs: Environment) -> Bool { (lhs.order, lhs.name) < (rhs.order, rhs.name) }
+    public static func < (lhs: DeploymentEnvironment, rhs: DeploymentEnvironment) -> Bool {
+        (lhs.order, lhs.name) < (rhs.order, rhs.name)
+    }
 
     public var description: String { name }
 }

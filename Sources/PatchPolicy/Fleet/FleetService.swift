@@ -1,5 +1,5 @@
 /// A named set of hosts that together provide something, and the services it depends on.
-public struct Service: Sendable, Hashable {
+public struct FleetService: Sendable, Hashable {
     /// The service's name.
     public var name: String
     /// Groups whose members belong to the service.

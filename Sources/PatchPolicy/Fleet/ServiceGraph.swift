@@ -1,14 +1,14 @@
 /// Services with their dependency edges, checked for unknown names and cycles.
 public struct ServiceGraph: Sendable, Hashable {
     /// The services by name.
-    public private(set) var services: [String: Service]
+    public private(set) var services: [String: FleetService]
 
     /// Builds the graph.
     ///
     /// - Throws: ``PatchPolicyError`` (`invalidPolicy`) when a service depends on an unknown
     ///   service, or when dependencies form a cycle (the message lists it: `a → b → a`).
-    public init(_ services: [Service], source: String = "services") throws(PatchPolicyError) {
-        var byName: [String: Service] = [:]
+    public init(_ services: [FleetService], source: String = "services") throws(PatchPolicyError) {
+        var byName: [String: FleetService] = [:]
         for service in services {
             if byName[service.name] != nil {
                 throw PatchPolicyError(
@@ -67,12 +67,12 @@ public struct ServiceGraph: Sendable, Hashable {
     }
 
     /// A dependency cycle among the services, as a path whose first and last names are equal.
-    static func cycle(in services: [Service]) -> [String]? {
+    static func cycle(in services: [FleetService]) -> [String]? {
         findCycle(Dictionary(services.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }))
     }
 
     /// A dependency cycle as a path whose first and last names are equal, or nil.
-    private static func findCycle(_ services: [String: Service]) -> [String]? {
+    private static func findCycle(_ services: [String: FleetService]) -> [String]? {
         enum Mark { case visiting, done }
         var marks: [String: Mark] = [:]
         var path: [String] = []

@@ -76,29 +76,29 @@ import Testing
                 == [0, 1, 1, 3]
         )
         #expect(RiskTier.builtIn.map(\.rank) == [0, 1, 2, 3])
-        #expect(Environment.defaults.sorted().map(\.name) == ["dev", "staging", "prod"])
+        #expect(DeploymentEnvironment.defaults.sorted().map(\.name) == ["dev", "staging", "prod"])
     }
 
     @Test func serviceGraphsOrderDependenciesAndRejectCycles() throws {
         let graph = try ServiceGraph([
-            Service(name: "web", hosts: ["w1"], dependsOn: ["api"]),
-            Service(name: "api", hosts: ["a1"], dependsOn: ["db", "cache"]),
-            Service(name: "db", hosts: ["d1"]),
-            Service(name: "cache", hosts: ["c1"]),
+            FleetService(name: "web", hosts: ["w1"], dependsOn: ["api"]),
+            FleetService(name: "api", hosts: ["a1"], dependsOn: ["db", "cache"]),
+            FleetService(name: "db", hosts: ["d1"]),
+            FleetService(name: "cache", hosts: ["c1"]),
         ])
         #expect(graph.dependencyOrder() == ["cache", "db", "api", "web"])
         #expect(graph.transitiveDependencies(of: "web") == ["api", "db", "cache"])
         #expect(throws: PatchPolicyError.self) {
-            try ServiceGraph([Service(name: "a", dependsOn: ["b"]), Service(name: "b", dependsOn: ["a"])])
+            try ServiceGraph([FleetService(name: "a", dependsOn: ["b"]), FleetService(name: "b", dependsOn: ["a"])])
         }
         do {
-            _ = try ServiceGraph([Service(name: "a", dependsOn: ["a"])])
+            _ = try ServiceGraph([FleetService(name: "a", dependsOn: ["a"])])
         } catch {
             #expect(error.message == "dependency cycle: a → a")
             #expect(error.code == .invalidPolicy)
         }
         do {
-            _ = try ServiceGraph([Service(name: "a", dependsOn: ["ghost"])])
+            _ = try ServiceGraph([FleetService(name: "a", dependsOn: ["ghost"])])
         } catch {
             #expect(error.message == "service 'a' depends on unknown service 'ghost'")
         }

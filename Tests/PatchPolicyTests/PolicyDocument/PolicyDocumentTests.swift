@@ -50,7 +50,7 @@ import Testing
         let policy = try PolicyDocument.load(files: [("empty.yaml", ""), ("comment.yaml", "# nothing yet\n")])
         #expect(policy.tiers == RiskTier.builtIn)
         #expect(policy.slaProfiles == SLAProfile.builtInProfiles)
-        #expect(policy.environments == Environment.defaults)
+        #expect(policy.environments == DeploymentEnvironment.defaults)
     }
 
     @Test func diffNamesAddedRemovedAndChangedEntries() throws {
