@@ -8,7 +8,7 @@ struct PolicyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Validate and compare policy directories (tiers, groups, SLA profiles, baselines, exceptions).",
-        subcommands: [Check.self, Diff.self]
+        subcommands: [Check.self, Diff.self, Apply.self]
     )
 
     /// `policy check DIR`.

@@ -1,0 +1,77 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import PatchPolicy
+
+extension PolicyCommand {
+    /// `policy apply DIR --server URL`: show the diff against the server's policy, then apply it.
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "apply",
+            abstract: "Apply a policy directory on the server (prints the changes; --dry-run stops there).",
+            discussion: """
+                Validates locally first, then sends every YAML file to POST /api/v1/policy with the \
+                reason. The server validates again, answers the changes against the policy in force \
+                and, unless --dry-run, stores the new version with an event naming you and the reason. \
+                Needs an API token with policy.manage (admin): --token or PATCHPILOT_TOKEN.
+                """
+        )
+
+        @Argument(help: "The policy directory.") var directory: String
+        @Option(help: "Server base URL.") var server: String
+        @Option(help: "API token (default: $PATCHPILOT_TOKEN).") var token: String?
+        @Option(help: "Why the policy changes (recorded with the change).") var reason: String
+        @Flag(help: "Only print the changes.") var dryRun = false
+
+        struct Body: Encodable {
+            var files: [File]
+            var reason: String
+            var dryRun: Bool
+        }
+
+        struct File: Encodable {
+            var name: String
+            var text: String
+        }
+
+        struct Answer: Decodable {
+            var applied: Bool
+            var version: Int64?
+            var changes: [String]
+        }
+
+        func run() async throws {
+            guard let token = token ?? ProcessInfo.processInfo.environment["PATCHPILOT_TOKEN"] else {
+                throw ValidationError("give --token or set PATCHPILOT_TOKEN")
+            }
+            let files = try PolicyFiles.read(directory)
+            let local = PolicyDocument.validate(files: files)
+            guard local.document != nil else {
+                for error in local.errors { PolicyFiles.printError(error.description) }
+                throw ExitCode(1)
+            }
+            var request = HTTPClientRequest(
+                url: server.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/api/v1/policy"
+            )
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.headers.add(name: "Content-Type", value: "application/json")
+            let body = Body(files: files.map { File(name: $0.name, text: $0.text) }, reason: reason, dryRun: dryRun)
+            request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            let data = Data(buffer: try await response.body.collect(upTo: 16 * 1024 * 1024))
+            guard response.status.code == 200 else {
+                PolicyFiles.printError(
+                    "server answered \(response.status.code): \(String(decoding: data, as: UTF8.self))"
+                )
+                throw ExitCode(1)
+            }
+            let answer = try JSONDecoder().decode(Answer.self, from: data)
+            print(answer.changes.isEmpty ? "no changes" : answer.changes.joined(separator: "\n"))
+            if answer.applied, let version = answer.version { print("applied as policy version \(version)") }
+        }
+    }
+}
