@@ -17,12 +17,13 @@ struct PolicyNode {
 
     func error(_ message: String, at mark: Mark? = nil, field: String? = nil) -> PatchPolicyError {
         let mark = mark ?? self.mark
+        let field = field ?? path
         return PatchPolicyError(
             code: .invalidPolicy,
             source: file,
             line: mark?.line,
             column: mark?.column,
-            field: field ?? path,
+            field: field.isEmpty ? nil : field,
             message: message
         )
     }
@@ -37,7 +38,7 @@ struct PolicyNode {
 
     private var kindName: String {
         switch node {
-        case .scalar(let scalar): "'\(scalar.string)'"
+        case .scalar(let scalar): scalar.string.isEmpty ? "nothing" : "'\(scalar.string)'"
         case .mapping: "a mapping"
         case .sequence: "a list"
         case .alias: "an alias"

@@ -82,6 +82,20 @@ import Testing
         }
     }
 
+    @Test func emptySectionsAndWrongShapes() {
+        let cases = [
+            ("tiers:\n", "empty.yaml:1:7: tiers: expected a list, found nothing"),
+            (
+                "sla:\n  profiles:\n    - name: x\n      deadlines: [30]\n",
+                "empty.yaml:4:18: sla.profiles[0].deadlines: expected a mapping of severity to days (critical: 30)"
+            ),
+            ("- tiers\n", "empty.yaml:1:1: expected a mapping, found a list"),
+        ]
+        for (text, expected) in cases {
+            #expect(PolicyDocument.validate(files: [("empty.yaml", text)]).errors.map(\.description) == [expected])
+        }
+    }
+
     @Test func duplicateNamesWithinAFile() {
         let text = "environments:\n  - prod\n  - dev\n  - prod\n"
         #expect(throws: PatchPolicyError.self) { try PolicyDocument.load(files: [("env.yaml", text)]) }
