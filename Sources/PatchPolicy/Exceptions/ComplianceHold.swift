@@ -28,8 +28,10 @@ public struct ComplianceHold: Sendable, Hashable {
 
     /// Whether the hold blocks a change to `target` at `date`: it is active and the scopes overlap.
     ///
-    /// Two scopes overlap unless they name different hosts or different subjects; a group is taken
-    /// to overlap any host and any other group (membership is resolved with ``isHeld(hostID:groups:packages:advisories:at:)``).
+    /// Scopes overlap unless they name different hosts, different groups, or different subjects
+    /// ("all" overlaps everything). A group and a single host are taken to overlap, since
+    /// membership is unknown here: ask ``isHeld(hostID:groups:packages:advisories:at:)`` with the
+    /// host's groups for an exact answer.
     public func isHeld(_ target: PolicyScope, at date: Date) -> Bool {
         guard isActive(at: date) else { return false }
         return Self.overlaps(scope.hosts, target.hosts) && Self.overlaps(scope.subject, target.subject)
