@@ -157,6 +157,8 @@ extension WindowCommand {
             var tzid: String
             var rrule: String
             var count: Int
+            /// Optional wall-clock cut (`YYYYMMDDTHHMMSS`): nothing after it is produced, like an UNTIL.
+            var horizon: String?
         }
 
         struct Response: Encodable {
@@ -204,7 +206,16 @@ extension WindowCommand {
             var local: [String] = []
             var utc: [String] = []
             var affected: [Bool] = []
-            for wall in RecurrenceExpansion(rule: rule, start: event.start.time).prefix(request.count) {
+            var horizon: LocalDateTime?
+            if let text = request.horizon {
+                let parsed = try MaintenanceCalendar.parse(
+                    "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:\(text)\nEND:VEVENT\nEND:VCALENDAR\n",
+                    source: "horizon"
+                )
+                horizon = parsed.events[0].start.time
+            }
+            let expansion = RecurrenceExpansion(rule: rule, start: event.start.time, horizon: horizon)
+            for wall in expansion.prefix(while: { horizon == nil || $0 <= horizon! }).prefix(request.count) {
                 local.append(wall.description)
                 utc.append(LocalDateTime(secondsSinceEpochAsUTC: resolver.resolveEpochSecond(wall)).description + "Z")
                 affected.append(resolver.isAffectedByTransition(wall))

@@ -3,7 +3,7 @@
 #
 #   scripts/oracles/rrule.sh [PATH_TO_patchpilot]      (or PATCHPILOT_BIN=...)
 #   env: SEED (default 20250311), RULES random rules (default 2500), OCCURRENCES per rule (default 20),
-#        PER_RULE_TIMEOUT seconds python may spend on one rule (default 0.2)
+#        PER_RULE_TIMEOUT seconds python may spend on one rule (default 1)
 #
 # RULES seeded random RRULEs (FREQ YEARLY/MONTHLY/WEEKLY/DAILY, INTERVAL, COUNT or UNTIL, BYDAY with
 # and without ordinals, BYMONTHDAY with negatives, BYMONTH, BYYEARDAY, BYSETPOS, BYHOUR, BYMINUTE,
@@ -15,8 +15,11 @@
 # 2. DST rule: each wall time is localized with zoneinfo (PEP 495 fold=0: a gap time moves forward
 #    by the gap, an ambiguous time takes the first instant) and converted to UTC; this must equal
 #    our "utc" list. Occurrences in a gap or overlap are counted and reported separately.
-# A rule on which dateutil spins longer than PER_RULE_TIMEOUT (a rule matching nothing makes it
-# scan to year 9999) is dropped from both sides and counted. Exits 1 printing mismatches.
+# Every rule is cut at a horizon (DTSTART + 40 years) on both sides: dateutil gets it as UNTIL when
+# the rule has none, ours as the request's "horizon". dateutil only checks UNTIL against occurrences
+# it finds, so on a rule that stops matching it scans towards year 9999: after PER_RULE_TIMEOUT
+# seconds (far past the horizon) it is stopped and the occurrences found so far are the expected
+# list; the count of such rules is printed. Exits 1 printing mismatches.
 set -euo pipefail
 
 BIN="${1:-${PATCHPILOT_BIN:-}}"
@@ -27,7 +30,7 @@ fi
 SEED="${SEED:-20250311}"
 RULES="${RULES:-2500}"
 OCCURRENCES="${OCCURRENCES:-20}"
-PER_RULE_TIMEOUT="${PER_RULE_TIMEOUT:-0.2}"
+PER_RULE_TIMEOUT="${PER_RULE_TIMEOUT:-1}"
 PY="${PYTHON:-python3}"
 
 if ! "$PY" -c 'import dateutil.rrule' >/dev/null 2>&1; then
@@ -39,13 +42,19 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
 cat >"$WORK/oracle.py" <<'PY'
-import datetime as dt, itertools, json, random, signal, sys
+import datetime as dt, itertools, json, random, signal, sys, warnings
 from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 
 mode = sys.argv[1]
 ZONES = ["America/New_York", "Europe/Berlin", "Australia/Sydney", "Asia/Kolkata", "America/Santiago"]
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+HORIZON_YEARS = 40
+# Months and days near DST transitions in the five zones, to make gap/overlap occurrences common.
+DST_DATES = [(3, 2), (3, 8), (3, 25), (4, 1), (9, 1), (9, 28), (10, 1), (10, 20), (10, 26), (11, 1)]
+# (BYMONTH, BYDAY, BYHOUR) of transition nights: New York, Berlin, Sydney, Santiago.
+DST_RULES = [(3, "2SU", 2), (11, "1SU", 1), (3, "-1SU", 2), (10, "-1SU", 2), (10, "1SU", 2), (4, "1SU", 2),
+             (9, "1SU", 0), (4, "1SA", 23), (9, "1SA", 23), (4, "1SU", 0)]
 
 def fmt(d):
     return d.strftime("%Y-%m-%dT%H:%M:%S")
@@ -57,6 +66,18 @@ def random_rule(rng):
     if rng.random() < 0.1:
         start = start.replace(day=rng.choice([29, 30, 31])) if start.month not in (2, 4, 6, 9, 11) else start
     freq = rng.choice(["YEARLY", "MONTHLY", "MONTHLY", "WEEKLY", "DAILY"])
+    if rng.random() < 0.1:
+        month, byday, hour = rng.choice(DST_RULES)
+        parts = ["FREQ=YEARLY", "BYMONTH=%d" % month, "BYDAY=" + byday, "BYHOUR=%d" % hour,
+                 "BYMINUTE=" + rng.choice(["0", "30", "0,30", "15,45"])]
+        if rng.random() < 0.3:
+            parts.append("COUNT=%d" % rng.randint(1, 20))
+        rng.shuffle(parts)
+        return start, ";".join(parts)
+    if rng.random() < 0.2:
+        month, day = rng.choice(DST_DATES)
+        start = start.replace(month=month, day=day, hour=rng.choice([0, 1, 2, 3, 23]), minute=rng.choice([0, 30]))
+        freq = rng.choice(["DAILY", "WEEKLY"])
     parts = ["FREQ=" + freq]
     if rng.random() < 0.4:
         parts.append("INTERVAL=%d" % rng.randint(2, 5))
@@ -104,12 +125,28 @@ class Timeout(Exception):
 def on_alarm(signum, frame):
     raise Timeout()
 
-def expand(start, rule, n, timeout):
+def expand(start, rule, n, timeout, horizon):
+    """The first n occurrences, and whether dateutil was cut off by the timeout.
+
+    dateutil checks UNTIL only against occurrences it finds, so a rule that stops matching makes it
+    scan to year 9999. On a timeout the occurrences found so far are kept, up to the horizon: by
+    then dateutil has scanned far past it (checked by the comparison: ours must stop there too)."""
+    found = []
+    rr = rrulestr("RRULE:" + rule, dtstart=start)
+    if "UNTIL=" not in rule:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rr = rr.replace(until=horizon)
     signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        rr = rrulestr("RRULE:" + rule, dtstart=start)
-        return list(itertools.islice(iter(rr), n))
+        for occurrence in rr:
+            found.append(occurrence)
+            if len(found) == n:
+                break
+        return found, False
+    except Timeout:
+        return [w for w in found if w <= horizon], True
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
@@ -126,25 +163,23 @@ def affected(wall, zone):
 if mode == "generate":
     seed, count, n, timeout = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
     rng = random.Random(seed)
-    dropped = 0
+    cut = 0
     with open(sys.argv[6], "w") as requests, open(sys.argv[7], "w") as expected:
-        made = 0
-        while made < count:
+        for _ in range(count):
             start, rule = random_rule(rng)
-            try:
-                walls = expand(start, rule, n, timeout)
-            except Timeout:
-                dropped += 1
-                continue
-            made += 1
+            horizon = start.replace(year=start.year + HORIZON_YEARS, day=min(start.day, 28))
+            walls, timed_out = expand(start, rule, n, timeout, horizon)
+            cut += timed_out
             for zone in ZONES:
                 requests.write(json.dumps({"dtstart": start.strftime("%Y%m%dT%H%M%S"), "tzid": zone,
-                                           "rrule": rule, "count": n}) + "\n")
+                                           "rrule": rule, "count": n,
+                                           "horizon": horizon.strftime("%Y%m%dT%H%M%S")}) + "\n")
                 expected.write(json.dumps({"rule": rule, "dtstart": fmt(start), "tzid": zone,
                                            "local": [fmt(w) for w in walls],
                                            "utc": [fmt(localize(w, zone)) + "Z" for w in walls],
                                            "affected": [affected(w, zone) for w in walls]}) + "\n")
-    print("generated %d rules x %d zones (%d rules dropped: dateutil exceeded %.1fs)" % (count, len(ZONES), dropped, timeout))
+    print("generated %d rules x %d zones (%d stop matching: dateutil scanned %.1fs, compared up to DTSTART + %d years)"
+          % (count, len(ZONES), cut, timeout, HORIZON_YEARS))
 else:
     mismatches, dst_checked, dst_bad, occurrences, compared = [], 0, 0, 0, 0
     with open(sys.argv[2]) as expected, open(sys.argv[3]) as actual:
