@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Mustache
+import PatchPolicy
 import PatchStore
 import SecurityAdvisories
 
@@ -10,6 +11,7 @@ extension DashboardController {
     func addFindingsRoutes(to authenticated: RouterGroup<AppRequestContext>) {
         authenticated.get("findings", use: findingsPage)
         authenticated.get("advisories/:id", use: advisoryPage)
+        authenticated.get("compliance", use: compliancePage)
     }
 
     @Sendable func findingsPage(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -84,6 +86,46 @@ extension DashboardController {
         data["showHost"] = true
         data["findings"] = try await findingRows(findings, withHosts: true)
         return html(library.render(data, withTemplate: "advisory"))
+    }
+
+    @Sendable func compliancePage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let identity = context.identity else { return redirectToLogin() }
+        guard identity.has(.fleetRead) else {
+            throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet")
+        }
+        let framework = try ComplianceQuery.framework(request.uri.queryParameters)
+        let report = try await ComplianceService(storage: storage, clock: clock).report(
+            framework: framework,
+            rowLimit: 300
+        )
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        var data = page(identity, title: "Compliance")
+        data["navCompliance"] = true
+        data["profile"] = report.profile
+        data["policyVersion"] = report.policyVersion.map { String($0) } ?? "none (built-in defaults)"
+        data["frameworks"] = SLAFramework.allCases.filter { $0 != .custom }.map {
+            ["value": $0.rawValue, "selected": $0 == framework] as [String: Any]
+        }
+        let states = ["onTime", "dueSoon", "overdue", "excepted", "notCovered"]
+        data["totals"] = Dictionary(uniqueKeysWithValues: states.map { ($0, report.totals[$0] ?? 0) })
+        func bucket(_ bucket: ComplianceService.Bucket) -> [String: Any] {
+            var row: [String: Any] = ["name": bucket.name]
+            for state in states { row[state] = bucket.counts[state] ?? 0 }
+            return row
+        }
+        data["byGroup"] = report.byGroup.map(bucket)
+        data["byTier"] = report.byTier.map(bucket)
+        data["rows"] = report.rows.map { row -> [String: Any] in
+            [
+                "due": row.dueDate.map { formatter.string(from: $0) } ?? "—", "state": row.state,
+                "stateClass": row.state == "overdue" ? "reboot" : row.state == "dueSoon" ? "stale" : "online",
+                "hostID": row.hostID, "hostname": row.hostname, "tier": row.tier ?? "—", "package": row.package,
+                "advisory": row.advisory, "severity": row.severity,
+                "fixed": row.fixedAt.map { formatter.string(from: $0) } ?? "",
+            ]
+        }
+        return html(library.render(data, withTemplate: "compliance"))
     }
 
     func findingRows(_ findings: [StoredFinding], withHosts: Bool) async throws -> [[String: Any]] {

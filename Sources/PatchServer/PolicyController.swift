@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import PatchPolicy
 import PatchStore
 
@@ -42,6 +43,16 @@ struct PolicyController: Sendable {
                 )
             )
         }
+        table.add(.get, "compliance", on: group, prefix: prefix, permission: .fleetRead) { request, _, _ in
+            let framework = try ComplianceQuery.framework(request.uri.queryParameters)
+            let (limit, _) = try Paging.parse(request.uri.queryParameters, defaultLimit: 500, maxLimit: 10_000)
+            return try JSONResponse.make(
+                try await ComplianceService(storage: storage, clock: clock).report(
+                    framework: framework,
+                    rowLimit: limit
+                )
+            )
+        }
         table.add(.post, "policy", on: group, prefix: prefix, permission: .policyManage) { request, _, identity in
             let body = try JSONBody.decode(
                 ApplyRequest.self,
@@ -76,5 +87,17 @@ struct PolicyController: Sendable {
             )
             return try JSONResponse.make(ApplyResponse(applied: true, version: version.version, changes: changes))
         }
+    }
+}
+
+/// Reads the `framework` query parameter.
+enum ComplianceQuery {
+    static func framework(_ parameters: FlatDictionary<Substring, Substring>) throws -> SLAFramework {
+        guard let text = parameters["framework"], !text.isEmpty else { return .pciDSS4 }
+        guard let framework = SLAFramework(rawValue: String(text)) else {
+            let allowed = SLAFramework.allCases.map(\.rawValue).joined(separator: ", ")
+            throw Problem.badRequest("query parameter 'framework' must be one of \(allowed), got '\(text)'")
+        }
+        return framework
     }
 }

@@ -1,0 +1,116 @@
+import AgentProtocol
+import FleetModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PatchServer
+import PatchStore
+import SecurityAdvisories
+import Testing
+
+@Suite struct ComplianceAPITests {
+    struct Report: Decodable {
+        struct Row: Decodable {
+            var package: String
+            var state: String
+            var dueDate: Date?
+        }
+        var profile: String
+        var totals: [String: Int]
+        var rows: [Row]
+    }
+
+    @Test func findingsGetDueDatesAndStatesPerFramework() async throws {
+        let harness = try await Harness.make()
+        let published = harness.clock.now().addingTimeInterval(-40 * 86400)
+        let advisory = Advisory(
+            id: "DSA-9000-1",
+            aliases: ["CVE-2026-0001"],
+            source: .dsa,
+            published: published,
+            modified: published,
+            severity: .critical,
+            affected: [
+                AffectedPackage(
+                    release: EcosystemRelease(.debian, "12"),
+                    name: "openssl",
+                    nameKind: .source,
+                    status: .fixed,
+                    fixedVersion: "3.0.15-1~deb12u1"
+                )
+            ]
+        )
+        _ = try await harness.storage.importAdvisories(
+            [advisory],
+            knownExploited: [],
+            epss: [],
+            skipped: 0,
+            source: "test",
+            format: "test",
+            actor: "test",
+            now: harness.clock.now()
+        )
+        let built = try await buildRouter(
+            configuration: harness.configuration,
+            dependencies: ServerDependencies(storage: harness.storage, clock: harness.clock, logger: Harness.logger)
+        )
+        let vulnerabilities = built.vulnerabilities
+        try await vulnerabilities.refreshIfNeeded()
+        let token = try await harness.enrollmentToken()
+        try await Application(router: built.router).test(.router) { client in
+            var agent = TestAgent()
+            agent.packages = [
+                InstalledPackage(
+                    name: "libssl3",
+                    architecture: "amd64",
+                    version: "3.0.11-1~deb12u2",
+                    sourceName: "openssl",
+                    manager: .dpkg
+                )
+            ]
+            try await client.enroll(&agent, token: token)
+            _ = try await client.signedPost(
+                "/api/v1/agent/inventory",
+                InventoryUpload.full(agent.packages),
+                agent: agent,
+                clock: harness.clock
+            )
+
+            let pci = try await client.execute(
+                uri: "/api/v1/compliance?framework=pci-dss-4.0",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            .json(Report.self)
+            #expect(pci.totals["overdue"] == 1)
+            #expect(pci.rows.first?.package == "libssl3")
+            #expect(pci.rows.first?.dueDate == published.addingTimeInterval(30 * 86400))
+
+            let bod = try await client.execute(
+                uri: "/api/v1/compliance?framework=cisa-bod-22-01",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            .json(Report.self)
+            #expect(bod.totals["notCovered"] == 1, "BOD 22-01 covers KEV entries only")
+
+            let bad = try await client.execute(
+                uri: "/api/v1/compliance?framework=iso-27001",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            #expect(bad.status == .badRequest)
+
+            let page = try await client.execute(
+                uri: "/compliance?framework=pci-dss-4.0",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            #expect(page.status == .ok)
+            #expect(page.text.contains("overdue"))
+            #expect(page.text.contains("libssl3"))
+        }
+    }
+}
