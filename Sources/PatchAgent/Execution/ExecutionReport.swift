@@ -20,6 +20,10 @@ public struct ExecutionStepResult: Sendable, Hashable, Codable {
     public var stderrTail: String?
     /// For the reboot step: whether a reboot was required.
     public var rebootRequired: Bool?
+    /// Unix seconds when the step started.
+    public var startedAt: Int64?
+    /// Unix seconds when it ended.
+    public var endedAt: Int64?
 
     /// Creates a result.
     public init(step: ExecutionStep, succeeded: Bool, detail: String) {

@@ -32,6 +32,8 @@ public struct JournalRecord: Sendable, Hashable, Codable {
     public var step: ExecutionStep?
     /// Whether the step passed.
     public var succeeded: Bool?
+    /// On `stepFinished`: Unix seconds when the step started.
+    public var startedAt: Int64?
     /// Why the step failed, or what it found.
     public var detail: String?
     /// The checks the step ran.

@@ -67,6 +67,7 @@ public struct PlanRunner: Sendable {
         var reported = false
         var rebootIssued = false
         var finished: (status: ExecutionStatus, reason: String?)?
+        var stepStartedAt: Int64?
     }
 
     /// Starts the plan, or resumes it from the journal; `deliver` gets the final report exactly
@@ -120,11 +121,13 @@ public struct PlanRunner: Sendable {
                 }
                 let resumed = replay.interrupted == step
                 replay.interrupted = nil
-                try journal.append(JournalRecord(kind: .stepStarted, time: now(), step: step))
+                let startedAt = now()
+                try journal.append(JournalRecord(kind: .stepStarted, time: startedAt, step: step))
                 try crash(step, .afterStarted)
-                let result = await perform(step, replay: &replay, afterInterruption: resumed)
+                var result = await perform(step, replay: &replay, afterInterruption: resumed)
+                result.startedAt = startedAt
                 try crash(step, .afterWork)
-                try record(result)
+                result = try record(result)
                 replay.results.append(result)
                 try crash(step, .afterFinished)
                 if step == .reboot, result.succeeded {
@@ -146,7 +149,7 @@ public struct PlanRunner: Sendable {
                 guard output.status == 0 else {
                     var result = ExecutionStepResult(step: .reboot, succeeded: false, detail: "reboot command failed")
                     result.stderrTail = output.errorTail()
-                    try record(result)
+                    result = try record(result)
                     replay.results.append(result)
                     action = replay.machine.event(.stepFailed(result.detail))
                     continue
@@ -196,8 +199,12 @@ public struct PlanRunner: Sendable {
         }
     }
 
-    private func record(_ result: ExecutionStepResult) throws(ExecutionError) {
+    @discardableResult
+    private func record(_ result: ExecutionStepResult) throws(ExecutionError) -> ExecutionStepResult {
+        var result = result
         var record = JournalRecord(kind: .stepFinished, time: now(), step: result.step)
+        result.endedAt = record.time
+        record.startedAt = result.startedAt
         record.succeeded = result.succeeded
         record.detail = result.detail
         record.checks = result.checks
@@ -208,6 +215,7 @@ public struct PlanRunner: Sendable {
         record.rebootRequired = result.rebootRequired
         try journal.append(record)
         onStepResult(result)
+        return result
     }
 
     /// Replays the journal through a fresh state machine.
@@ -223,6 +231,7 @@ public struct PlanRunner: Sendable {
                 _ = replay.machine.event(.start)
             case .stepStarted:
                 replay.interrupted = record.step
+                replay.stepStartedAt = record.time
             case .stepFinished:
                 replay.interrupted = nil
                 var result = ExecutionStepResult(
@@ -236,6 +245,8 @@ public struct PlanRunner: Sendable {
                 result.stdoutTail = record.stdoutTail
                 result.stderrTail = record.stderrTail
                 result.rebootRequired = record.rebootRequired
+                result.startedAt = record.startedAt ?? replay.stepStartedAt
+                result.endedAt = record.time
                 if result.step == .recordInstalled, result.succeeded { replay.versionsBefore = result.versionsAfter }
                 replay.results.append(result)
                 if case .running(.reboot) = replay.machine.state, result.succeeded {

@@ -27,6 +27,13 @@ struct DpkgExecutionTests {
         #expect(apply.versionsAfter == ["demo": "1.1"])
         #expect(apply.stdoutTail?.contains("Setting up demo (1.1)") == true)
         #expect(sandbox.reported.steps == report.steps.map(\.step))
+        // The wire report the agent sends.
+        let wire = report.planReport
+        #expect(wire.outcome == .completed)
+        #expect(wire.steps.map(\.step) == report.steps.map(\.step.rawValue))
+        #expect(wire.steps.allSatisfy { $0.startedAt > 0 && $0.endedAt >= $0.startedAt })
+        #expect(wire.steps.first { $0.step == "apply" }?.versionsAfter == ["demo": "1.1"])
+        #expect(wire.steps.first { $0.step == "postcheck" }?.message.contains("ok installedVersionsMatchPlan") == true)
         // The fetched artifact stays in the cache for a later rollback.
         #expect(sandbox.executor().isCached(name: "demo", version: "1.1"))
         // Running again is a no-op: the journal says it was reported.
@@ -67,6 +74,8 @@ struct DpkgExecutionTests {
         #expect(apply.stderrTail?.contains("postinst failing") == true)
         #expect(try sandbox.installedVersion() == "1.1")
         #expect(try sandbox.audit() == "")
+        #expect(report.planReport.outcome == .rolledBack)
+        #expect(report.planReport.steps.first { $0.step == "apply" }?.outcome == .failed)
     }
 
     @Test func probeFailureRollsBack() async throws {
