@@ -15,7 +15,7 @@ struct AgentRootCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "patchpilot-agent",
         abstract: "The PatchPilot agent: reports this host's inventory to the server.",
-        subcommands: [Enroll.self, Run.self, Inventory.self]
+        subcommands: [Enroll.self, Run.self, Inventory.self, ApplyCommand.self]
     )
 }
 
