@@ -18,6 +18,7 @@ struct PatchPilotCommand: AsyncParsableCommand {
             ScanCommand.self,
             FeedsCommand.self,
             PolicyCommand.self,
+            WindowCommand.self,
         ]
     )
 }
