@@ -32,12 +32,16 @@ struct ApplyCommand: AsyncParsableCommand {
     var hostID: String?
     @Option(name: .customLong("max-boots"), help: "Boots allowed during the plan before stopping (reboot loop).")
     var maximumBoots = 3
-    @Option(name: .customLong("service-manager"), help: "Command for service checks (default: systemctl).")
+    @Option(name: .customLong("service-manager"), help: "Command for service checks.")
     var serviceManager = "systemctl"
+    @Option(name: .customLong("package-manager"), help: "dpkg or rpm.") var packageManager = "dpkg"
+    @Option(name: .customLong("rpm-dbpath"), help: "rpm database directory inside --root.")
+    var rpmDatabasePath = "/var/lib/rpm"
 
     func validate() throws {
         if planKey != nil, unsigned { throw ValidationError("--unsigned and --plan-key exclude each other") }
         if planKey == nil, !unsigned { throw ValidationError("give --plan-key, or --unsigned for an unsigned plan") }
+        if !["dpkg", "rpm"].contains(packageManager) { throw ValidationError("--package-manager is dpkg or rpm") }
     }
 
     func run() async throws {
@@ -47,13 +51,22 @@ struct ApplyCommand: AsyncParsableCommand {
         let base = root == "/" ? "" : root
         let adminDirectory = base + (admindir ?? "/var/lib/dpkg")
         let commands = ProcessCommandRunner()
-        let executor = DpkgExecutor(
-            root: root,
-            adminDirectory: adminDirectory,
-            stateDirectory: stateDirectory,
-            runner: commands,
-            fetch: Self.fetch
-        )
+        let executor: any PackageExecutor =
+            packageManager == "rpm"
+            ? RPMExecutor(
+                root: root,
+                databasePath: rpmDatabasePath,
+                stateDirectory: stateDirectory,
+                runner: commands,
+                fetch: Self.fetch
+            )
+            : DpkgExecutor(
+                root: root,
+                adminDirectory: adminDirectory,
+                stateDirectory: stateDirectory,
+                runner: commands,
+                fetch: Self.fetch
+            )
         let runner = PlanRunner(
             plan: update,
             journal: Journal(stateDirectory: stateDirectory, planID: update.id),
