@@ -51,7 +51,7 @@ struct ComplianceService: Sendable {
         let now = clock.now()
         let current = try await storage.currentPolicy()
         let document =
-            try current.map { try PolicyDocument.load(files: $0.files.map { ($0.name, $0.text) }) } ?? PolicyDocument()
+            try current.map { try LoadedPolicy.load($0.files).document } ?? PolicyDocument()
         let profile =
             document.slaProfiles.first { $0.framework == framework } ?? SLAProfile.builtIn(framework)
         let clock = SLAClock(profile: profile)

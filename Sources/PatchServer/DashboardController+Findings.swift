@@ -12,6 +12,7 @@ extension DashboardController {
         authenticated.get("findings", use: findingsPage)
         authenticated.get("advisories/:id", use: advisoryPage)
         authenticated.get("compliance", use: compliancePage)
+        authenticated.get("windows", use: windowsPage)
     }
 
     @Sendable func findingsPage(_ request: Request, context: AppRequestContext) async throws -> Response {

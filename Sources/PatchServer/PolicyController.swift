@@ -64,17 +64,17 @@ struct PolicyController: Sendable {
             guard !body.files.isEmpty else {
                 throw Problem.badRequest("field 'files' must list at least one YAML file")
             }
-            let proposed: PolicyDocument
+            let proposed: LoadedPolicy
             do {
-                proposed = try PolicyDocument.load(files: body.files.map { ($0.name, $0.text) })
+                proposed = try LoadedPolicy.load(body.files)
             } catch {
                 throw Problem(.unprocessableContent, "\(error)", title: "Invalid policy")
             }
             let current = try await storage.currentPolicy()
-            let inForce =
-                try current.map { try PolicyDocument.load(files: $0.files.map { ($0.name, $0.text) }) }
-                ?? PolicyDocument()
-            let changes = PolicyDiff(from: inForce, to: proposed).entries.map(\.description)
+            let inForce = try current.map { try LoadedPolicy.load($0.files).document } ?? PolicyDocument()
+            let changes =
+                PolicyDiff(from: inForce, to: proposed.document).entries.map(\.description)
+                + LoadedPolicy.calendarChanges(from: current?.files ?? [], to: body.files)
             guard body.dryRun != true else {
                 return try JSONResponse.make(ApplyResponse(applied: false, version: current?.version, changes: changes))
             }

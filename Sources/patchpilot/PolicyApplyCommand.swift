@@ -43,15 +43,34 @@ extension PolicyCommand {
             var changes: [String]
         }
 
+        static func calendars(in directory: String) -> [(name: String, text: String)] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            return names.filter { $0.lowercased().hasSuffix(".ics") }.sorted().compactMap { name in
+                FileManager.default.contents(atPath: directory + "/" + name).map {
+                    (name, String(decoding: $0, as: UTF8.self))
+                }
+            }
+        }
+
         func run() async throws {
             guard let token = token ?? ProcessInfo.processInfo.environment["PATCHPILOT_TOKEN"] else {
                 throw ValidationError("give --token or set PATCHPILOT_TOKEN")
             }
-            let files = try PolicyFiles.read(directory)
+            var files = try PolicyFiles.read(directory)
             let local = PolicyDocument.validate(files: files)
             guard local.document != nil else {
                 for error in local.errors { PolicyFiles.printError(error.description) }
                 throw ExitCode(1)
+            }
+            // Maintenance calendars (.ics) travel with the policy.
+            for calendar in Self.calendars(in: directory) {
+                do {
+                    _ = try MaintenanceCalendar.parse(calendar.text, source: calendar.name)
+                } catch {
+                    PolicyFiles.printError(error.description)
+                    throw ExitCode(1)
+                }
+                files.append(calendar)
             }
             var request = HTTPClientRequest(
                 url: server.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/api/v1/policy"
