@@ -190,6 +190,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "FleetModel", "AgentProtocol",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -48,6 +48,19 @@ public struct AgentClient: Sendable {
         try await send("/api/v1/agent/inventory", body: upload, signer: signer)
     }
 
+    /// Downloads an artifact (no signature: artifacts are checked against the plan's SHA-256).
+    public func download(_ url: String) async throws -> [UInt8] {
+        let response = try await http.execute(HTTPClientRequest(url: url), timeout: .minutes(10))
+        guard response.status.code == 200 else {
+            throw AgentError(
+                code: .serverRejected,
+                message: "\(url) answered \(response.status.code)",
+                status: Int(response.status.code)
+            )
+        }
+        return Array(try await response.body.collect(upTo: 2 << 30).readableBytesView)
+    }
+
     func send<Body: Encodable, Answer: Decodable>(
         _ path: String,
         body: Body,

@@ -1,3 +1,4 @@
+import AgentProtocol
 import AsyncHTTPClient
 import FleetModel
 import Foundation
@@ -14,6 +15,7 @@ public struct AgentService: Service {
     let intervalOverride: Int?
     let jitterFraction: Double
     let once: Bool
+    let planSettings: PlanPoller.Settings?
 
     /// Creates the loop. `intervalSeconds` overrides the server's interval; `jitterFraction` (0…1)
     /// spreads check-ins so a fleet does not arrive at once; `once` stops after one check-in.
@@ -24,8 +26,10 @@ public struct AgentService: Service {
         logger: Logger,
         intervalSeconds: Int? = nil,
         jitterFraction: Double = 0.1,
-        once: Bool = false
+        once: Bool = false,
+        planSettings: PlanPoller.Settings? = nil
     ) {
+        self.planSettings = planSettings
         self.collector = collector
         self.state = state
         self.http = http
@@ -37,13 +41,16 @@ public struct AgentService: Service {
 
     public func run() async throws {
         let identity = try state.loadIdentity()
-        let cycle = CheckInCycle(
-            client: AgentClient(serverURL: identity.serverURL, http: http),
-            signer: RequestSigner(agentID: identity.agentID, key: try state.loadKey())
-        )
+        let client = AgentClient(serverURL: identity.serverURL, http: http)
+        let signer = RequestSigner(agentID: identity.agentID, key: try state.loadKey())
+        let cycle = CheckInCycle(client: client, signer: signer)
         var logger = logger
         logger[metadataKey: "pp.agent.id"] = .string(identity.agentID)
         logger[metadataKey: "pp.host.id"] = .string(identity.hostID)
+        let planLogger = logger
+        let plans = planSettings.map {
+            PlanPoller(client: client, signer: signer, state: state, identity: identity, settings: $0, logger: planLogger)
+        }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let inventory = try collector.collect()
@@ -54,6 +61,17 @@ public struct AgentService: Service {
                 )
                 if let acknowledged = result.acknowledged { try state.saveAcknowledgedInventory(acknowledged) }
                 logger.info("checked in", metadata: ["pp.checkin.outcome": .string("\(result.outcome)")])
+                if let plans, let outcome = try await plans.pollAndRun() {
+                    logger.notice("plan finished", metadata: ["pp.plan.outcome": .string(outcome.rawValue)])
+                    // Report the inventory the plan left behind at once.
+                    let after = try collector.collect()
+                    let next = try await cycle.run(
+                        facts: after.facts,
+                        packages: after.packages,
+                        acknowledged: state.loadAcknowledgedInventory()
+                    )
+                    if let acknowledged = next.acknowledged { try state.saveAcknowledgedInventory(acknowledged) }
+                }
             } catch {
                 if once { throw error }
                 logger.error("check-in failed", metadata: ["pp.error": .string("\(error)")])

@@ -21,6 +21,7 @@ struct AgentController: Sendable {
         group.post("heartbeat", use: heartbeat)
         group.post("inventory", use: inventory)
         group.post("reports", use: report)
+        group.post("plan", use: plan)
     }
 
     @Sendable func enroll(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -150,6 +151,17 @@ struct AgentController: Sendable {
 }
 
 extension AgentController {
+    /// The newest plan for the agent's host that has no final report yet (`{}` when none).
+    @Sendable func plan(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await JSONBody.collect(request, limit: 64 * 1024)
+        let agent = try await authenticator.authenticate(request, body: body)
+        struct Answer: Encodable { var plan: SignedPlan? }
+        guard let text = try await storage.pendingPlan(hostID: agent.hostID, now: clock.now()) else {
+            return try JSONResponse.make(Answer(plan: nil))
+        }
+        return try JSONResponse.make(Answer(plan: try JSONDecoder().decode(SignedPlan.self, from: Data(text.utf8))))
+    }
+
     /// Stores a plan report; a retry of the same report is acknowledged again without a second event.
     @Sendable func report(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSONBody.collect(request, limit: 4 * 1024 * 1024)

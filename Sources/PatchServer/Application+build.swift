@@ -147,6 +147,17 @@ public func buildRouter(
     FindingsController(storage: storage, vulnerabilities: vulnerabilities)
         .addRoutes(to: authenticated.group("api/v1"), table: table)
     PolicyController(storage: storage, clock: clock).addRoutes(to: authenticated.group("api/v1"), table: table)
+    let plans = PlanQueue(storage: storage, clock: clock, key: dependencies.planKey)
+    table.add(.post, "hosts/{id}/plans", on: authenticated.group("api/v1"), prefix: "/api/v1", permission: .plansManage)
+    {
+        request,
+        context,
+        identity in
+        let id = try context.parameters.require("id")
+        let draft = try JSONBody.decode(PlanDraft.self, from: try await JSONBody.collect(request, limit: 1024 * 1024))
+        let plan = try await plans.queue(hostID: id, draft: draft, actor: identity.actor)
+        return try JSONResponse.make(plan, status: .created)
+    }
     table.add(.get, "metrics", on: authenticated, prefix: "", permission: .metricsRead) { _, _, _ in
         metrics.update(from: try await fleet.summary())
         return Response(

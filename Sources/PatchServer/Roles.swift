@@ -16,6 +16,8 @@ public enum Permission: String, Sendable, Hashable, CaseIterable {
     case auditRead = "audit.read"
     /// Apply policy documents.
     case policyManage = "policy.manage"
+    /// Queue update plans for hosts.
+    case plansManage = "plans.manage"
 }
 
 /// A built-in role: a named set of permissions.
@@ -31,7 +33,7 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
     public var permissions: Set<Permission> {
         switch self {
         case .viewer: [.fleetRead, .metricsRead, .ownTokensManage]
-        case .operator: [.fleetRead, .metricsRead, .ownTokensManage, .enrollmentManage]
+        case .operator: [.fleetRead, .metricsRead, .ownTokensManage, .enrollmentManage, .plansManage]
         case .admin: Set(Permission.allCases)
         }
     }

@@ -165,6 +165,15 @@ public protocol PatchStorage: Sendable {
     ) async throws
         -> PolicyVersion
 
+    // MARK: Host plans
+    /// The next plan sequence number for a host (one more than the highest stored).
+    func nextPlanSequence(hostID: String) async throws -> Int64
+    /// Queues a signed plan for a host; fails with `.conflict` when the sequence is taken.
+    func enqueuePlan(hostID: String, sequence: Int64, planID: String, signedPlan: String, actor: String, now: Date)
+        async throws
+    /// The newest plan for a host that has no report yet, marking it delivered.
+    func pendingPlan(hostID: String, now: Date) async throws -> String?
+
     // MARK: Agent plan reports
     /// Stores an agent's plan report and its event in one transaction; `false` when this exact
     /// report (same plan and digest) was stored before, so agents can retry until acknowledged.

@@ -206,6 +206,22 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v5-host-plans") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE host_plans (
+                        host_id TEXT NOT NULL REFERENCES hosts(id),
+                        sequence INTEGER NOT NULL,
+                        plan_id TEXT NOT NULL UNIQUE,
+                        signed_plan TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        created_by TEXT NOT NULL,
+                        delivered_at INTEGER,
+                        PRIMARY KEY (host_id, sequence)
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

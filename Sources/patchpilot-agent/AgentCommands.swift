@@ -77,6 +77,11 @@ extension AgentRootCommand {
         @Option(help: "Seconds between check-ins (default: what the server asked for).") var interval: Int?
         @Option(help: "Jitter as a share of the interval (0…1).") var jitter = 0.1
         @Flag(help: "Check in once and exit (non-zero on failure).") var once = false
+        @Flag(help: "Do not fetch and run update plans from the server.") var noPlans = false
+        @Option(name: .customLong("reboot-command"), help: "Command that reboots the host (for plans).")
+        var rebootCommand = "systemctl reboot"
+        @Option(name: .customLong("boot-id-file"), help: "File holding the boot id.")
+        var bootIDFile = "/proc/sys/kernel/random/boot_id"
         @Option(help: "Log level.") var logLevel = "info"
 
         func run() async throws {
@@ -93,7 +98,15 @@ extension AgentRootCommand {
                 logger: logger,
                 intervalSeconds: interval,
                 jitterFraction: jitter,
-                once: once
+                once: once,
+                planSettings: noPlans
+                    ? nil
+                    : PlanPoller.Settings(
+                        root: host.root,
+                        dpkgAdminDirectory: host.admindir ?? "/var/lib/dpkg",
+                        rebootCommand: rebootCommand.split(separator: " ").map(String.init),
+                        bootIDFile: bootIDFile
+                    )
             )
             if once {
                 try await service.run()

@@ -37,6 +37,14 @@ struct SandboxHost {
 
     /// Builds `name_version_all.deb` (optionally from a differently named and versioned source) and installs it.
     func install(name: String, version: String, source: String? = nil) throws {
+        let deb = try build(name: name, version: version, source: source)
+        try system([
+            "dpkg", "--root=\(root)", "--force-not-root", "--force-script-chrootless", "--force-bad-path", "-i", deb,
+        ])
+    }
+
+    /// Builds `name_version_all.deb` and returns its path.
+    func build(name: String, version: String, source: String? = nil) throws -> String {
         let build = packagesDirectory + "/\(name)-\(version)"
         try FileManager.default.createDirectory(atPath: build + "/DEBIAN", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: build + "/usr/share/\(name)", withIntermediateDirectories: true)
@@ -51,8 +59,6 @@ struct SandboxHost {
         try control.write(toFile: build + "/DEBIAN/control", atomically: true, encoding: .utf8)
         let deb = packagesDirectory + "/\(name)_\(version)_all.deb"
         try system(["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", build, deb])
-        try system([
-            "dpkg", "--root=\(root)", "--force-not-root", "--force-script-chrootless", "--force-bad-path", "-i", deb,
-        ])
+        return deb
     }
 }

@@ -43,6 +43,18 @@ struct ServerProcess {
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// POST JSON to an API path with a bearer token.
+    func post(_ path: String, json: Data, token: String) async throws -> (status: Int, body: Data) {
+        var request = HTTPClientRequest(url: url + path)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(data: json))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 64 * 1024 * 1024)
+        return (Int(response.status.code), Data(buffer: body))
+    }
+
     /// GET a JSON API path with a bearer token.
     func get(_ path: String, token: String) async throws -> (status: Int, body: Data) {
         var request = HTTPClientRequest(url: url + path)

@@ -34,7 +34,7 @@ spec = yaml.safe_load(open(spec_path, encoding="utf-8"))
 paths = spec.get("paths", {})
 permissions = {
     "fleetRead": "fleet.read", "metricsRead": "metrics.read", "enrollmentManage": "enrollment.manage",
-    "agentsManage": "agents.manage", "usersManage": "users.manage", "ownTokensManage": "tokens.own", "auditRead": "audit.read", "policyManage": "policy.manage",
+    "agentsManage": "agents.manage", "usersManage": "users.manage", "ownTokensManage": "tokens.own", "auditRead": "audit.read", "policyManage": "policy.manage", "plansManage": "plans.manage",
 }
 expected = []  # (method, path, permission or None)
 
@@ -46,6 +46,11 @@ for source in sorted(sources.glob("*.swift")):
         expected.append((method, "/api/v1/" + path, permissions.get(permission, permission)))
 
 build = (sources / "Application+build.swift").read_text(encoding="utf-8")
+for method, path, permission in re.findall(
+    r'table\.add\(\s*\.(\w+),\s*"([^"]*)",\s*on:\s*authenticated\.group\("api/v1"\),\s*prefix:\s*"/api/v1",\s*permission:\s*\.(\w+)',
+    build,
+):
+    expected.append((method, "/api/v1/" + path, permissions.get(permission, permission)))
 for method, path, permission in re.findall(
     r'table\.add\(\.(\w+),\s*"([^"]*)",\s*on:\s*authenticated,\s*prefix:\s*"",\s*permission:\s*\.(\w+)\)', build
 ):

@@ -1,0 +1,67 @@
+import Foundation
+import GRDB
+
+extension SQLiteStorage {
+    public func nextPlanSequence(hostID: String) async throws -> Int64 {
+        try await pool.read { db in
+            (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM host_plans WHERE host_id = ?", arguments: [hostID])
+                ?? 0) + 1
+        }
+    }
+
+    public func enqueuePlan(
+        hostID: String,
+        sequence: Int64,
+        planID: String,
+        signedPlan: String,
+        actor: String,
+        now: Date
+    ) async throws {
+        do {
+            try await pool.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO host_plans (host_id, sequence, plan_id, signed_plan, created_at, created_by)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [hostID, sequence, planID, signedPlan, Self.millis(now), actor]
+                )
+                try Self.insertEvent(
+                    EventRecord(
+                        at: now,
+                        actor: actor,
+                        action: "plan.queued",
+                        target: "host:\(hostID)",
+                        details: try Self.json(["plan": planID, "sequence": String(sequence)])
+                    ),
+                    db
+                )
+            }
+        } catch where Self.isUniqueViolation(error) {
+            throw StoreError(code: .conflict, message: "plan sequence \(sequence) of host \(hostID) is taken")
+        }
+    }
+
+    public func pendingPlan(hostID: String, now: Date) async throws -> String? {
+        try await pool.write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT p.plan_id, p.signed_plan FROM host_plans p
+                        WHERE p.host_id = ?
+                          AND NOT EXISTS (SELECT 1 FROM plan_reports r WHERE r.plan_id = p.plan_id AND r.outcome <> 'in-progress')
+                        ORDER BY p.sequence DESC LIMIT 1
+                        """,
+                    arguments: [hostID]
+                )
+            else { return nil }
+            let planID: String = row["plan_id"]
+            try db.execute(
+                sql: "UPDATE host_plans SET delivered_at = COALESCE(delivered_at, ?) WHERE plan_id = ?",
+                arguments: [Self.millis(now), planID]
+            )
+            return row["signed_plan"]
+        }
+    }
+}
