@@ -49,7 +49,14 @@ public struct AgentService: Service {
         logger[metadataKey: "pp.host.id"] = .string(identity.hostID)
         let planLogger = logger
         let plans = planSettings.map {
-            PlanPoller(client: client, signer: signer, state: state, identity: identity, settings: $0, logger: planLogger)
+            PlanPoller(
+                client: client,
+                signer: signer,
+                state: state,
+                identity: identity,
+                settings: $0,
+                logger: planLogger
+            )
         }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {

@@ -169,7 +169,14 @@ public protocol PatchStorage: Sendable {
     /// The next plan sequence number for a host (one more than the highest stored).
     func nextPlanSequence(hostID: String) async throws -> Int64
     /// Queues a signed plan for a host; fails with `.conflict` when the sequence is taken.
-    func enqueuePlan(hostID: String, sequence: Int64, planID: String, signedPlan: String, actor: String, now: Date)
+    func enqueuePlan(
+        hostID: String,
+        sequence: Int64,
+        planID: String,
+        signedPlan: String,
+        actor: String,
+        now: Date
+    )
         async throws
     /// The newest plan for a host that has no report yet, marking it delivered.
     func pendingPlan(hostID: String, now: Date) async throws -> String?

@@ -37,7 +37,7 @@ extension SQLiteStorage {
                     db
                 )
             }
-        } catch where Self.isUniqueViolation(error) {
+        } catch  where Self.isUniqueViolation(error) {
             throw StoreError(code: .conflict, message: "plan sequence \(sequence) of host \(hostID) is taken")
         }
     }
