@@ -28,10 +28,14 @@ swift build --build-tests -Xswiftc -warnings-as-errors
 
 # 3. The Swift test suites (unit, server, real dpkg/rpm, end-to-end with real processes).
 log "swift test"
-swift test --skip-build --parallel --num-workers 2 2>&1 | tee .build/swift-test.log | grep -vE '^(\[|Test Case .* started)' || true
+set +e
+swift test --skip-build --parallel --num-workers 2 2>&1 | tee .build/swift-test.log | grep -vE '^(\[|Test Case .* started|◇ )'
 status=${PIPESTATUS[0]}
+set -e
 if [ "$status" -ne 0 ]; then
-    echo "swift test failed (exit $status)"; exit "$status"
+    echo "swift test failed (exit $status); the failing tests:"
+    grep -E '✘|error:' .build/swift-test.log | head -50
+    exit "$status"
 fi
 
 # 4. Oracle checks: every script under scripts/oracles/ gets the built binaries' directory.

@@ -92,7 +92,9 @@ import Testing
             try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
         }
         // Every migration ran exactly once, in order, however often the store was opened.
-        #expect(migrations == ["v1-spine", "v2-vulnerabilities", "v3-plan-reports", "v4-policy-versions"])
+        #expect(
+            migrations == ["v1-spine", "v2-vulnerabilities", "v3-plan-reports", "v4-policy-versions", "v5-host-plans"]
+        )
     }
 
     @Test func storesInDifferentFilesAreIndependent() async throws {
