@@ -14,7 +14,13 @@ swift build -c release --scratch-path "$scratch" --product patchpilot >/dev/null
 swift build -c release --scratch-path "$scratch" --product patchpilot-agent >/dev/null
 bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
 work=$(mktemp -d)
-cleanup() { kill "${server_pid:-0}" 2>/dev/null || true; kill "${agent_pid:-0}" 2>/dev/null || true; [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; rm -rf "$work"; }
+# Kill only what this script started (an empty pid would make `kill 0` hit our own process group).
+cleanup() {
+    [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null
+    [ -n "${agent_pid:-}" ] && kill "$agent_pid" 2>/dev/null
+    [ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null
+    rm -rf "$work"
+}
 trap cleanup EXIT
 
 # PatchPilot server (release, SQLite in a temp dir).
