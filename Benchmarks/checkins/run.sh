@@ -16,9 +16,9 @@ bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
 work=$(mktemp -d)
 # Kill only what this script started (an empty pid would make `kill 0` hit our own process group).
 cleanup() {
-    [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null
-    [ -n "${agent_pid:-}" ] && kill "$agent_pid" 2>/dev/null
-    [ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null
+    [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null || true
+    [ -n "${agent_pid:-}" ] && kill "$agent_pid" 2>/dev/null || true
+    [ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
