@@ -20,6 +20,9 @@ public struct HostFacts: Sendable, Hashable, Codable {
     public var rebootRequiredPackages: [String]
     /// Seconds since boot.
     public var uptimeSeconds: Double
+    /// The host's IANA time zone (`/etc/timezone` or the `/etc/localtime` link), if known;
+    /// maintenance windows written in floating local time are read in it.
+    public var timeZone: String?
 
     /// Creates a facts record.
     public init(
@@ -32,8 +35,10 @@ public struct HostFacts: Sendable, Hashable, Codable {
         kernelNewestInstalled: String? = nil,
         rebootRequired: Bool = false,
         rebootRequiredPackages: [String] = [],
-        uptimeSeconds: Double = 0
+        uptimeSeconds: Double = 0,
+        timeZone: String? = nil
     ) {
+        self.timeZone = timeZone
         self.hostname = hostname
         self.machineID = machineID
         self.bootID = bootID

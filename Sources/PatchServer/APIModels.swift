@@ -17,6 +17,8 @@ struct HostDTO: Codable, Sendable {
     var lastSeen: Date
     var inventoryFingerprint: String?
     var packageCount: Int
+    var labels: [String: String]
+    var tags: [String]
 
     init(_ host: HostRecord, onlineSince: Date) {
         id = host.id
@@ -27,6 +29,8 @@ struct HostDTO: Codable, Sendable {
         lastSeen = host.lastSeen
         inventoryFingerprint = host.inventoryFingerprint
         packageCount = host.packageCount
+        labels = host.labels
+        tags = host.tags
     }
 }
 
@@ -87,4 +91,9 @@ struct SecretDTO: Codable, Sendable {
 
 struct EventListDTO: Codable, Sendable {
     var events: [EventRecord]
+}
+
+struct HostLabelsDTO: Codable, Sendable {
+    var labels: [String: String]
+    var tags: [String]
 }

@@ -147,6 +147,7 @@ public func buildRouter(
     FindingsController(storage: storage, vulnerabilities: vulnerabilities)
         .addRoutes(to: authenticated.group("api/v1"), table: table)
     PolicyController(storage: storage, clock: clock).addRoutes(to: authenticated.group("api/v1"), table: table)
+    UpdatesController(storage: storage, clock: clock).addRoutes(to: authenticated.group("api/v1"), table: table)
     let plans = PlanQueue(storage: storage, clock: clock, key: dependencies.planKey)
     table.add(.post, "hosts/{id}/plans", on: authenticated.group("api/v1"), prefix: "/api/v1", permission: .plansManage)
     {

@@ -76,7 +76,13 @@ struct ComplianceService: Sendable {
         for stored in findings {
             if hosts[stored.hostID] == nil, let host = try await storage.host(id: stored.hostID) {
                 let packages = try await storage.inventory(hostID: host.id).packages
-                let description = HostDescription(id: host.id, facts: host.facts, installed: packages)
+                let description = HostDescription(
+                    id: host.id,
+                    facts: host.facts,
+                    labels: host.labels,
+                    tags: Set(host.tags),
+                    installed: packages
+                )
                 hosts[host.id] = (host, document.groups(of: description))
             }
             guard let (host, groups) = hosts[stored.hostID] else { continue }

@@ -76,6 +76,31 @@ struct FleetController: Sendable {
             let changes = try await storage.inventoryHistory(hostID: host.id, limit: limit, offset: offset)
             return try JSONResponse.make(HistoryDTO(changes: changes, limit: limit, offset: offset))
         }
+        table.add(.put, "hosts/{id}/labels", on: group, prefix: prefix, permission: .hostsManage) {
+            request,
+            context,
+            identity in
+            let id = try context.parameters.require("id")
+            let body = try JSONBody.decode(
+                HostLabelsDTO.self,
+                from: try await JSONBody.collect(request, limit: context.maxUploadSize)
+            )
+            for (key, value) in body.labels {
+                try PackageValidation.check(key, "labels key", max: 63)
+                try PackageValidation.check(value, "labels.\(key)", max: 253)
+            }
+            for (index, tag) in body.tags.enumerated() { try PackageValidation.check(tag, "tags[\(index)]", max: 63) }
+            guard
+                try await storage.setLabels(
+                    hostID: id,
+                    labels: body.labels,
+                    tags: body.tags,
+                    actor: identity.actor,
+                    now: clock.now()
+                )
+            else { throw Problem.notFound("no host with id '\(id)'") }
+            return try JSONResponse.make(body)
+        }
         table.add(.get, "agents", on: group, prefix: prefix, permission: .fleetRead) { _, _, _ in
             try JSONResponse.make(AgentListDTO(agents: try await storage.agents().map(AgentDTO.init)))
         }

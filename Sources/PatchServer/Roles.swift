@@ -18,6 +18,8 @@ public enum Permission: String, Sendable, Hashable, CaseIterable {
     case policyManage = "policy.manage"
     /// Queue update plans for hosts.
     case plansManage = "plans.manage"
+    /// Set host labels and tags.
+    case hostsManage = "hosts.manage"
 }
 
 /// A built-in role: a named set of permissions.
@@ -33,7 +35,7 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
     public var permissions: Set<Permission> {
         switch self {
         case .viewer: [.fleetRead, .metricsRead, .ownTokensManage]
-        case .operator: [.fleetRead, .metricsRead, .ownTokensManage, .enrollmentManage, .plansManage]
+        case .operator: [.fleetRead, .metricsRead, .ownTokensManage, .enrollmentManage, .plansManage, .hostsManage]
         case .admin: Set(Permission.allCases)
         }
     }

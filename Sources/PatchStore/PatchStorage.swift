@@ -96,6 +96,14 @@ public protocol PatchStorage: Sendable {
     func recordCheckIn(hostID: String, facts: HostFacts, now: Date) async throws
     /// One host.
     func host(id: String) async throws -> HostRecord?
+    /// Replaces a host's labels and tags (with an event); `false` when the host is unknown.
+    func setLabels(
+        hostID: String,
+        labels: [String: String],
+        tags: [String],
+        actor: String,
+        now: Date
+    ) async throws -> Bool
     /// A filtered, sorted page of hosts.
     func hosts(_ query: HostQuery) async throws -> HostPage
     /// Counts for the overview; hosts seen since `onlineSince` are online.

@@ -171,6 +171,10 @@ public struct HostRecord: Sendable, Hashable, Codable {
     public var inventoryFingerprint: String?
     /// Number of stored packages.
     public var packageCount: Int
+    /// Labels set by operators (`role: db`, `team: payments`), used by policy groups.
+    public var labels: [String: String]
+    /// Tags set by operators, used by policy groups.
+    public var tags: [String]
 
     /// Creates a host record.
     public init(
@@ -179,7 +183,9 @@ public struct HostRecord: Sendable, Hashable, Codable {
         firstSeen: Date,
         lastSeen: Date,
         inventoryFingerprint: String?,
-        packageCount: Int
+        packageCount: Int,
+        labels: [String: String] = [:],
+        tags: [String] = []
     ) {
         self.id = id
         self.facts = facts
@@ -187,6 +193,8 @@ public struct HostRecord: Sendable, Hashable, Codable {
         self.lastSeen = lastSeen
         self.inventoryFingerprint = inventoryFingerprint
         self.packageCount = packageCount
+        self.labels = labels
+        self.tags = tags
     }
 }
 

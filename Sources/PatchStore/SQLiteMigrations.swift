@@ -222,6 +222,14 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v6-host-labels") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE hosts ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
+                    ALTER TABLE hosts ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+                    """
+            )
+        }
         return migrator
     }
 }

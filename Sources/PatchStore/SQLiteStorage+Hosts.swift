@@ -9,6 +9,37 @@ extension SQLiteStorage {
         }
     }
 
+    public func setLabels(
+        hostID: String,
+        labels: [String: String],
+        tags: [String],
+        actor: String,
+        now: Date
+    ) async throws
+        -> Bool
+    {
+        let labelsJSON = try Self.json(labels)
+        let tagsJSON = try Self.json(tags.sorted())
+        return try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE hosts SET labels = ?, tags = ? WHERE id = ?",
+                arguments: [labelsJSON, tagsJSON, hostID]
+            )
+            guard db.changesCount == 1 else { return false }
+            try Self.insertEvent(
+                EventRecord(
+                    at: now,
+                    actor: actor,
+                    action: "host.labels.changed",
+                    target: "host:\(hostID)",
+                    details: "{\"labels\":\(labelsJSON),\"tags\":\(tagsJSON)}"
+                ),
+                db
+            )
+            return true
+        }
+    }
+
     public func hosts(_ query: HostQuery) async throws -> HostPage {
         var conditions: [String] = []
         var arguments: [DatabaseValue] = []
@@ -114,7 +145,9 @@ extension SQLiteStorage {
             firstSeen: date(row["first_seen"] as Int64),
             lastSeen: date(row["last_seen"] as Int64),
             inventoryFingerprint: row["inventory_fingerprint"],
-            packageCount: row["package_count"]
+            packageCount: row["package_count"],
+            labels: try decode([String: String].self, row["labels"], what: "labels of host \(row["id"] as String)"),
+            tags: try decode([String].self, row["tags"], what: "tags of host \(row["id"] as String)")
         )
     }
 }

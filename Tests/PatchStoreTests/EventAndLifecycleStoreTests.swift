@@ -93,7 +93,10 @@ import Testing
         }
         // Every migration ran exactly once, in order, however often the store was opened.
         #expect(
-            migrations == ["v1-spine", "v2-vulnerabilities", "v3-plan-reports", "v4-policy-versions", "v5-host-plans"]
+            migrations == [
+                "v1-spine", "v2-vulnerabilities", "v3-plan-reports", "v4-policy-versions", "v5-host-plans",
+                "v6-host-labels",
+            ]
         )
     }
 

@@ -34,7 +34,7 @@ spec = yaml.safe_load(open(spec_path, encoding="utf-8"))
 paths = spec.get("paths", {})
 permissions = {
     "fleetRead": "fleet.read", "metricsRead": "metrics.read", "enrollmentManage": "enrollment.manage",
-    "agentsManage": "agents.manage", "usersManage": "users.manage", "ownTokensManage": "tokens.own", "auditRead": "audit.read", "policyManage": "policy.manage", "plansManage": "plans.manage",
+    "agentsManage": "agents.manage", "usersManage": "users.manage", "ownTokensManage": "tokens.own", "auditRead": "audit.read", "policyManage": "policy.manage", "plansManage": "plans.manage", "hostsManage": "hosts.manage",
 }
 expected = []  # (method, path, permission or None)
 

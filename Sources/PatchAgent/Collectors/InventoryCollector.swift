@@ -50,7 +50,8 @@ public struct InventoryCollector: Sendable {
             kernelNewestInstalled: kernelNewest,
             rebootRequired: rebootFlag || kernelIsNewer,
             rebootRequiredPackages: try rebootRequiredPackages(files),
-            uptimeSeconds: try uptime(files)
+            uptimeSeconds: try uptime(files),
+            timeZone: timeZone(files)
         )
         return CollectedInventory(facts: facts, packages: packages)
     }
@@ -71,6 +72,17 @@ public struct InventoryCollector: Sendable {
             subject: files.resolve("/etc/os-release"),
             message: "neither /etc/os-release nor /usr/lib/os-release exists under \(configuration.rootDirectory)"
         )
+    }
+
+    /// `/etc/timezone` (Debian), else the zone the `/etc/localtime` link points into.
+    private func timeZone(_ files: CollectorFileSystem) -> String? {
+        if let name = try? files.firstLine("/etc/timezone"), !name.isEmpty { return name }
+        let root = configuration.rootDirectory == "/" ? "" : configuration.rootDirectory
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/etc/localtime"),
+            let range = target.range(of: "zoneinfo/")
+        else { return nil }
+        let name = String(target[range.upperBound...])
+        return name.isEmpty ? nil : name
     }
 
     private func machineID(_ files: CollectorFileSystem) throws(CollectorError) -> String {

@@ -185,3 +185,20 @@ import Collectors
         #expect(InstalledKernels.areInIncreasingOrder(lhs, rhs) == increasing)
     }
 }
+
+@Suite struct TimeZoneFactTests {
+    @Test func timeZoneComesFromEtcTimezoneOrTheLocaltimeLink() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("pp-tz-\(UUID().uuidString)").path
+        let etc = root + "/etc"
+        try FileManager.default.createDirectory(atPath: etc, withIntermediateDirectories: true)
+        try "ID=debian\nVERSION_ID=\"12\"\n".write(toFile: etc + "/os-release", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(
+            atPath: etc + "/localtime",
+            withDestinationPath: "/usr/share/zoneinfo/Europe/Berlin"
+        )
+        let collector = InventoryCollector(configuration: CollectorConfiguration(rootDirectory: root))
+        #expect(try collector.collect().facts.timeZone == "Europe/Berlin")
+        try "America/Santiago\n".write(toFile: etc + "/timezone", atomically: true, encoding: .utf8)
+        #expect(try collector.collect().facts.timeZone == "America/Santiago")
+    }
+}

@@ -1,0 +1,112 @@
+import FleetModel
+import Foundation
+import Hummingbird
+import PatchPolicy
+import PatchStore
+import SecurityAdvisories
+
+/// A host's candidate updates (its fixable findings) with the approval baseline's decision for each.
+struct UpdatesController: Sendable {
+    let storage: any PatchStorage
+    let clock: any WallClock
+
+    struct Row: Codable, Sendable {
+        var package: String
+        var installedVersion: String
+        var fixedVersion: String
+        var advisory: String
+        var classification: String
+        var severity: String
+        var knownExploited: Bool
+        var decision: String
+        var decidedAt: Date?
+        var rule: String
+    }
+
+    struct Answer: Codable, Sendable {
+        var hostID: String
+        var baseline: String?
+        var tier: String?
+        var environment: String?
+        var updates: [Row]
+    }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>, table: SecuredRoutes) {
+        let prefix = "/api/v1"
+        table.add(.get, "hosts/{id}/updates", on: group, prefix: prefix, permission: .fleetRead) { _, context, _ in
+            let id = try context.parameters.require("id")
+            guard let host = try await storage.host(id: id) else { throw Problem.notFound("no host with id '\(id)'") }
+            return try JSONResponse.make(try await updates(for: host))
+        }
+    }
+
+    func updates(for host: HostRecord) async throws -> Answer {
+        let now = clock.now()
+        let policy =
+            try await storage.currentPolicy().map { try LoadedPolicy.load($0.files).document } ?? PolicyDocument()
+        let packages = try await storage.inventory(hostID: host.id).packages
+        let description = HostDescription(
+            id: host.id,
+            facts: host.facts,
+            labels: host.labels,
+            tags: Set(host.tags),
+            installed: packages
+        )
+        let groups = policy.groups(of: description)
+        let tier = groups.compactMap(\.tier).first
+        let environment = groups.compactMap(\.environment).first
+        let release = EcosystemRelease(osRelease: host.facts.os)
+        let baseline = release.flatMap { policy.baseline(for: $0.distribution, environment: environment, tier: tier) }
+        var query = FindingQuery()
+        query.hostID = host.id
+        query.fixable = true
+        query.limit = 5000
+        let findings = try await storage.findings(query).findings
+        let kev = Set(try await storage.knownExploited().map(\.cveID))
+        var advisories: [String: Advisory] = [:]
+        var rows: [Row] = []
+        for stored in findings {
+            let finding = stored.finding
+            guard let fixed = finding.fixedVersion else { continue }
+            if advisories[finding.advisory] == nil {
+                advisories[finding.advisory] = try await storage.advisory(id: finding.advisory)
+            }
+            let candidate =
+                advisories[finding.advisory].flatMap { advisory in
+                    CandidateUpdate.candidates(from: advisory, knownExploited: kev).first {
+                        $0.release == release && ($0.package == finding.sourcePackage || $0.package == finding.package)
+                    }
+                }
+            var row = Row(
+                package: finding.package,
+                installedVersion: finding.installedVersion,
+                fixedVersion: fixed,
+                advisory: finding.advisory,
+                classification: candidate.map { "\($0.classification)" } ?? "security",
+                severity: finding.severity.rawValue,
+                knownExploited: finding.knownExploited,
+                decision: "pending",
+                decidedAt: nil,
+                rule: "no baseline applies: needs a change request"
+            )
+            if let baseline, var candidate {
+                // The host's binary package is what gets installed.
+                candidate.package = finding.package
+                let decision = baseline.decide(candidate, now: now)
+                row.rule = "\(baseline.name): \(decision.rule)"
+                switch decision.outcome {
+                case .approved(let since):
+                    row.decision = "approved"
+                    row.decidedAt = since
+                case .pending(let until):
+                    row.decision = "pending"
+                    row.decidedAt = until
+                case .rejected:
+                    row.decision = "rejected"
+                }
+            }
+            rows.append(row)
+        }
+        return Answer(hostID: host.id, baseline: baseline?.name, tier: tier, environment: environment, updates: rows)
+    }
+}
