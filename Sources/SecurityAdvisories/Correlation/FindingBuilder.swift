@@ -10,9 +10,23 @@ public struct FindingBuilder: Sendable {
     public let exploits: ExploitContext
 
     /// Creates a builder.
+    /// The highest-scored CVSS record per CVE from NVD records, for advisories that carry none.
+    let nvdScores: [String: CVSSRecord]
+
+    /// Creates a builder.
     public init(correlator: Correlator, exploits: ExploitContext = ExploitContext()) {
         self.correlator = correlator
         self.exploits = exploits
+        var scores: [String: CVSSRecord] = [:]
+        for advisory in correlator.index.advisories where advisory.source == .nvd {
+            guard let best = Self.highest(advisory.cvss) else { continue }
+            for cve in advisory.cveIDs where (scores[cve]?.baseScore ?? -1) < best.baseScore! { scores[cve] = best }
+        }
+        nvdScores = scores
+    }
+
+    static func highest(_ records: [CVSSRecord]) -> CVSSRecord? {
+        records.filter { $0.baseScore != nil }.max { $0.baseScore! < $1.baseScore! }
     }
 
     /// The findings of one host, sorted by package and advisory.
@@ -30,7 +44,10 @@ public struct FindingBuilder: Sendable {
     public func finding(package: InstalledPackage, match: PackageMatch) -> Finding {
         let advisory = correlator.index.advisories[Int(match.advisory)]
         let affected = advisory.affected[Int(match.affectedEntry)]
-        let best = advisory.cvss.filter { $0.baseScore != nil }.max { $0.baseScore! < $1.baseScore! }
+        // The distribution's own vectors first; NVD's (joined on CVE ids) where it has none.
+        let best =
+            Self.highest(advisory.cvss)
+            ?? advisory.cveIDs.compactMap { nvdScores[$0] }.max { $0.baseScore! < $1.baseScore! }
         var severity = affected.severity ?? advisory.severity
         if severity == .unknown, let score = best?.baseScore { severity = Severity(cvssScore: score) }
         let cves = advisory.cveIDs

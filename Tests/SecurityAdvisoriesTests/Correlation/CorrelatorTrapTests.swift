@@ -239,4 +239,24 @@ import Testing
         #expect(found.first?.kevDueDate == kev.dueDate)
         #expect(found.first?.epssScore == 0.91)
     }
+
+    @Test func nvdScoresFillInWhereTheDistributionHasNone() {
+        let fix = advisory("DSA-13", Self.debian12, "openssh", fixed: "1:9.2p1-2+deb12u3")
+        let nvd = Advisory(
+            id: "CVE-2024-0001",
+            source: .nvd,
+            modified: Date(timeIntervalSince1970: 0),
+            cvss: [CVSSRecord(version: "3.1", vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", baseScore: 9.8)]
+        )
+        let found = FindingBuilder(correlator: Correlator(index: AdvisoryIndex(advisories: [fix, nvd])))
+            .findings(
+                packages: [
+                    deb("openssh-server", "1:9.2p1-2+deb12u2", source: "openssh", sourceVersion: "1:9.2p1-2+deb12u2")
+                ],
+                release: Self.debian12
+            )
+        #expect(found.map(\.advisory) == ["DSA-13"])
+        #expect(found.first?.cvssScore == 9.8)
+        #expect(found.first?.severity == .critical)
+    }
 }
