@@ -9,14 +9,24 @@ import Testing
             .appendingPathComponent("SecurityAdvisoriesTests/Fixtures")
     }
 
-    /// Serves `directory` with Python's http.server on a free loopback port.
+    /// Serves `directory` with Python's http.server on a free loopback port. `server_bind` is
+    /// replaced because the stock one resolves the host name (`getfqdn`), which can stall for
+    /// tens of seconds on a machine without DNS.
     func serve(_ directory: String) async throws -> (Process, String) {
-        let server = try RunningProcessAbsolute(
-            "/usr/bin/env",
-            ["python3", "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory", directory, "0"]
-        )
+        let script = """
+            import functools, http.server, socketserver, sys
+            class Server(http.server.ThreadingHTTPServer):
+                def server_bind(self):
+                    socketserver.TCPServer.server_bind(self)
+                    self.server_name, self.server_port = "localhost", self.server_address[1]
+            handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+            server = Server(("127.0.0.1", 0), handler)
+            print("port", server.server_address[1], flush=True)
+            server.serve_forever()
+            """
+        let server = try RunningProcessAbsolute("/usr/bin/env", ["python3", "-u", "-c", script, directory])
         let output = try await server.waitForOutput(containing: "port ")
-        let port = try #require(output.split(separator: " ").drop { $0 != "port" }.dropFirst().first)
+        let port = try #require(output.split(whereSeparator: \.isWhitespace).drop { $0 != "port" }.dropFirst().first)
         return (server.process, "http://127.0.0.1:\(port)")
     }
 
