@@ -42,22 +42,8 @@ import Testing
                 )
             ]
         )
-        _ = try await harness.storage.importAdvisories(
-            [advisory],
-            knownExploited: [],
-            epss: [],
-            skipped: 0,
-            source: "test",
-            format: "test",
-            actor: "test",
-            now: harness.clock.now()
-        )
-        let built = try await buildRouter(
-            configuration: harness.configuration,
-            dependencies: ServerDependencies(storage: harness.storage, clock: harness.clock, logger: Harness.logger)
-        )
-        let vulnerabilities = built.vulnerabilities
-        try await vulnerabilities.refreshIfNeeded()
+        try await harness.importAdvisories([advisory])
+        let built = try await harness.routerWithFindings()
         let token = try await harness.enrollmentToken()
         try await Application(router: built.router).test(.router) { client in
             var agent = TestAgent()

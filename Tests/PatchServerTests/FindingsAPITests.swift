@@ -75,22 +75,13 @@ import Testing
 
     @Test func findingsFollowInventoryAndAdvisoryChanges() async throws {
         let harness = try await Harness.make()
-        _ = try await harness.storage.importAdvisories(
+        try await harness.importAdvisories(
             [Self.advisory("DSA-5650-1", source: "util-linux", fixed: "2.38.1-5+deb12u1")],
             knownExploited: [Self.kev],
-            epss: [EPSSScore(cveID: Self.cve, score: 0.42, percentile: 0.97)],
-            skipped: 0,
-            source: "test",
-            format: "test",
-            actor: "test",
-            now: harness.clock.now()
+            epss: [EPSSScore(cveID: Self.cve, score: 0.42, percentile: 0.97)]
         )
-        let built = try await buildRouter(
-            configuration: harness.configuration,
-            dependencies: ServerDependencies(storage: harness.storage, clock: harness.clock, logger: Harness.logger)
-        )
+        let built = try await harness.routerWithFindings()
         let vulnerabilities = built.vulnerabilities
-        try await vulnerabilities.refreshIfNeeded()
         let token = try await harness.enrollmentToken()
         try await Application(router: built.router).test(.router) { client in
             var agent = TestAgent()
@@ -163,16 +154,9 @@ import Testing
 
             // A new advisory reaches the fleet without any upload.
             harness.clock.advance(60)
-            _ = try await harness.storage.importAdvisories(
-                [Self.advisory("DSA-5700-1", source: "util-linux", fixed: "2.38.1-5+deb12u2", modified: 1_710_000_000)],
-                knownExploited: [],
-                epss: [],
-                skipped: 0,
-                source: "test",
-                format: "test",
-                actor: "test",
-                now: harness.clock.now()
-            )
+            try await harness.importAdvisories([
+                Self.advisory("DSA-5700-1", source: "util-linux", fixed: "2.38.1-5+deb12u2", modified: 1_710_000_000)
+            ])
             #expect(try await vulnerabilities.refreshIfNeeded())
             let two = try await client.execute(
                 uri: "/api/v1/hosts/\(agent.hostID)/findings",

@@ -9,6 +9,7 @@ import Logging
 import NIOCore
 import PatchServer
 import PatchStore
+import SecurityAdvisories
 import Synchronization
 
 /// A clock the test moves by hand.
@@ -78,6 +79,34 @@ struct Harness {
 
     func enrollmentToken(uses: Int = 5, expiresIn: TimeInterval = 3600) async throws -> String {
         try await identities.createEnrollmentToken(uses: uses, expiresIn: expiresIn, actor: "test").text
+    }
+
+    /// Stores advisory, KEV and EPSS data as one feed import at the harness clock's time.
+    func importAdvisories(
+        _ advisories: [Advisory],
+        knownExploited: [KnownExploitedVulnerability] = [],
+        epss: [EPSSScore] = []
+    ) async throws {
+        _ = try await storage.importAdvisories(
+            advisories,
+            knownExploited: knownExploited,
+            epss: epss,
+            skipped: 0,
+            source: "test",
+            format: "test",
+            actor: "test",
+            now: clock.now()
+        )
+    }
+
+    /// The router with its findings engine loaded from what the store holds now.
+    func routerWithFindings() async throws -> BuiltRouter {
+        let built = try await buildRouter(
+            configuration: configuration,
+            dependencies: ServerDependencies(storage: storage, clock: clock, logger: Self.logger)
+        )
+        try await built.vulnerabilities.refreshIfNeeded()
+        return built
     }
 
     func bearer(_ role: Role) -> HTTPFields { [.authorization: "Bearer \(tokens[role]!)"] }

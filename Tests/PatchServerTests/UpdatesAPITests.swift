@@ -63,16 +63,7 @@ import Testing
                 )
             ]
         )
-        _ = try await harness.storage.importAdvisories(
-            [advisory],
-            knownExploited: [],
-            epss: [],
-            skipped: 0,
-            source: "test",
-            format: "test",
-            actor: "test",
-            now: harness.clock.now()
-        )
+        try await harness.importAdvisories([advisory])
         _ = try await harness.storage.applyPolicy(
             files: [PolicyFile(name: "policy.yaml", text: Self.policy)],
             actor: "test",
@@ -80,12 +71,7 @@ import Testing
             changes: [],
             now: harness.clock.now()
         )
-        let built = try await buildRouter(
-            configuration: harness.configuration,
-            dependencies: ServerDependencies(storage: harness.storage, clock: harness.clock, logger: Harness.logger)
-        )
-        let vulnerabilities = built.vulnerabilities
-        try await vulnerabilities.refreshIfNeeded()
+        let built = try await harness.routerWithFindings()
         let token = try await harness.enrollmentToken()
         try await Application(router: built.router).test(.router) { client in
             var agent = TestAgent()
