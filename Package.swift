@@ -54,11 +54,16 @@ let package = Package(
             dependencies: ["FleetModel", "SecurityAdvisories", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ChangeControl",
+            dependencies: ["FleetModel", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // Adapters.
         .target(
             name: "PatchStore",
             dependencies: [
-                "FleetModel", "SecurityAdvisories",
+                "FleetModel", "SecurityAdvisories", "ChangeControl",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -66,7 +71,7 @@ let package = Package(
         .target(
             name: "PatchServer",
             dependencies: [
-                "PatchStore", "FleetModel", "AgentProtocol", "SecurityAdvisories", "PatchPolicy",
+                "PatchStore", "FleetModel", "AgentProtocol", "SecurityAdvisories", "PatchPolicy", "ChangeControl",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -100,7 +105,8 @@ let package = Package(
         .executableTarget(
             name: "patchpilot",
             dependencies: [
-                "PatchServer", "PatchStore", "PatchAgent", "PackageVersions", "FleetModel", "AgentProtocol", "SecurityAdvisories",
+                "PatchServer", "PatchStore", "PatchAgent", "PackageVersions", "FleetModel", "AgentProtocol",
+                "SecurityAdvisories",
                 "PatchPolicy",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -158,19 +164,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ChangeControlTests",
+            dependencies: ["ChangeControl", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AgentProtocolTests",
             dependencies: ["AgentProtocol", "FleetModel", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PatchStoreTests",
-            dependencies: ["PatchStore", "FleetModel", "SecurityAdvisories", "AgentProtocol", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "PatchStore", "FleetModel", "SecurityAdvisories", "AgentProtocol", "ChangeControl",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PatchServerTests",
             dependencies: [
-                "PatchServer", "PatchStore", "AgentProtocol", "FleetModel",
+                "PatchServer", "PatchStore", "AgentProtocol", "FleetModel", "ChangeControl",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

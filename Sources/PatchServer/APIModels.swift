@@ -3,9 +3,15 @@ import Foundation
 import PatchStore
 
 struct MeDTO: Codable, Sendable {
+    struct Grant: Codable, Sendable {
+        var role: String
+        var scope: String
+        var elevation: String?
+    }
     var username: String
     var role: String
     var permissions: [String]
+    var grants: [Grant]
 }
 
 struct HostDTO: Codable, Sendable {
@@ -82,6 +88,8 @@ struct EnrollmentTokenRequestDTO: Codable, Sendable {
 struct APITokenRequestDTO: Codable, Sendable {
     var name: String
     var expiresInSeconds: Int?
+    /// A subset of the owner's permissions; all of them when absent.
+    var permissions: [String]?
 }
 
 struct SecretDTO: Codable, Sendable {

@@ -1,3 +1,4 @@
+import ChangeControl
 import Hummingbird
 import Logging
 
@@ -15,16 +16,18 @@ public struct Identity: Sendable, Hashable {
     public var userID: String
     /// The login name.
     public var username: String
-    /// The user's role.
-    public var role: Role
+    /// The user's base role (their global grant; scoped and temporary grants come on top).
+    public var roleName: String
+    /// What the caller may do, and where.
+    public var authorization: Authorization
     /// The credential used.
     public var credential: Credential
 
     /// The audit actor string (`user:alice`).
     public var actor: String { "user:\(username)" }
 
-    /// Whether the identity holds a permission.
-    public func has(_ permission: Permission) -> Bool { role.permissions.contains(permission) }
+    /// Whether the identity holds a permission somewhere.
+    public func has(_ permission: Permission) -> Bool { authorization.allows(permission) }
 }
 
 /// The per-request context of the PatchPilot server.
@@ -51,7 +54,7 @@ public struct AppRequestContext: RequestContext {
     public func require(_ permission: Permission) throws -> Identity {
         let identity = try requireIdentity()
         guard identity.has(permission) else {
-            throw Problem.forbidden("role '\(identity.role.rawValue)' lacks permission '\(permission.rawValue)'")
+            throw Problem.forbidden("\(identity.username) lacks permission '\(permission.rawValue)'")
         }
         return identity
     }

@@ -1,3 +1,4 @@
+import ChangeControl
 import Crypto
 import Foundation
 import Hummingbird
@@ -24,6 +25,8 @@ public struct ServerDependencies: Sendable {
     public var onListening: @Sendable (String, Int) async -> Void
     /// The plan-signing key (see ``PlanSigningKey``).
     public var planKey: Curve25519.Signing.PrivateKey
+    /// The key that signs audit checkpoints (`audit-signing.key` in the data directory).
+    public var auditKey: Curve25519.Signing.PrivateKey
 
     /// Creates the dependencies.
     public init(
@@ -32,9 +35,11 @@ public struct ServerDependencies: Sendable {
         logger: Logger,
         services: [any Service] = [],
         planKey: Curve25519.Signing.PrivateKey = Curve25519.Signing.PrivateKey(),
+        auditKey: Curve25519.Signing.PrivateKey = Curve25519.Signing.PrivateKey(),
         onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) {
         self.planKey = planKey
+        self.auditKey = auditKey
         self.storage = storage
         self.clock = clock
         self.logger = logger
@@ -84,7 +89,14 @@ public func buildApplication(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "PatchPilot"
         ),
-        services: [watcher] + dependencies.services,
+        services: [
+            watcher,
+            AuditSweeper(
+                audit: built.audit,
+                interval: .seconds(configuration.auditSealSeconds),
+                logger: dependencies.logger
+            ),
+        ] + dependencies.services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             await onListening(configuration.host, port)
@@ -101,6 +113,8 @@ public struct BuiltRouter {
     public var routes: SecuredRoutes
     /// Keeps findings current.
     public var vulnerabilities: VulnerabilityService
+    /// Seals and verifies the audit chain, expires elevations.
+    public var audit: AuditService
 }
 
 /// Builds the router and the services its routes use.
@@ -112,7 +126,8 @@ public func buildRouter(
     let clock = dependencies.clock
     let identities = IdentityService(storage: storage, clock: clock, bcryptCost: configuration.bcryptCost)
     let metrics = ServerMetrics()
-    let table = SecuredRoutes()
+    let table = SecuredRoutes(storage: storage, clock: clock)
+    let audit = AuditService(storage: storage, clock: clock, key: dependencies.auditKey)
     let vulnerabilities = VulnerabilityService(storage: storage, clock: clock, logger: dependencies.logger)
     let fleet = FleetController(storage: storage, identities: identities, clock: clock, configuration: configuration)
 
@@ -142,12 +157,26 @@ public func buildRouter(
     )
     .addRoutes(to: router.group("api/v1/agent"))
 
-    let authenticated = router.group().add(middleware: AuthenticationMiddleware(identities: identities))
+    let authenticated = router.group()
+        .add(middleware: AuthenticationMiddleware(identities: identities))
+        .add(middleware: AuditMiddleware(storage: storage, clock: clock))
     fleet.addRoutes(to: authenticated.group("api/v1"), table: table)
     FindingsController(storage: storage, vulnerabilities: vulnerabilities)
         .addRoutes(to: authenticated.group("api/v1"), table: table)
     PolicyController(storage: storage, clock: clock).addRoutes(to: authenticated.group("api/v1"), table: table)
-    UpdatesController(storage: storage, clock: clock).addRoutes(to: authenticated.group("api/v1"), table: table)
+    let updates = UpdatesController(storage: storage, clock: clock)
+    updates.addRoutes(to: authenticated.group("api/v1"), table: table)
+    let changes = ChangeService(
+        storage: storage,
+        clock: clock,
+        updates: updates,
+        approvalPolicy: configuration.approvalPolicy
+    )
+    ChangeController(storage: storage, clock: clock, service: changes)
+        .addRoutes(to: authenticated.group("api/v1"), table: table)
+    AccessController(storage: storage, identities: identities, clock: clock)
+        .addRoutes(to: authenticated.group("api/v1"), table: table)
+    AuditController(storage: storage, audit: audit).addRoutes(to: authenticated.group("api/v1"), table: table)
     let plans = PlanQueue(storage: storage, clock: clock, key: dependencies.planKey)
     table.add(.post, "hosts/{id}/plans", on: authenticated.group("api/v1"), prefix: "/api/v1", permission: .plansManage)
     {
@@ -172,8 +201,9 @@ public func buildRouter(
         fleet: fleet,
         storage: storage,
         clock: clock,
-        configuration: configuration
+        configuration: configuration,
+        changes: changes
     )
     dashboard.addRoutes(to: authenticated, public: router)
-    return BuiltRouter(router: router, routes: table, vulnerabilities: vulnerabilities)
+    return BuiltRouter(router: router, routes: table, vulnerabilities: vulnerabilities, audit: audit)
 }

@@ -1,3 +1,4 @@
+import ChangeControl
 import FleetModel
 import Foundation
 import Hummingbird
@@ -18,7 +19,7 @@ extension DashboardController {
     @Sendable func findingsPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let identity = context.identity else { return redirectToLogin() }
         guard identity.has(.fleetRead) else {
-            throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet")
+            throw Problem.forbidden("\(identity.username) cannot read the fleet")
         }
         let parameters = request.uri.queryParameters
         var query = try FindingQueryParser.parse(parameters)
@@ -52,7 +53,7 @@ extension DashboardController {
     @Sendable func advisoryPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let identity = context.identity else { return redirectToLogin() }
         guard identity.has(.fleetRead) else {
-            throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet")
+            throw Problem.forbidden("\(identity.username) cannot read the fleet")
         }
         let id = try context.parameters.require("id")
         guard let advisory = try await storage.advisory(id: id) else {
@@ -92,7 +93,7 @@ extension DashboardController {
     @Sendable func compliancePage(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let identity = context.identity else { return redirectToLogin() }
         guard identity.has(.fleetRead) else {
-            throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet")
+            throw Problem.forbidden("\(identity.username) cannot read the fleet")
         }
         let framework = try ComplianceQuery.framework(request.uri.queryParameters)
         let report = try await ComplianceService(storage: storage, clock: clock).report(

@@ -1,3 +1,4 @@
+import ChangeControl
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -10,7 +11,7 @@ extension DashboardController {
     @Sendable func windowsPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let identity = context.identity else { return redirectToLogin() }
         guard identity.has(.fleetRead) else {
-            throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet")
+            throw Problem.forbidden("\(identity.username) cannot read the fleet")
         }
         let zoneName = request.uri.queryParameters["tz"].map(String.init).flatMap { $0.isEmpty ? nil : $0 } ?? "UTC"
         guard let zone = TimeZone(identifier: zoneName) else {

@@ -1,3 +1,4 @@
+import ChangeControl
 import FleetModel
 import Foundation
 import HTTPTypes
@@ -15,6 +16,7 @@ struct DashboardController: Sendable {
     let storage: any PatchStorage
     let clock: any WallClock
     let configuration: ServerConfiguration
+    let changes: ChangeService
     let library: MustacheLibrary
     let stylesheet: ByteBuffer
 
@@ -23,7 +25,8 @@ struct DashboardController: Sendable {
         fleet: FleetController,
         storage: any PatchStorage,
         clock: any WallClock,
-        configuration: ServerConfiguration
+        configuration: ServerConfiguration,
+        changes: ChangeService
     ) async throws {
         guard let resources = Bundle.module.url(forResource: "Resources", withExtension: nil) else {
             throw Problem(.internalServerError, "dashboard resources are missing from the server bundle")
@@ -33,6 +36,7 @@ struct DashboardController: Sendable {
         self.storage = storage
         self.clock = clock
         self.configuration = configuration
+        self.changes = changes
         self.library = try await MustacheLibrary(directory: resources.appendingPathComponent("templates").path)
         self.stylesheet = ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("app.css")))
     }
@@ -95,28 +99,24 @@ struct DashboardController: Sendable {
                 username: form.username
             )
         }
-        guard let user = try await identities.verifyPassword(username: form.username, password: form.password) else {
-            try await storage.appendEvent(
-                EventRecord(
-                    at: clock.now(),
-                    actor: "anonymous",
-                    action: "login.failed",
-                    target: "user:\(form.username)"
-                )
-            )
+        let user: UserRecord
+        switch try await identities.login(username: form.username, password: form.password) {
+        case .success(let found): user = found
+        case .failure:
             return try loginPage(request: request, error: "Wrong username or password.", username: form.username)
+        case .throttled(let until):
+            var page = try loginPage(
+                request: request,
+                error: "Too many failed attempts; try again after \(ISO8601DateFormatter().string(from: until)).",
+                username: form.username
+            )
+            page.status = .tooManyRequests
+            page.headers[.retryAfter] = String(max(1, Int(until.timeIntervalSince(clock.now()).rounded(.up))))
+            return page
         }
         let value = try await identities.startSession(
             userID: user.id,
             lifetime: TimeInterval(configuration.sessionLifetimeSeconds)
-        )
-        try await storage.appendEvent(
-            EventRecord(
-                at: clock.now(),
-                actor: "user:\(user.username)",
-                action: "login.succeeded",
-                target: "user:\(user.username)"
-            )
         )
         var response = Response(status: .seeOther, headers: [.location: "/"])
         response.setCookie(
@@ -167,7 +167,7 @@ struct DashboardController: Sendable {
     @Sendable func overview(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let identity = context.identity else { return redirectToLogin() }
         guard identity.has(.fleetRead) else {
-            throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet")
+            throw Problem.forbidden("\(identity.username) cannot read the fleet")
         }
         let summary = try await fleet.summary()
         let risk = try await storage.riskSummary()
@@ -224,7 +224,7 @@ struct DashboardController: Sendable {
     @Sendable func hostsPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let identity = context.identity else { return redirectToLogin() }
         guard identity.has(.fleetRead) else {
-            throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet")
+            throw Problem.forbidden("\(identity.username) cannot read the fleet")
         }
         let parameters = request.uri.queryParameters
         let query = try HostQueryParser.parse(parameters, now: clock.now(), onlineWindow: fleet.onlineWindow)
@@ -279,7 +279,7 @@ struct DashboardController: Sendable {
     @Sendable func hostPage(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let identity = context.identity else { return redirectToLogin() }
         guard identity.has(.fleetRead) else {
-            throw Problem.forbidden("role '\(identity.role.rawValue)' cannot read the fleet")
+            throw Problem.forbidden("\(identity.username) cannot read the fleet")
         }
         let host = try await fleet.requireHost(context)
         let filter = request.uri.queryParameters["package"].map(String.init) ?? ""
@@ -334,7 +334,7 @@ struct DashboardController: Sendable {
     func page(_ identity: Identity, title: String) -> [String: Any] {
         var csrf = ""
         if case .session(_, let token) = identity.credential { csrf = token }
-        return ["title": title, "username": identity.username, "role": identity.role.rawValue, "csrf": csrf]
+        return ["title": title, "username": identity.username, "role": identity.roleName, "csrf": csrf]
     }
 
     func html(_ text: String?, status: HTTPResponse.Status = .ok) -> Response {

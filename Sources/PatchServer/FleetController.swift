@@ -1,3 +1,4 @@
+import ChangeControl
 import FleetModel
 import Foundation
 import Hummingbird
@@ -17,8 +18,11 @@ struct FleetController: Sendable {
             try JSONResponse.make(
                 MeDTO(
                     username: identity.username,
-                    role: identity.role.rawValue,
-                    permissions: identity.role.permissions.map(\.rawValue).sorted()
+                    role: identity.roleName,
+                    permissions: identity.authorization.permissions.map(\.rawValue).sorted(),
+                    grants: identity.authorization.entries.map {
+                        MeDTO.Grant(role: $0.role.name, scope: $0.scope.description, elevation: $0.elevationID)
+                    }
                 )
             )
         }
@@ -142,6 +146,7 @@ struct FleetController: Sendable {
                 userID: identity.userID,
                 name: body.name,
                 expiresIn: body.expiresInSeconds.map(TimeInterval.init),
+                permissions: body.permissions,
                 actor: identity.actor
             )
             return try JSONResponse.make(SecretDTO(token: created.text, expiresAt: created.expiresAt), status: .created)

@@ -1,3 +1,4 @@
+import ChangeControl
 import Foundation
 import HummingbirdBcrypt
 import Logging
@@ -21,7 +22,10 @@ public struct IdentityService: Sendable {
 
     /// Creates a user with a bcrypt-hashed password.
     @discardableResult
-    public func createUser(username: String, password: String, role: Role, actor: String) async throws -> UserRecord {
+    public func createUser(username: String, password: String, role: String, actor: String) async throws -> UserRecord {
+        guard try await self.role(named: role) != nil else {
+            throw Problem.badRequest("field 'role': unknown role '\(role)'")
+        }
         guard Self.isValidUsername(username) else {
             throw Problem.badRequest("username '\(username)' must be 1-64 characters of a-z, 0-9, '.', '_', '-'")
         }
@@ -34,7 +38,7 @@ public struct IdentityService: Sendable {
             id: BearerSecret.randomToken(bytes: 8),
             username: username,
             passwordHash: hash,
-            role: role.rawValue,
+            role: role,
             createdAt: clock.now()
         )
         try await storage.createUser(user, actor: actor)
@@ -50,11 +54,76 @@ public struct IdentityService: Sendable {
         return matches ? user : nil
     }
 
-    /// Creates an API token for a user; the returned text is shown once.
+    /// A built-in or custom role.
+    public func role(named name: String) async throws -> Role? {
+        if let role = Role.builtIn(named: name) { return role }
+        return try await storage.customRoles().first { $0.name == name }
+    }
+
+    /// How many failed logins within ``loginThrottleWindow`` lock a name out for the rest of it.
+    public static let loginThrottleLimit = 5
+    /// The sliding window for failed logins.
+    public static let loginThrottleWindow: TimeInterval = 15 * 60
+
+    /// The outcome of a login attempt.
+    public enum LoginOutcome: Sendable {
+        /// The password matched.
+        case success(UserRecord)
+        /// Wrong name or password.
+        case failure
+        /// Too many failures for this name: no password is checked until `until`.
+        case throttled(until: Date)
+    }
+
+    /// Checks a password with throttling: after ``loginThrottleLimit`` failures for a name within
+    /// ``loginThrottleWindow`` no password is even checked until the oldest failure leaves the
+    /// window. Failures and lock-outs are audit events.
+    public func login(username: String, password: String) async throws -> LoginOutcome {
+        let now = clock.now()
+        let failures = try await storage.loginFailures(
+            username: username,
+            since: now.addingTimeInterval(-Self.loginThrottleWindow)
+        )
+        if failures.count >= Self.loginThrottleLimit, let oldest = failures.first {
+            let until = oldest.addingTimeInterval(Self.loginThrottleWindow)
+            try await storage.appendEvent(
+                EventRecord(
+                    at: now,
+                    actor: "anonymous",
+                    action: "login.throttled",
+                    target: "user:\(username)",
+                    details: try JSONResponse.text(["until": ISO8601DateFormatter().string(from: until)])
+                )
+            )
+            return .throttled(until: until)
+        }
+        guard let user = try await verifyPassword(username: username, password: password) else {
+            _ = try await storage.recordLoginFailure(
+                username: username,
+                at: now,
+                forgetBefore: now.addingTimeInterval(-Self.loginThrottleWindow)
+            )
+            return .failure
+        }
+        if !failures.isEmpty { try await storage.clearLoginFailures(username: username) }
+        try await storage.appendEvent(
+            EventRecord(
+                at: now,
+                actor: "user:\(user.username)",
+                action: "login.succeeded",
+                target: "user:\(user.username)"
+            )
+        )
+        return .success(user)
+    }
+
+    /// Creates an API token for a user; the returned text is shown once. `permissions` (a subset
+    /// of the owner's) limits what the token can do; `nil` gives it all of the owner's.
     public func createAPIToken(
         userID: String,
         name: String,
         expiresIn: TimeInterval?,
+        permissions: [String]? = nil,
         actor: String
     ) async throws
         -> (text: String, expiresAt: Date?)
@@ -64,6 +133,16 @@ public struct IdentityService: Sendable {
                 throw Problem.badRequest(
                     "field 'expiresInSeconds' must be between 60 and \(Int(Self.maximumLifetime)) (5 years), got \(Int(expiresIn))"
                 )
+            }
+        }
+        var subset: [String]?
+        if let permissions {
+            guard let user = try await storage.user(id: userID) else { throw Problem.notFound("no user '\(userID)'") }
+            let owner = try await authorization(for: user, tokenPermissions: nil)
+            do {
+                subset = try owner.validateTokenSubset(permissions).map(\.rawValue).sorted()
+            } catch let error as ChangeControlError {
+                throw Problem.badRequest(error.description)
             }
         }
         let secret = BearerSecret.generate(prefix: "ppt")
@@ -76,7 +155,8 @@ public struct IdentityService: Sendable {
                 name: name,
                 secretHash: secret.secretHash,
                 createdAt: now,
-                expiresAt: expiresAt
+                expiresAt: expiresAt,
+                permissions: subset
             ),
             actor: actor
         )
@@ -94,23 +174,41 @@ public struct IdentityService: Sendable {
             constantTimeEquals(token.secretHash, secret.secretHash)
         else { return nil }
         if let expiry = token.expiresAt, expiry <= clock.now() { return nil }
-        guard let user = try await storage.user(id: token.userID), let role = Role(rawValue: user.role) else {
-            return nil
-        }
-        return Identity(userID: user.id, username: user.username, role: role, credential: .apiToken(id: token.id))
+        guard let user = try await storage.user(id: token.userID) else { return nil }
+        let limit = token.permissions.map { Set($0.compactMap(Permission.init(rawValue:))) }
+        return Identity(
+            userID: user.id,
+            username: user.username,
+            roleName: user.role,
+            authorization: try await authorization(for: user, tokenPermissions: limit),
+            credential: .apiToken(id: token.id)
+        )
+    }
+
+    /// A user's authorization now: their base role everywhere plus their scoped and unexpired
+    /// temporary grants, cut to a token's permissions.
+    public func authorization(for user: UserRecord, tokenPermissions: Set<Permission>?) async throws -> Authorization {
+        let grants = [RoleGrant(role: user.role)] + (try await storage.grants(userID: user.id))
+        let custom = try await storage.customRoles()
+        return Authorization(
+            grants: grants,
+            roles: Dictionary(custom.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
+            tokenPermissions: tokenPermissions,
+            now: clock.now()
+        )
     }
 
     /// Resolves a session cookie value to its identity.
     public func authenticate(sessionCookie value: String) async throws -> Identity? {
         let id = BearerSecret.hash(value)
         guard let session = try await storage.session(id: id, now: clock.now()),
-            let user = try await storage.user(id: session.userID),
-            let role = Role(rawValue: user.role)
+            let user = try await storage.user(id: session.userID)
         else { return nil }
         return Identity(
             userID: user.id,
             username: user.username,
-            role: role,
+            roleName: user.role,
+            authorization: try await authorization(for: user, tokenPermissions: nil),
             credential: .session(id: session.id, csrfToken: session.csrfToken)
         )
     }

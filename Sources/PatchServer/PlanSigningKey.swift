@@ -8,7 +8,11 @@ import HTTPTypes
 public enum PlanSigningKey {
     /// Loads the key from the data directory, creating it when absent.
     public static func loadOrCreate(dataDirectory: String) throws -> Curve25519.Signing.PrivateKey {
-        let path = dataDirectory + "/plan-signing.key"
+        try loadOrCreate(path: dataDirectory + "/plan-signing.key")
+    }
+
+    /// Loads the Ed25519 key at `path`, creating it (mode 0600) when missing.
+    public static func loadOrCreate(path: String) throws -> Curve25519.Signing.PrivateKey {
         if let bytes = FileManager.default.contents(atPath: path) {
             do {
                 return try Curve25519.Signing.PrivateKey(rawRepresentation: bytes)

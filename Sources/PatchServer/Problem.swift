@@ -1,3 +1,4 @@
+import ChangeControl
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -35,6 +36,15 @@ public struct Problem: HTTPResponseError, Sendable {
     /// 409 Conflict.
     public static func conflict(_ detail: String) -> Problem { Problem(.conflict, detail) }
     /// 413 Content Too Large.
+    /// The HTTP form of a change-control refusal: illegal transitions and holds are conflicts (409),
+    /// separation of duties and missing scope are forbidden (403), bad input is 400.
+    public static func refusal(_ error: ChangeControlError) -> Problem {
+        switch error.code {
+        case .illegalTransition, .held: Problem(.conflict, error.description)
+        case .separationOfDuties, .notPermitted: Problem(.forbidden, error.description)
+        case .invalid: Problem(.badRequest, error.description)
+        }
+    }
     public static func tooLarge(_ detail: String) -> Problem { Problem(.contentTooLarge, detail) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -1,3 +1,5 @@
+import ChangeControl
+
 /// Everything `patchpilot serve` can be told, with documented defaults.
 public struct ServerConfiguration: Sendable {
     /// Directory for the SQLite database and server keys. Default `./patchpilot-data`.
@@ -27,6 +29,13 @@ public struct ServerConfiguration: Sendable {
 
     /// How often the server checks for newly imported advisory data, in seconds. Default 15.
     public var feedPollSeconds = 15
+
+    /// How often the server signs a checkpoint of the audit chain and expires lapsed elevations,
+    /// in seconds. Default 60.
+    public var auditSealSeconds = 60
+
+    /// Approvals needed per change kind and risk, and the emergency review deadline.
+    public var approvalPolicy = ApprovalPolicy()
 
     /// Creates the default configuration.
     public init() {}

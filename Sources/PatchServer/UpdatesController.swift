@@ -1,3 +1,4 @@
+import ChangeControl
 import FleetModel
 import Foundation
 import Hummingbird

@@ -1,3 +1,4 @@
+import ChangeControl
 import FleetModel
 import Foundation
 import SecurityAdvisories
@@ -207,4 +208,82 @@ public protocol PatchStorage: Sendable {
     func appendEvent(_ event: EventRecord) async throws
     /// Events newest first, skipping the `offset` most recent.
     func events(limit: Int, offset: Int) async throws -> [EventRecord]
+
+    // MARK: Audit chain
+
+    /// Events after `afterID` in chain order, optionally since a time or for one target.
+    func auditEvents(afterID: Int64, since: Date?, target: String?, limit: Int) async throws -> [AuditEvent]
+    /// Every signed checkpoint.
+    func auditCheckpoints() async throws -> [AuditCheckpoint]
+    /// Signs the chain head with `sign` and stores the checkpoint; `nil` when the head is already sealed.
+    func sealAuditHead(
+        now: Date,
+        sign: @escaping @Sendable (_ eventID: Int64, _ hash: String, _ at: Date) throws -> AuditCheckpoint
+    ) async throws -> AuditCheckpoint?
+
+    // MARK: Roles, grants, login throttling
+
+    /// Custom roles.
+    func customRoles() async throws -> [Role]
+    /// Creates or replaces a custom role.
+    func saveCustomRole(_ role: Role, actor: String, now: Date) async throws
+    /// A user's scoped and temporary grants (their base role is on the user record).
+    func grants(userID: String) async throws -> [RoleGrant]
+    /// Adds a grant.
+    func addGrant(userID: String, grant: RoleGrant, actor: String, now: Date) async throws
+    /// Removes a permanent grant; `false` when there was none.
+    func removeGrant(userID: String, role: String, scope: GrantScope, actor: String, now: Date) async throws -> Bool
+    /// Every user.
+    func users() async throws -> [UserRecord]
+    /// Records a failed login (and an event); returns the failures kept for the name.
+    func recordLoginFailure(username: String, at: Date, forgetBefore: Date) async throws -> Int
+    /// Failed logins for a name since a time.
+    func loginFailures(username: String, since: Date) async throws -> [Date]
+    /// Forgets a name's failures after a successful login.
+    func clearLoginFailures(username: String) async throws
+
+    // MARK: Change requests
+
+    /// Creates a change with the next number; `make` builds it from the number.
+    func createChange(
+        _ make: @escaping @Sendable (_ number: Int64) throws -> ChangeRequest,
+        actor: String
+    ) async throws -> ChangeRequest
+    /// Changes one change atomically: `body` mutates it and returns event details; the event is
+    /// `change.<action>` with the state before and after.
+    func updateChange(
+        id: String,
+        actor: String,
+        action: String,
+        _ body: @escaping @Sendable (inout ChangeRequest) throws -> [String: String]
+    ) async throws -> ChangeRequest
+    /// One change.
+    func change(id: String) async throws -> ChangeRequest?
+    /// Changes newest first, optionally in some states.
+    func changes(
+        states: Set<ChangeState>?,
+        limit: Int,
+        offset: Int
+    ) async throws -> (changes: [ChangeRequest], total: Int)
+    /// Standard-change templates.
+    func changeTemplates() async throws -> [StandardChangeTemplate]
+    /// Creates or replaces a template.
+    func saveChangeTemplate(_ template: StandardChangeTemplate, actor: String, now: Date) async throws
+
+    // MARK: Elevations
+
+    /// Stores a new elevation request (and its grant, for break-glass).
+    func createElevation(_ elevation: Elevation, actor: String) async throws
+    /// Changes one elevation atomically, adding or removing its grant as its state requires.
+    func updateElevation(
+        id: String,
+        actor: String,
+        action: String,
+        now: Date,
+        _ body: @escaping @Sendable (inout Elevation) throws -> Void
+    ) async throws -> Elevation
+    /// Elevations newest first, of one user or all.
+    func elevations(userID: String?, limit: Int) async throws -> [Elevation]
+    /// Expires every active elevation whose time is up.
+    func expireLapsedElevations(now: Date) async throws -> [Elevation]
 }

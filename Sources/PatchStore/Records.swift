@@ -63,6 +63,8 @@ public struct APITokenRecord: Sendable, Hashable, Codable {
     public var expiresAt: Date?
     /// Whether it was revoked.
     public var revoked: Bool
+    /// The permissions the token carries (a subset of its owner's); `nil` for all of them.
+    public var permissions: [String]?
 
     /// Creates a token record.
     public init(
@@ -72,8 +74,10 @@ public struct APITokenRecord: Sendable, Hashable, Codable {
         secretHash: String,
         createdAt: Date,
         expiresAt: Date?,
-        revoked: Bool = false
+        revoked: Bool = false,
+        permissions: [String]? = nil
     ) {
+        self.permissions = permissions
         self.id = id
         self.userID = userID
         self.name = name

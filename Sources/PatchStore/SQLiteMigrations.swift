@@ -1,3 +1,4 @@
+import ChangeControl
 import GRDB
 
 /// The versioned schema of the SQLite engine.
@@ -227,6 +228,92 @@ enum SQLiteMigrations {
                 sql: """
                     ALTER TABLE hosts ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
                     ALTER TABLE hosts ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+                    """
+            )
+        }
+        migrator.registerMigration("v7-change-control") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE events ADD COLUMN request_id TEXT;
+                    ALTER TABLE events ADD COLUMN elevation_id TEXT;
+                    ALTER TABLE events ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE events ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+                    CREATE INDEX events_at ON events(at);
+                    CREATE INDEX events_target ON events(target, id);
+                    CREATE TABLE audit_checkpoints (
+                        event_id INTEGER PRIMARY KEY,
+                        head_hash TEXT NOT NULL,
+                        signed_at INTEGER NOT NULL,
+                        signature TEXT NOT NULL
+                    );
+                    CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+                        BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+                    CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+                        BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+                    CREATE TABLE custom_roles (
+                        name TEXT PRIMARY KEY,
+                        permissions TEXT NOT NULL,
+                        summary TEXT NOT NULL
+                    );
+                    CREATE TABLE role_grants (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user_id TEXT NOT NULL REFERENCES users(id),
+                        role TEXT NOT NULL,
+                        scope TEXT NOT NULL,
+                        expires_at INTEGER,
+                        elevation_id TEXT,
+                        created_at INTEGER NOT NULL,
+                        UNIQUE (user_id, role, scope, elevation_id)
+                    );
+                    CREATE INDEX role_grants_user ON role_grants(user_id);
+                    ALTER TABLE api_tokens ADD COLUMN permissions TEXT;
+                    CREATE TABLE login_failures (
+                        username TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    );
+                    CREATE INDEX login_failures_user ON login_failures(username, at);
+                    CREATE TABLE change_requests (
+                        id TEXT PRIMARY KEY,
+                        number INTEGER NOT NULL UNIQUE,
+                        state TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        requester_id TEXT NOT NULL,
+                        planned_start INTEGER,
+                        updated_at INTEGER NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    CREATE INDEX change_requests_state ON change_requests(state, number);
+                    CREATE TABLE change_templates (
+                        name TEXT PRIMARY KEY,
+                        body TEXT NOT NULL
+                    );
+                    CREATE TABLE elevations (
+                        id TEXT PRIMARY KEY,
+                        user_id TEXT NOT NULL REFERENCES users(id),
+                        state TEXT NOT NULL,
+                        expires_at INTEGER,
+                        requested_at INTEGER NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    CREATE INDEX elevations_state ON elevations(state, expires_at);
+                    DROP TRIGGER events_no_update;
+                    """
+            )
+            // Chain the events written before the chain existed.
+            var previous = AuditChain.genesis
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY id")
+            for row in rows {
+                let sealed = AuditChain.seal(SQLiteStorage.auditEvent(row), after: previous)
+                try db.execute(
+                    sql: "UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?",
+                    arguments: [sealed.previousHash, sealed.hash, sealed.id]
+                )
+                previous = sealed.hash
+            }
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+                        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
                     """
             )
         }

@@ -26,7 +26,7 @@ extension SQLiteStorage {
             (advisory, String(decoding: try encoder.encode(advisory), as: UTF8.self))
         }
         let kevDocuments = try knownExploited.map { ($0, String(decoding: try encoder.encode($0), as: UTF8.self)) }
-        return try await pool.write { db -> AdvisoryImportSummary in
+        return try await write { db -> AdvisoryImportSummary in
             var summary = AdvisoryImportSummary(skipped: skipped)
             let select = try db.makeStatement(sql: "SELECT modified, withdrawn, document FROM advisories WHERE id = ?")
             let insert = try db.makeStatement(

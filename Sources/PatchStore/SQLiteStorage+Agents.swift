@@ -12,7 +12,7 @@ extension SQLiteStorage {
     }
 
     private func insertEnrollmentToken(_ token: EnrollmentTokenRecord, actor: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO enrollment_tokens
@@ -47,7 +47,7 @@ extension SQLiteStorage {
         now: Date
     ) async throws -> EnrollmentOutcome {
         let factsJSON = try Self.json(registration.facts)
-        return try await pool.write { db -> EnrollmentOutcome in
+        return try await write { db -> EnrollmentOutcome in
             guard
                 let token = try Row.fetchOne(
                     db,
@@ -131,7 +131,7 @@ extension SQLiteStorage {
     }
 
     public func revokeAgent(id: String, actor: String, now: Date) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             guard
                 let row = try Row.fetchOne(
                     db,
@@ -157,7 +157,7 @@ extension SQLiteStorage {
     }
 
     public func recordNonce(agentID: String, nonce: String, now: Date, forgetBefore: Date) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "DELETE FROM agent_nonces WHERE seen_at < ?", arguments: [Self.millis(forgetBefore)])
             try db.execute(
                 sql: "INSERT OR IGNORE INTO agent_nonces (agent_id, nonce, seen_at) VALUES (?, ?, ?)",

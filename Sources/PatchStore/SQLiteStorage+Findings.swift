@@ -7,7 +7,7 @@ extension SQLiteStorage {
     {
         let at = Self.millis(now)
         let encodedAliases = try findings.map { try Self.json($0.aliases) }
-        return try await pool.write { db -> FindingsReconciliation in
+        return try await write { db -> FindingsReconciliation in
             var open: [FindingKey: Int64] = [:]
             for row in try Row.fetchAll(
                 db,

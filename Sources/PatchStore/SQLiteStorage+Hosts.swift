@@ -20,7 +20,7 @@ extension SQLiteStorage {
     {
         let labelsJSON = try Self.json(labels)
         let tagsJSON = try Self.json(tags.sorted())
-        return try await pool.write { db in
+        return try await write { db in
             try db.execute(
                 sql: "UPDATE hosts SET labels = ?, tags = ? WHERE id = ?",
                 arguments: [labelsJSON, tagsJSON, hostID]

@@ -4,7 +4,7 @@ import GRDB
 extension SQLiteStorage {
     public func createUser(_ user: UserRecord, actor: String) async throws {
         do {
-            try await pool.write { db in
+            try await write { db in
                 try db.execute(
                     sql: "INSERT INTO users (id, username, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
                     arguments: [user.id, user.username, user.passwordHash, user.role, Self.millis(user.createdAt)]
@@ -42,7 +42,7 @@ extension SQLiteStorage {
     }
 
     public func createSession(_ session: SessionRecord) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "INSERT INTO sessions (id, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [
@@ -76,7 +76,7 @@ extension SQLiteStorage {
     }
 
     public func deleteSession(id: String) async throws {
-        try await pool.write { db in try db.execute(sql: "DELETE FROM sessions WHERE id = ?", arguments: [id]) }
+        try await write { db in try db.execute(sql: "DELETE FROM sessions WHERE id = ?", arguments: [id]) }
     }
 
     public func createAPIToken(_ token: APITokenRecord, actor: String) async throws {
@@ -88,15 +88,15 @@ extension SQLiteStorage {
     }
 
     private func insertAPIToken(_ token: APITokenRecord, actor: String) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO api_tokens (id, user_id, name, secret_hash, created_at, expires_at, revoked)
-                    VALUES (?, ?, ?, ?, ?, ?, 0)
+                    INSERT INTO api_tokens (id, user_id, name, secret_hash, created_at, expires_at, revoked, permissions)
+                    VALUES (?, ?, ?, ?, ?, ?, 0, ?)
                     """,
                 arguments: [
                     token.id, token.userID, token.name, token.secretHash, Self.millis(token.createdAt),
-                    Self.millis(token.expiresAt),
+                    Self.millis(token.expiresAt), try token.permissions.map { try Self.json($0) },
                 ]
             )
             try Self.insertEvent(
@@ -105,7 +105,12 @@ extension SQLiteStorage {
                     actor: actor,
                     action: "api_token.created",
                     target: "api_token:\(token.id)",
-                    details: try Self.json(["name": token.name, "user": token.userID])
+                    details: try Self.json(
+                        [
+                            "name": token.name, "user": token.userID,
+                            "permissions": token.permissions?.joined(separator: ",") ?? "all",
+                        ]
+                    )
                 ),
                 db
             )
@@ -122,7 +127,10 @@ extension SQLiteStorage {
                     secretHash: $0["secret_hash"],
                     createdAt: Self.date($0["created_at"] as Int64),
                     expiresAt: Self.date($0["expires_at"] as Int64?),
-                    revoked: $0["revoked"]
+                    revoked: $0["revoked"],
+                    permissions: try ($0["permissions"] as String?).map {
+                        try Self.decode([String].self, $0, what: "token permissions")
+                    }
                 )
             }
         }

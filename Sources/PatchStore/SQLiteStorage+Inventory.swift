@@ -5,7 +5,7 @@ import GRDB
 extension SQLiteStorage {
     public func recordCheckIn(hostID: String, facts: HostFacts, now: Date) async throws {
         let factsJSON = try Self.json(facts)
-        try await pool.write { db in
+        try await write { db in
             try Self.updateFacts(hostID: hostID, facts: facts, factsJSON: factsJSON, now: now, db)
             if db.changesCount == 0 { throw StoreError(code: .notFound, message: "no host with id \(hostID)") }
         }
@@ -29,7 +29,7 @@ extension SQLiteStorage {
                 message: "inventory of host \(hostID) lists \(package.name):\(package.architecture) twice"
             )
         }
-        return try await pool.write { db -> PackageSetDiff in
+        return try await write { db -> PackageSetDiff in
             let stored = try Self.inventory(hostID: hostID, db)
             guard stored.fingerprint == expectedFingerprint else {
                 throw StoreError(

@@ -11,7 +11,7 @@ extension SQLiteStorage {
         report: String,
         now: Date
     ) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT OR IGNORE INTO plan_reports (host_id, plan_id, digest, outcome, received_at, report)

@@ -18,7 +18,7 @@ extension SQLiteStorage {
         now: Date
     ) async throws {
         do {
-            try await pool.write { db in
+            try await write { db in
                 try db.execute(
                     sql: """
                         INSERT INTO host_plans (host_id, sequence, plan_id, signed_plan, created_at, created_by)
@@ -43,7 +43,7 @@ extension SQLiteStorage {
     }
 
     public func pendingPlan(hostID: String, now: Date) async throws -> String? {
-        try await pool.write { db in
+        try await write { db in
             guard
                 let row = try Row.fetchOne(
                     db,

@@ -27,7 +27,7 @@ extension SQLiteStorage {
         -> PolicyVersion
     {
         let encoded = try Self.json(files)
-        let id = try await pool.write { db -> Int64 in
+        let id = try await write { db -> Int64 in
             try db.execute(
                 sql: "INSERT INTO policy_versions (applied_at, actor, reason, files) VALUES (?, ?, ?, ?)",
                 arguments: [Self.millis(now), actor, reason, encoded]

@@ -1,3 +1,4 @@
+import ChangeControl
 import FleetModel
 import Foundation
 import GRDB
@@ -22,10 +23,19 @@ public final class SQLiteStorage: PatchStorage {
         }
     }
 
+    /// Runs `body` in a write transaction with the caller's ``AuditContext`` (task-locals do not
+    /// cross into GRDB's writer queue by themselves), so events written inside carry it.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let context = AuditContext.current
+        return try await pool.write { db in
+            try AuditContext.$current.withValue(context) { try body(db) }
+        }
+    }
+
     // MARK: Events
 
     public func appendEvent(_ event: EventRecord) async throws {
-        try await pool.write { db in try Self.insertEvent(event, db) }
+        try await write { db in try Self.insertEvent(event, db) }
     }
 
     public func events(limit: Int, offset: Int = 0) async throws -> [EventRecord] {
@@ -47,11 +57,35 @@ public final class SQLiteStorage: PatchStorage {
         }
     }
 
+    /// Appends an event to the hash chain: stamped with the current ``AuditContext`` and linked to
+    /// the hash of the last event. Runs inside the caller's write transaction, so the chain and the
+    /// change it records commit together.
     static func insertEvent(_ event: EventRecord, _ db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO events (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
-            arguments: [millis(event.at), event.actor, event.action, event.target, event.details]
+        let context = AuditContext.current
+        let previous = try String.fetchOne(db, sql: "SELECT hash FROM events ORDER BY id DESC LIMIT 1")
+        let sealed = AuditChain.seal(
+            AuditEvent(
+                at: date(millis(event.at)),
+                actor: event.actor,
+                action: event.action,
+                target: event.target,
+                details: event.details,
+                requestID: context?.requestID,
+                elevationID: context?.elevationID
+            ),
+            after: previous ?? AuditChain.genesis
         )
+        try db.execute(
+            sql: """
+                INSERT INTO events (at, actor, action, target, details, request_id, elevation_id, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                sealed.atMilliseconds, sealed.actor, sealed.action, sealed.target, sealed.details, sealed.requestID,
+                sealed.elevationID, sealed.previousHash, sealed.hash,
+            ]
+        )
+        context?.written.increment()
     }
 
     // MARK: Time and JSON helpers

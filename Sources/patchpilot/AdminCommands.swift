@@ -18,13 +18,11 @@ struct AdminCommand: AsyncParsableCommand {
         )
         @OptionGroup var data: DataDirectoryOptions
         @Option(help: "Login name.") var username: String
-        @Option(help: "Role: viewer, operator or admin.") var role: String = "viewer"
+        @Option(help: "Base role: viewer, auditor, approver, operator, admin, or a custom role.")
+        var role: String = "viewer"
         @Flag(help: "Read the password from standard input instead of generating one.") var passwordStdin = false
 
         func run() async throws {
-            guard let role = Role(rawValue: role) else {
-                throw ValidationError("--role must be viewer, operator or admin, got '\(self.role)'")
-            }
             let storage = try data.openStorage()
             let identities = IdentityService(storage: storage, clock: SystemWallClock(), bcryptCost: 12)
             let password: String
@@ -34,7 +32,7 @@ struct AdminCommand: AsyncParsableCommand {
                 password = BearerSecret.randomToken(bytes: 12)
             }
             try await identities.createUser(username: username, password: password, role: role, actor: "cli")
-            print("created user \(username) with role \(role.rawValue)")
+            print("created user \(username) with role \(role)")
             if !passwordStdin { print("password: \(password)") }
         }
     }

@@ -19,6 +19,9 @@ struct DataDirectoryOptions: ParsableArguments {
     }
 
     var databasePath: String { dataDirectory + "/patchpilot.sqlite" }
+
+    /// The key that signs audit checkpoints.
+    var auditKeyPath: String { dataDirectory + "/audit-signing.key" }
 }
 
 /// Parses durations such as `90s`, `15m`, `24h`, `30d`.

@@ -60,13 +60,13 @@ struct ServeCommand: AsyncParsableCommand {
         var credentials: (String, String)?
         if try await storage.userCount() == 0 {
             let password = BearerSecret.randomToken(bytes: 12)
-            try await identities.createUser(username: "admin", password: password, role: .admin, actor: "system")
+            try await identities.createUser(username: "admin", password: password, role: "admin", actor: "system")
             credentials = ("admin", password)
             announce("Created the first user. Sign in as admin with the one-time password: \(password)")
         } else if demo {
             let password = BearerSecret.randomToken(bytes: 12)
             let username = "demo-\(BearerSecret.randomToken(bytes: 3))"
-            try await identities.createUser(username: username, password: password, role: .admin, actor: "system")
+            try await identities.createUser(username: username, password: password, role: "admin", actor: "system")
             credentials = (username, password)
         }
 
@@ -103,6 +103,7 @@ struct ServeCommand: AsyncParsableCommand {
                 logger: logger,
                 services: services,
                 planKey: try PlanSigningKey.loadOrCreate(dataDirectory: data.dataDirectory),
+                auditKey: try PlanSigningKey.loadOrCreate(path: data.auditKeyPath),
                 onListening: { host, port in
                     let shownHost = host.contains(":") ? "[\(host)]" : host
                     let url = "\(scheme)://\(shownHost):\(port)"

@@ -1,4 +1,5 @@
 import AgentProtocol
+import ChangeControl
 import FleetModel
 import Foundation
 import HTTPTypes
@@ -37,11 +38,15 @@ import Testing
         let app = Application(router: built.router)
         try await app.test(.router) { client in
             for route in routes {
-                let uri = route.path.replacingOccurrences(of: "{id}", with: "nonexistent")
+                let uri = route.path.replacingOccurrences(
+                    of: #"\{[a-z]+\}"#,
+                    with: "nonexistent",
+                    options: .regularExpression
+                )
                 let method = HTTPRequest.Method(route.method)!
                 let anonymous = try await client.execute(uri: uri, method: method, body: ByteBuffer(string: "{}"))
                 #expect(anonymous.status == .unauthorized, "\(route.method) \(route.path) without credentials")
-                for role in Role.allCases {
+                for role in Role.builtIn {
                     let response = try await client.execute(
                         uri: uri,
                         method: method,

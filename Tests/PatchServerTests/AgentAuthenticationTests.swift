@@ -1,4 +1,5 @@
 import AgentProtocol
+import ChangeControl
 import Crypto
 import FleetModel
 import Foundation

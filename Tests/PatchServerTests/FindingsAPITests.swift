@@ -1,4 +1,5 @@
 import AgentProtocol
+import ChangeControl
 import FleetModel
 import Foundation
 import HTTPTypes

@@ -1,4 +1,5 @@
 import AgentProtocol
+import ChangeControl
 import Crypto
 import FleetModel
 import Foundation
@@ -39,11 +40,11 @@ struct Harness {
         configure(&configuration)
         let identities = IdentityService(storage: storage, clock: clock, bcryptCost: 4)
         var tokens: [Role: String] = [:]
-        for role in Role.allCases {
+        for role in Role.builtIn {
             let user = try await identities.createUser(
-                username: role.rawValue + "-user",
+                username: role.name + "-user",
                 password: "correct horse battery staple",
-                role: role,
+                role: role.name,
                 actor: "test"
             )
             tokens[role] = try await identities.createAPIToken(

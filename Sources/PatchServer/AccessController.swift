@@ -1,0 +1,236 @@
+import ChangeControl
+import Foundation
+import Hummingbird
+import PatchStore
+
+/// Users, their role grants (global or scoped to an environment or host group), custom roles, and
+/// just-in-time elevation requests.
+struct AccessController: Sendable {
+    let storage: any PatchStorage
+    let identities: IdentityService
+    let clock: any WallClock
+
+    struct UserBody: Decodable {
+        var username: String
+        var password: String
+        var role: String
+    }
+
+    struct GrantBody: Decodable {
+        var role: String
+        var scope: String?
+    }
+
+    struct RoleBody: Decodable {
+        var permissions: [String]
+        var summary: String?
+    }
+
+    struct ElevationBody: Decodable {
+        var role: String
+        var scope: String?
+        var durationMinutes: Int
+        var reason: String
+        var breakGlass: Bool?
+    }
+
+    struct UserView: Encodable {
+        var id: String
+        var username: String
+        var role: String
+        var grants: [RoleGrant]
+        var createdAt: Date
+    }
+
+    struct ElevationView: Encodable {
+        var elevation: Elevation
+        var reviewOverdue: Bool
+    }
+
+    func user(named name: String) async throws -> UserRecord {
+        guard let user = try await storage.user(named: name) else { throw Problem.notFound("no user named '\(name)'") }
+        return user
+    }
+
+    func scope(_ text: String?) throws -> GrantScope {
+        do { return try GrantScope(parsing: text ?? "global") } catch let error as ChangeControlError {
+            throw Problem.refusal(error)
+        }
+    }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>, table: SecuredRoutes) {
+        let prefix = "/api/v1"
+        table.add(.get, "users", on: group, prefix: prefix, permission: .usersManage) { _, _, _ in
+            var views: [UserView] = []
+            for user in try await storage.users() {
+                views.append(
+                    UserView(
+                        id: user.id,
+                        username: user.username,
+                        role: user.role,
+                        grants: try await storage.grants(userID: user.id),
+                        createdAt: user.createdAt
+                    )
+                )
+            }
+            return try JSONResponse.make(["users": views])
+        }
+        table.add(.post, "users", on: group, prefix: prefix, permission: .usersManage) { request, _, identity in
+            let body = try await ChangeController.body(UserBody.self, request)
+            do {
+                let user = try await identities.createUser(
+                    username: body.username,
+                    password: body.password,
+                    role: body.role,
+                    actor: identity.actor
+                )
+                return try JSONResponse.make(
+                    UserView(
+                        id: user.id,
+                        username: user.username,
+                        role: user.role,
+                        grants: [],
+                        createdAt: user.createdAt
+                    ),
+                    status: .created
+                )
+            } catch let error as StoreError where error.code == .conflict {
+                throw Problem.conflict(error.message)
+            }
+        }
+        table.add(.post, "users/{name}/grants", on: group, prefix: prefix, permission: .usersManage) {
+            request,
+            context,
+            identity in
+            let user = try await user(named: try context.parameters.require("name"))
+            let body = try await ChangeController.body(GrantBody.self, request)
+            guard try await identities.role(named: body.role) != nil else {
+                throw Problem.badRequest("field 'role': unknown role '\(body.role)'")
+            }
+            let grant = RoleGrant(role: body.role, scope: try scope(body.scope))
+            try await storage.addGrant(userID: user.id, grant: grant, actor: identity.actor, now: clock.now())
+            return try JSONResponse.make(grant, status: .created)
+        }
+        table.add(.post, "users/{name}/grants/revoke", on: group, prefix: prefix, permission: .usersManage) {
+            request,
+            context,
+            identity in
+            let user = try await user(named: try context.parameters.require("name"))
+            let body = try await ChangeController.body(GrantBody.self, request)
+            let scope = try scope(body.scope)
+            guard
+                try await storage.removeGrant(
+                    userID: user.id,
+                    role: body.role,
+                    scope: scope,
+                    actor: identity.actor,
+                    now: clock.now()
+                )
+            else { throw Problem.notFound("\(user.username) has no grant of '\(body.role)' in \(scope)") }
+            return Response(status: .noContent)
+        }
+        table.add(.get, "roles", on: group, prefix: prefix, permission: .fleetRead) { _, _, _ in
+            try JSONResponse.make(["roles": Role.builtIn + (try await storage.customRoles())])
+        }
+        table.add(.put, "roles/{name}", on: group, prefix: prefix, permission: .rolesManage) {
+            request,
+            context,
+            identity in
+            let name = try context.parameters.require("name")
+            let body = try await ChangeController.body(RoleBody.self, request)
+            var role: Role
+            do { role = try Role.validateCustom(name: name, permissions: body.permissions) } catch let error
+                as ChangeControlError
+            { throw Problem.refusal(error) }
+            role.summary = String((body.summary ?? "custom role").prefix(200))
+            try await storage.saveCustomRole(role, actor: identity.actor, now: clock.now())
+            return try JSONResponse.make(role)
+        }
+        addElevationRoutes(to: group, table: table, prefix: prefix)
+    }
+
+    func addElevationRoutes(to group: RouterGroup<AppRequestContext>, table: SecuredRoutes, prefix: String) {
+        table.add(.post, "elevations", on: group, prefix: prefix, permission: .elevationRequest) {
+            request,
+            _,
+            identity in
+            let body = try await ChangeController.body(ElevationBody.self, request)
+            guard try await identities.role(named: body.role) != nil else {
+                throw Problem.badRequest("field 'role': unknown role '\(body.role)'")
+            }
+            let breakGlass = body.breakGlass ?? false
+            if breakGlass && !identity.has(.elevationBreakGlass) {
+                throw Problem.forbidden("\(identity.username) lacks permission 'elevation.break-glass'")
+            }
+            let elevation: Elevation
+            do {
+                elevation = try Elevation(
+                    id: "ELV-" + BearerSecret.randomToken(bytes: 6),
+                    userID: identity.userID,
+                    username: identity.username,
+                    role: body.role,
+                    scope: try scope(body.scope),
+                    duration: TimeInterval(body.durationMinutes) * 60,
+                    reason: String(body.reason.prefix(1000)),
+                    breakGlass: breakGlass,
+                    now: clock.now()
+                )
+            } catch let error as ChangeControlError {
+                throw Problem.refusal(error)
+            }
+            try await storage.createElevation(elevation, actor: identity.actor)
+            return try JSONResponse.make(ElevationView(elevation: elevation, reviewOverdue: false), status: .created)
+        }
+        table.add(.get, "elevations", on: group, prefix: prefix, permission: .elevationRequest) {
+            _,
+            _,
+            identity in
+            let all = identity.has(.elevationApprove)
+            let now = clock.now()
+            let list = try await storage.elevations(userID: all ? nil : identity.userID, limit: 500)
+            return try JSONResponse.make([
+                "elevations": list.map { ElevationView(elevation: $0, reviewOverdue: $0.isReviewOverdue(at: now)) }
+            ])
+        }
+        let actions: [(String, String)] = [
+            ("approve", "approved"), ("deny", "denied"), ("revoke", "revoked"), ("review", "reviewed"),
+        ]
+        for (path, action) in actions {
+            table.add(.post, "elevations/{id}/\(path)", on: group, prefix: prefix, permission: .elevationApprove) {
+                _,
+                context,
+                identity in
+                let id = try context.parameters.require("id")
+                let now = clock.now()
+                do {
+                    let elevation = try await storage.updateElevation(
+                        id: id,
+                        actor: identity.actor,
+                        action: action,
+                        now: now
+                    ) { elevation in
+                        switch path {
+                        case "approve":
+                            try elevation.approve(approverID: identity.userID, approver: identity.username, now: now)
+                        case "deny": try elevation.deny(approverID: identity.userID, approver: identity.username)
+                        case "revoke": try elevation.revoke(by: identity.actor)
+                        default:
+                            try elevation.recordReview(
+                                reviewerID: identity.userID,
+                                reviewer: identity.username,
+                                now: now
+                            )
+                        }
+                    }
+                    return try JSONResponse.make(
+                        ElevationView(elevation: elevation, reviewOverdue: elevation.isReviewOverdue(at: now))
+                    )
+                } catch let error as ChangeControlError {
+                    throw Problem.refusal(error)
+                } catch let error as StoreError where error.code == .notFound {
+                    throw Problem.notFound(error.message)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+import ChangeControl
+import FleetModel
+import Foundation
+import PatchPolicy
+import PatchStore
+import SecurityAdvisories
+
+/// Resolves what a change request touches from the policy in force and the fleet — hosts,
+/// environments, groups, tiers, services, the severity it addresses, whether the baselines approve
+/// it, the compliance holds over it — and checks start times against its maintenance windows.
+struct ChangeService: Sendable {
+    let storage: any PatchStorage
+    let clock: any WallClock
+    let updates: UpdatesController
+    let approvalPolicy: ApprovalPolicy
+
+    /// One host in a change's scope.
+    struct ScopedHost: Sendable {
+        var id: String
+        var hostname: String
+        var environment: String
+        var groups: Set<String>
+    }
+
+    /// What a change touches.
+    struct Resolution: Sendable {
+        var impact: ChangeImpact
+        var hosts: [ScopedHost]
+        var holds: [String]
+    }
+
+    func policy() async throws -> LoadedPolicy? {
+        try await storage.currentPolicy().map { try LoadedPolicy.load($0.files) }
+    }
+
+    /// Every host named by the content (directly, by group or by environment), with its placement.
+    func resolve(_ content: ChangeContent, now: Date) async throws -> Resolution {
+        let document = try await policy()?.document ?? PolicyDocument()
+        let knownGroups = Dictionary(document.groups.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var query = HostQuery()
+        query.limit = 1000
+        var scoped: [ScopedHost] = []
+        var tiers: [Int] = []
+        var services: Set<String> = []
+        var severities: [Severity] = []
+        var knownExploited = false
+        var baselineApproved = true
+        var holds: Set<String> = []
+        let packageNames = Set(content.packages.map(\.name))
+        let addresses = Set(content.addresses)
+        while true {
+            let page = try await storage.hosts(query)
+            for host in page.hosts {
+                let packages = try await storage.inventory(hostID: host.id).packages
+                let description = HostDescription(
+                    id: host.id,
+                    facts: host.facts,
+                    labels: host.labels,
+                    tags: Set(host.tags),
+                    installed: packages
+                )
+                let placement = document.placement(of: description)
+                let environment = placement.environment?.name ?? "unassigned"
+                let named =
+                    content.hosts.contains(host.id) || content.hosts.contains(host.facts.hostname)
+                    || !placement.groups.isDisjoint(with: content.groups)
+                    || content.environments.contains(environment)
+                guard named else { continue }
+                scoped.append(
+                    ScopedHost(
+                        id: host.id,
+                        hostname: host.facts.hostname,
+                        environment: environment,
+                        groups: placement.groups
+                    )
+                )
+                if let tier = placement.tier { tiers.append(tier.rank) }
+                for service in document.services.services.values
+                where service.contains(description, groups: knownGroups) {
+                    services.insert(service.name)
+                }
+                let rows = try await updates.updates(for: host).updates.filter { row in
+                    content.allApprovedByBaseline
+                        ? row.decision == "approved"
+                        : packageNames.contains(row.package) || addresses.contains(row.advisory)
+                }
+                if !content.allApprovedByBaseline {
+                    let concerned = rows.filter { packageNames.contains($0.package) }
+                    if concerned.isEmpty || concerned.contains(where: { $0.decision != "approved" }) {
+                        baselineApproved = false
+                    }
+                }
+                for row in rows {
+                    severities.append(Severity(rawValue: row.severity) ?? .unknown)
+                    knownExploited = knownExploited || row.knownExploited
+                }
+                let touched = content.allApprovedByBaseline ? Array(Set(rows.map(\.package))) : Array(packageNames)
+                for hold in document.register.holds(
+                    hostID: host.id,
+                    groups: placement.groups,
+                    packages: touched,
+                    advisories: Array(addresses),
+                    at: now
+                ) {
+                    holds.insert(
+                        "\(hold.name) (\(hold.scope), until \(ISO8601DateFormatter().string(from: hold.ends))): \(hold.reason)"
+                    )
+                }
+            }
+            query.offset += page.hosts.count
+            if page.hosts.isEmpty || query.offset >= page.total { break }
+        }
+        let byEnvironment = Dictionary(grouping: scoped, by: \.environment)
+        let reaches = byEnvironment.keys.sorted().map { name -> ChangeImpact.EnvironmentReach in
+            let members = byEnvironment[name] ?? []
+            let common = members.dropFirst().reduce(members.first?.groups ?? []) { $0.intersection($1.groups) }
+            return ChangeImpact.EnvironmentReach(environment: name, hosts: members.count, commonGroups: common.sorted())
+        }
+        let impact = ChangeImpact(
+            environments: reaches,
+            hostCount: scoped.count,
+            mostCriticalTier: tiers.min(),
+            services: services.sorted(),
+            highestSeverity: (severities.max() ?? .unknown).rawValue,
+            addressesKnownExploited: knownExploited,
+            baselineApproved: !scoped.isEmpty && baselineApproved
+        )
+        return Resolution(impact: impact, hosts: scoped, holds: holds.sorted())
+    }
+
+    /// The environments among the change's where `identity` may approve.
+    func approvableEnvironments(_ change: ChangeRequest, identity: Identity) -> [String] {
+        (change.impact?.environments ?? []).filter { reach in
+            identity.authorization.allows(
+                .changesApprove,
+                environment: reach.environment,
+                groups: Set(reach.commonGroups)
+            )
+        }
+        .map(\.environment)
+    }
+
+    /// Whether `identity` may request or run a change over every environment it reaches.
+    func covers(_ change: ChangeRequest, permission: Permission, identity: Identity) -> Bool {
+        (change.impact?.environments ?? []).allSatisfy { reach in
+            identity.authorization.allows(permission, environment: reach.environment, groups: Set(reach.commonGroups))
+        }
+    }
+
+    /// Whether `start` lies in an occurrence of one of the named windows (freezes win), read in UTC
+    /// for floating times.
+    func fitsWindow(_ start: Date, windows names: [String]) async throws -> Bool {
+        guard !names.isEmpty, let policy = try await policy() else { return false }
+        let all = policy.calendars.flatMap { $0.calendar.events.map(MaintenanceWindow.init(event:)) }
+        let windows = all.filter { !$0.isFreeze && names.contains($0.name) }
+        guard !windows.isEmpty else { return false }
+        let schedule = MaintenanceSchedule(
+            windows: windows,
+            freezes: all.filter(\.isFreeze),
+            hostTimeZone: TimeZone(identifier: "UTC")!
+        )
+        guard let fit = try schedule.nextFit(after: start, duration: 0) else { return false }
+        return fit.changeStart == start
+    }
+}
+
+extension ChangeService {
+    /// One window occurrence of the CAB calendar with the changes planned in it.
+    struct CalendarSlot: Encodable, Sendable {
+        struct Entry: Encodable, Sendable {
+            var id: String
+            var title: String
+            var state: String
+            var kind: String
+            var risk: String?
+            var plannedStart: Date?
+        }
+        var window: String
+        var calendar: String
+        var start: Date
+        var end: Date
+        var changes: [Entry]
+    }
+
+    /// Window occurrences of the next `days` days (UTC for floating times), each with the changes
+    /// scheduled into it and the approved changes not yet scheduled whose first eligible occurrence it
+    /// is; emergency changes scheduled outside every window are listed apart.
+    func calendar(days: Int, now: Date) async throws -> (slots: [CalendarSlot], outside: [CalendarSlot.Entry]) {
+        let horizon = now.addingTimeInterval(TimeInterval(days) * 86400)
+        var slots: [CalendarSlot] = []
+        if let policy = try await policy() {
+            let zone = TimeZone(identifier: "UTC")!
+            let freezes = policy.calendars.flatMap { $0.calendar.events.map(MaintenanceWindow.init(event:)) }
+                .filter(\.isFreeze)
+            for (name, calendar) in policy.calendars {
+                for event in calendar.events {
+                    let window = MaintenanceWindow(event: event)
+                    guard !window.isFreeze else { continue }
+                    let schedule = MaintenanceSchedule(windows: [window], freezes: freezes, hostTimeZone: zone)
+                    for slot in try schedule.nextOccurrences(after: now, count: 64) where slot.start < horizon {
+                        slots.append(
+                            CalendarSlot(
+                                window: window.name,
+                                calendar: name,
+                                start: slot.start,
+                                end: slot.end,
+                                changes: []
+                            )
+                        )
+                    }
+                }
+            }
+        }
+        slots.sort { ($0.start, $0.window) < ($1.start, $1.window) }
+        let active = try await storage.changes(states: [.approved, .scheduled, .inProgress], limit: 1000, offset: 0)
+        var outside: [CalendarSlot.Entry] = []
+        for change in active.changes {
+            let entry = CalendarSlot.Entry(
+                id: change.id,
+                title: change.title,
+                state: change.state.rawValue,
+                kind: change.kind.rawValue,
+                risk: change.risk?.level.rawValue,
+                plannedStart: change.plannedStart
+            )
+            let index: Int?
+            if let start = change.plannedStart {
+                index = slots.firstIndex {
+                    $0.start <= start && start < $0.end && change.content.windows.contains($0.window)
+                }
+                if index == nil && start >= now && start < horizon { outside.append(entry) }
+            } else {
+                index = slots.firstIndex { change.content.windows.contains($0.window) }
+            }
+            if let index { slots[index].changes.append(entry) }
+        }
+        return (slots, outside)
+    }
+}

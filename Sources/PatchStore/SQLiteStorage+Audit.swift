@@ -1,0 +1,73 @@
+import ChangeControl
+import Foundation
+import GRDB
+
+extension SQLiteStorage {
+    static func auditEvent(_ row: Row) -> AuditEvent {
+        AuditEvent(
+            id: row["id"],
+            at: date(row["at"] as Int64),
+            actor: row["actor"],
+            action: row["action"],
+            target: row["target"],
+            details: row["details"],
+            requestID: row["request_id"],
+            elevationID: row["elevation_id"],
+            previousHash: row["prev_hash"] ?? "",
+            hash: row["hash"] ?? ""
+        )
+    }
+
+    public func auditEvents(afterID: Int64, since: Date?, target: String?, limit: Int) async throws -> [AuditEvent] {
+        try await pool.read { db in
+            var sql = "SELECT * FROM events WHERE id > ?"
+            var arguments: StatementArguments = [afterID]
+            if let since {
+                sql += " AND at >= ?"
+                _ = arguments.append(contentsOf: [Self.millis(since)])
+            }
+            if let target {
+                sql += " AND target = ?"
+                _ = arguments.append(contentsOf: [target])
+            }
+            sql += " ORDER BY id LIMIT ?"
+            _ = arguments.append(contentsOf: [limit])
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.auditEvent)
+        }
+    }
+
+    public func auditCheckpoints() async throws -> [AuditCheckpoint] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoints ORDER BY event_id").map {
+                AuditCheckpoint(
+                    eventID: $0["event_id"],
+                    headHash: $0["head_hash"],
+                    signedAt: Self.date($0["signed_at"] as Int64),
+                    signature: $0["signature"]
+                )
+            }
+        }
+    }
+
+    public func sealAuditHead(
+        now: Date,
+        sign: @escaping @Sendable (_ eventID: Int64, _ hash: String, _ at: Date) throws -> AuditCheckpoint
+    ) async throws -> AuditCheckpoint? {
+        try await write { db in
+            guard let head = try Row.fetchOne(db, sql: "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1") else {
+                return nil
+            }
+            let eventID: Int64 = head["id"]
+            let sealed = try Int64.fetchOne(db, sql: "SELECT MAX(event_id) FROM audit_checkpoints") ?? 0
+            guard eventID > sealed else { return nil }
+            let checkpoint = try sign(eventID, head["hash"], Self.date(Self.millis(now)))
+            try db.execute(
+                sql: "INSERT INTO audit_checkpoints (event_id, head_hash, signed_at, signature) VALUES (?, ?, ?, ?)",
+                arguments: [
+                    checkpoint.eventID, checkpoint.headHash, Self.millis(checkpoint.signedAt), checkpoint.signature,
+                ]
+            )
+            return checkpoint
+        }
+    }
+}
