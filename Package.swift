@@ -105,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "patchpilot",
             dependencies: [
-                "PatchServer", "PatchStore", "PatchAgent", "PackageVersions", "FleetModel", "AgentProtocol",
+                "PatchServer", "PatchStore", "PatchAgent", "ChangeControl", "PackageVersions", "FleetModel", "AgentProtocol",
                 "SecurityAdvisories",
                 "PatchPolicy",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -19,21 +19,27 @@ struct AuditMiddleware: RouterMiddleware {
     ) async throws -> Response {
         let requestID = Self.requestID(from: request.headers[.requestID])
         let audit = AuditContext(requestID: requestID)
-        var response = try await AuditContext.$current.withValue(audit) {
-            let response = try await next(request, context)
-            let changesState = request.method != .get && request.method != .head
-            if changesState, response.status.code < 400, audit.written.value == 0, let identity = context.identity {
-                try await storage.appendEvent(
-                    EventRecord(
-                        at: clock.now(),
-                        actor: identity.actor,
-                        action: "api.call",
-                        target: "route:\(request.method.rawValue) \(request.uri.path)",
-                        details: try JSONResponse.text(["status": String(response.status.code)])
+        var response: Response
+        do {
+            response = try await AuditContext.$current.withValue(audit) {
+                let response = try await next(request, context)
+                let changesState = request.method != .get && request.method != .head
+                if changesState, response.status.code < 400, audit.written.value == 0, let identity = context.identity {
+                    try await storage.appendEvent(
+                        EventRecord(
+                            at: clock.now(),
+                            actor: identity.actor,
+                            action: "api.call",
+                            target: "route:\(request.method.rawValue) \(request.uri.path)",
+                            details: try JSONResponse.text(["status": String(response.status.code)])
+                        )
                     )
-                )
+                }
+                return response
             }
-            return response
+        } catch var problem as Problem {
+            problem.headers[.requestID] = requestID
+            throw problem
         }
         response.headers[.requestID] = requestID
         return response

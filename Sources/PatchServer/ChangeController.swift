@@ -67,7 +67,9 @@ struct ChangeController: Sendable {
     }
 
     static func body<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-        let data = try await JSONBody.collect(request, limit: 256 * 1024)
+        var data = try await JSONBody.collect(request, limit: 256 * 1024)
+        // Actions without options (submit, approve without a comment) may send no body at all.
+        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { data = Array("{}".utf8) }
         do {
             return try decoder().decode(type, from: Data(data))
         } catch let error as DecodingError {

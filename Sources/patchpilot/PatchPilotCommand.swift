@@ -19,6 +19,8 @@ struct PatchPilotCommand: AsyncParsableCommand {
             FeedsCommand.self,
             PolicyCommand.self,
             WindowCommand.self,
+            ChangeCommand.self,
+            AuditCommand.self,
         ]
     )
 }
