@@ -237,7 +237,7 @@ public protocol PatchStorage: Sendable {
     func users() async throws -> [UserRecord]
     /// Records a failed login (and an event); returns the failures kept for the name.
     func recordLoginFailure(username: String, at: Date, forgetBefore: Date) async throws -> Int
-    /// Failed logins for a name since a time.
+    /// Failed logins for a name after a time.
     func loginFailures(username: String, since: Date) async throws -> [Date]
     /// Forgets a name's failures after a successful login.
     func clearLoginFailures(username: String) async throws

@@ -143,7 +143,7 @@ extension SQLiteStorage {
         try await pool.read { db in
             try Int64.fetchAll(
                 db,
-                sql: "SELECT at FROM login_failures WHERE username = ? AND at >= ? ORDER BY at",
+                sql: "SELECT at FROM login_failures WHERE username = ? AND at > ? ORDER BY at",
                 arguments: [username, Self.millis(since)]
             ).map { Self.date($0) }
         }

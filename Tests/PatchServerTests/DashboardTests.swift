@@ -86,6 +86,29 @@ import Testing
         #expect(try await harness.storage.events(limit: 10).contains { $0.action == "login.failed" })
     }
 
+    @Test func repeatedFailuresThrottleTheNameUntilTheWindowPasses() async throws {
+        let harness = try await Harness.make()
+        try await harness.application().test(.router) { client in
+            for _ in 0..<IdentityService.loginThrottleLimit {
+                #expect(try await signIn(client, password: "wrong password here").status == .unauthorized)
+            }
+            // Even the right password is not checked now.
+            let locked = try await signIn(client)
+            #expect(locked.status == .tooManyRequests)
+            #expect(locked.text.contains("Too many failed attempts"))
+            #expect(Int(locked.headers[.retryAfter] ?? "") == 900)
+            harness.clock.advance(IdentityService.loginThrottleWindow)
+            let allowed = try await signIn(client)
+            #expect(allowed.status == .seeOther)
+            // A success forgets the failures.
+            #expect(try await signIn(client, password: "wrong password here").status == .unauthorized)
+            #expect(try await signIn(client).status == .seeOther)
+        }
+        let actions = try await harness.storage.events(limit: 100).map(\.action)
+        #expect(actions.filter { $0 == "login.failed" }.count == 6)
+        #expect(actions.contains("login.throttled"))
+    }
+
     @Test func cookieAuthenticatedAPIWritesNeedTheCSRFHeader() async throws {
         let harness = try await Harness.make()
         try await harness.application().test(.router) { client in
