@@ -17,6 +17,9 @@ public struct PlanPoller: Sendable {
         public var bootIDFile: String
         /// Boots allowed during one plan.
         public var maximumBoots: Int
+        /// Install plan packages without an artifact (and roll back) from the host's apt
+        /// repositories; `nil` to use artifacts only.
+        public var apt: AptSettings?
 
         /// Creates settings.
         public init(
@@ -24,8 +27,10 @@ public struct PlanPoller: Sendable {
             dpkgAdminDirectory: String = "/var/lib/dpkg",
             rebootCommand: [String] = ["systemctl", "reboot"],
             bootIDFile: String = "/proc/sys/kernel/random/boot_id",
-            maximumBoots: Int = 3
+            maximumBoots: Int = 3,
+            apt: AptSettings? = AptSettings()
         ) {
+            self.apt = apt
             self.root = root
             self.dpkgAdminDirectory = dpkgAdminDirectory
             self.rebootCommand = rebootCommand
@@ -105,7 +110,8 @@ public struct PlanPoller: Sendable {
                     return bytes
                 }
                 return try await localFileFetch(url)
-            }
+            },
+            apt: settings.apt
         )
         let runner = PlanRunner(
             plan: plan,

@@ -82,6 +82,9 @@ extension AgentRootCommand {
         var rebootCommand = "systemctl reboot"
         @Option(name: .customLong("boot-id-file"), help: "File holding the boot id.")
         var bootIDFile = "/proc/sys/kernel/random/boot_id"
+        @Flag(help: "Never install from the host's apt repositories: plan packages need artifacts.")
+        var noApt = false
+        @Flag(help: "Do not run apt-get update before downloading plan packages.") var noAptUpdate = false
         @Option(help: "Log level.") var logLevel = "info"
 
         func run() async throws {
@@ -105,7 +108,8 @@ extension AgentRootCommand {
                         root: host.root,
                         dpkgAdminDirectory: host.admindir ?? "/var/lib/dpkg",
                         rebootCommand: rebootCommand.split(separator: " ").map(String.init),
-                        bootIDFile: bootIDFile
+                        bootIDFile: bootIDFile,
+                        apt: noApt ? nil : AptSettings(update: !noAptUpdate)
                     )
             )
             if once {

@@ -37,6 +37,9 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .customLong("package-manager"), help: "dpkg or rpm.") var packageManager = "dpkg"
     @Option(name: .customLong("rpm-dbpath"), help: "rpm database directory inside --root.")
     var rpmDatabasePath = "/var/lib/rpm"
+    @Flag(help: "Install plan packages without an artifact from the apt repositories configured in --root.")
+    var apt = false
+    @Flag(help: "With --apt: do not run apt-get update first.") var noAptUpdate = false
 
     func validate() throws {
         if planKey != nil, unsigned { throw ValidationError("--unsigned and --plan-key exclude each other") }
@@ -65,7 +68,8 @@ struct ApplyCommand: AsyncParsableCommand {
                 adminDirectory: adminDirectory,
                 stateDirectory: stateDirectory,
                 runner: commands,
-                fetch: Self.fetch
+                fetch: Self.fetch,
+                apt: apt ? AptSettings(update: !noAptUpdate) : nil
             )
         let runner = PlanRunner(
             plan: update,

@@ -31,6 +31,8 @@ public protocol PackageExecutor: Sendable {
     func stage(_ packages: [PlanPackage]) async throws(ExecutionError)
     /// Whether the artifact of `name` at `version` is in the local cache (needed for rollback).
     func isCached(name: String, version: String) -> Bool
+    /// Whether rollback could bring back this version (cached, or offered by a repository).
+    func isRestorable(name: String, version: String) -> Bool
     /// Installs the exact versions; packages already at their version are skipped.
     func install(_ packages: [PlanPackage]) throws(ExecutionError) -> PackageChange
     /// Puts the recorded versions back (from the cache); a package absent from `versions` but in
@@ -44,6 +46,25 @@ public protocol PackageExecutor: Sendable {
 
 /// The local artifact cache, `<state>/cache`: fetched packages are kept there so that a later
 /// rollback can reinstall a previous version without the network.
+/// How the dpkg executor uses the host's apt repositories.
+public struct AptSettings: Sendable, Hashable {
+    /// Run `apt-get update` before downloading (off when lists are kept fresh elsewhere).
+    public var update: Bool
+    /// Extra `apt-get` arguments (e.g. `-o Acquire::http::Proxy=…`).
+    public var options: [String]
+
+    /// Creates settings.
+    public init(update: Bool = true, options: [String] = []) {
+        self.update = update
+        self.options = options
+    }
+}
+
+extension PackageExecutor {
+    /// Default: only cached artifacts can be restored.
+    public func isRestorable(name: String, version: String) -> Bool { isCached(name: name, version: version) }
+}
+
 public struct ArtifactCache: Sendable {
     /// The cache directory.
     public let directory: String

@@ -96,7 +96,7 @@ extension PlanRunner {
         } catch {
             return ExecutionStepResult(step: .recordInstalled, succeeded: false, detail: error.description)
         }
-        let uncached = before.filter { !executor.isCached(name: $0.key, version: $0.value) }.map {
+        let uncached = before.filter { !executor.isRestorable(name: $0.key, version: $0.value) }.map {
             "\($0.key) \($0.value)"
         }
         var result = ExecutionStepResult(
@@ -104,7 +104,7 @@ extension PlanRunner {
             succeeded: true,
             detail: uncached.isEmpty
                 ? "recorded \(before.count) installed version(s); artifacts staged"
-                : "recorded \(before.count) installed version(s); no cached artifact for rollback of "
+                : "recorded \(before.count) installed version(s); no cached artifact or repository version for rollback of "
                     + uncached.sorted().joined(separator: ", ")
         )
         // versionsAfter of this step is what rollback restores.

@@ -15,6 +15,8 @@ final class ExecutionSandbox: @unchecked Sendable {
     var adminDirectory: String { root + "/var/lib/dpkg" }
     /// Steps reported through `onStepResult`, in order.
     let reported = Recorder()
+    /// Whether the executor installs from the apt repository set up by ``makeRepository(_:)``.
+    var apt: AptSettings?
 
     /// Whether the tools these tests need are here.
     static let available: Bool = ["dpkg", "dpkg-deb"].allSatisfy { ProcessCommandRunner.locate($0) != nil }
@@ -77,6 +79,26 @@ final class ExecutionSandbox: @unchecked Sendable {
         return PlanArtifact(url: URL(fileURLWithPath: output).absoluteString, sha256: ArtifactCache.sha256(bytes))
     }
 
+    /// Publishes the built packages as a flat apt repository (`dpkg-scanpackages --multiversion`)
+    /// and points the root's `sources.list` at it; later plans can then name versions without
+    /// artifacts.
+    func makeRepository() throws {
+        let scan = try ProcessCommandRunner().run([
+            "sh", "-c", "cd '\(packages)' && dpkg-scanpackages --multiversion . > Packages",
+        ])
+        guard scan.status == 0 else {
+            throw ExecutionError(code: .commandFailed, subject: "dpkg-scanpackages", message: scan.standardError)
+        }
+        for directory in [
+            "/etc/apt/apt.conf.d", "/etc/apt/preferences.d", "/etc/apt/sources.list.d", "/var/lib/apt/lists/partial",
+            "/var/cache/apt/archives/partial", "/var/log/apt",
+        ] {
+            try FileManager.default.createDirectory(atPath: root + directory, withIntermediateDirectories: true)
+        }
+        try write(root + "/etc/apt/sources.list", "deb [trusted=yes] file:\(packages) ./\n")
+        apt = AptSettings()
+    }
+
     /// Installs a built demo version directly (the host's starting point), outside any plan.
     func preinstall(_ version: String, name: String = "demo") throws {
         let output = try ProcessCommandRunner().run(executor().dpkg + ["-i", packages + "/\(name)_\(version).deb"])
@@ -86,7 +108,7 @@ final class ExecutionSandbox: @unchecked Sendable {
     }
 
     func executor() -> DpkgExecutor {
-        DpkgExecutor(root: root, stateDirectory: state)
+        DpkgExecutor(root: root, stateDirectory: state, apt: apt)
     }
 
     func installedVersion(_ name: String = "demo") throws -> String? {
