@@ -87,7 +87,8 @@ struct ApplyCommand: AsyncParsableCommand {
                 adminDirectory: adminDirectory,
                 rebootCommand: rebootCommand.split(separator: " ").map(String.init),
                 bootIDFile: bootIDFile,
-                runner: commands
+                runner: commands,
+                rpm: (executor as? RPMExecutor)?.rpm
             ),
             runner: commands,
             maximumBoots: maximumBoots,

@@ -104,3 +104,87 @@ struct RPMExecutionTests {
         #expect(again.alreadyInstalled == ["demo"])
     }
 }
+
+/// `needs-restarting -r` semantics on a sandbox rpm database: a core package installed after boot
+/// requires a reboot; one installed before does not; names from `needs-restarting.d` count too.
+@Suite(
+    .enabled(if: ["rpm", "rpmbuild"].allSatisfy { ProcessCommandRunner.locate($0) != nil }, "needs rpm and rpmbuild")
+)
+struct RPMRebootRequiredTests {
+    func install(_ name: String, in sandbox: ExecutionSandbox) throws {
+        let spec = sandbox.base + "/\(name).spec"
+        try sandbox.write(
+            spec,
+            """
+            Name: \(name)
+            Version: 1.0
+            Release: 1
+            Summary: stand-in
+            License: MIT
+            BuildArch: noarch
+            %description
+            stand-in
+            %install
+            mkdir -p %{buildroot}/usr/share/\(name)
+            echo x > %{buildroot}/usr/share/\(name)/x
+            %files
+            /usr/share/\(name)/x
+
+            """
+        )
+        let built = try ProcessCommandRunner().run([
+            "rpmbuild", "-bb", "--define", "_topdir \(sandbox.base)/rpmtop", "--define", "_rpmdir \(sandbox.packages)",
+            "--define", "_build_id_links none", spec,
+        ])
+        #expect(built.status == 0, "\(built.standardError)")
+        let rpm = RPMExecutor(root: sandbox.root, stateDirectory: sandbox.state).rpm
+        let installed = try ProcessCommandRunner().run(
+            rpm + ["-U", sandbox.packages + "/noarch/\(name)-1.0-1.noarch.rpm"]
+        )
+        #expect(installed.status == 0, "\(installed.standardError)")
+    }
+
+    func monitor(_ sandbox: ExecutionSandbox, bootedAt boot: Date) -> RebootMonitor {
+        RebootMonitor(
+            root: sandbox.root,
+            bootIDFile: sandbox.bootIDFile,
+            rpm: RPMExecutor(root: sandbox.root, stateDirectory: sandbox.state).rpm,
+            bootTime: { boot }
+        )
+    }
+
+    @Test func corePackageUpdatedSinceBootRequiresAReboot() throws {
+        let sandbox = try ExecutionSandbox()
+        _ = try ProcessCommandRunner().run(
+            RPMExecutor(root: sandbox.root, stateDirectory: sandbox.state).rpm + ["--initdb"]
+        )
+        try install("demo", in: sandbox)
+        #expect(monitor(sandbox, bootedAt: Date().addingTimeInterval(-3600)).rebootRequiredReason() == nil)
+        try install("systemd", in: sandbox)
+        let reason = monitor(sandbox, bootedAt: Date().addingTimeInterval(-3600)).rebootRequiredReason()
+        #expect(reason?.hasPrefix("systemd was updated at") == true)
+        #expect(reason?.contains("needs-restarting -r") == true)
+        // Booted after the update: nothing to do.
+        #expect(monitor(sandbox, bootedAt: Date().addingTimeInterval(3600)).rebootRequiredReason() == nil)
+        #expect(monitor(sandbox, bootedAt: Date().addingTimeInterval(3600)).decide(.ifRequired).required == false)
+    }
+
+    @Test func namesFromNeedsRestartingConfigurationCount() throws {
+        let sandbox = try ExecutionSandbox()
+        _ = try ProcessCommandRunner().run(
+            RPMExecutor(root: sandbox.root, stateDirectory: sandbox.state).rpm + ["--initdb"]
+        )
+        try install("demo", in: sandbox)
+        try sandbox.write(sandbox.root + "/etc/dnf/plugins/needs-restarting.d/local.conf", "# ours\ndemo\n")
+        let decision = monitor(sandbox, bootedAt: Date().addingTimeInterval(-3600)).decide(.ifRequired)
+        #expect(decision.required)
+        #expect(decision.reason.hasPrefix("demo was updated at"))
+    }
+
+    @Test func bootTimeIsReadFromProcStat() throws {
+        let sandbox = try ExecutionSandbox()
+        try sandbox.write(sandbox.base + "/stat", "cpu  1 2 3\nbtime 1700000000\nprocesses 5\n")
+        #expect(RebootMonitor.bootTime(procStat: sandbox.base + "/stat") == Date(timeIntervalSince1970: 1_700_000_000))
+        #expect(RebootMonitor.bootTime(procStat: "/proc/stat") != nil)
+    }
+}
