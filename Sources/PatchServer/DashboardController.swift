@@ -57,6 +57,7 @@ struct DashboardController: Sendable {
         authenticated.get("hosts", use: hostsPage)
         authenticated.get("hosts/:id", use: hostPage)
         addFindingsRoutes(to: authenticated)
+        addChangeRoutes(to: authenticated)
     }
 
     // MARK: Sign-in

@@ -336,6 +336,18 @@ import Testing
                 body: ByteBuffer(string: Self.createBody)
             )
             #expect(created.headers[.init("X-Request-ID")!] == "req-42.a")
+            // Problem answers carry it too; a malformed id is replaced by a fresh one.
+            var viewer = fleet.bearer("viewer")
+            viewer[.init("X-Request-ID")!] = "bad id with spaces"
+            let refused = try await client.execute(
+                uri: "/api/v1/changes",
+                method: .post,
+                headers: viewer,
+                body: ByteBuffer(string: Self.createBody)
+            )
+            #expect(refused.status == .forbidden)
+            let fresh = try #require(refused.headers[.init("X-Request-ID")!])
+            #expect(fresh != "bad id with spaces" && !fresh.isEmpty)
         }
         let events = try await fleet.harness.storage.auditEvents(
             afterID: 0,

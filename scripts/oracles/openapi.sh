@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Validates docs/openapi.yaml against the OpenAPI 3.1 specification (openapi-spec-validator) and
-# checks that every JSON route registered in the server code is documented with its permission.
+# checks that every route registered in the server code is documented with its permission, that
+# nothing undocumented-in-code is documented, and that the Permission schema lists exactly the
+# raw values of the Permission enum (Sources/ChangeControl/Access/Permission.swift, read directly).
+# Routes registered in `for` loops over interpolated paths are expanded from the LOOPS table below,
+# which fails when the loops in the source change.
 # Usage: scripts/oracles/openapi.sh [path/to/openapi.yaml]
 set -euo pipefail
 
@@ -22,39 +26,106 @@ fi
 "$python" -m openapi_spec_validator "$spec"
 
 # 2. Route coverage: every route the code registers is in the document, with the same permission.
-"$python" - "$spec" "$root/Sources/PatchServer" <<'PY'
+"$python" - "$spec" "$root" <<'PY'
 import pathlib
 import re
 import sys
 
 import yaml
 
-spec_path, sources = sys.argv[1], pathlib.Path(sys.argv[2])
+spec_path, root = sys.argv[1], pathlib.Path(sys.argv[2])
+sources = root / "Sources/PatchServer"
 spec = yaml.safe_load(open(spec_path, encoding="utf-8"))
 paths = spec.get("paths", {})
-permissions = {
-    "fleetRead": "fleet.read", "metricsRead": "metrics.read", "enrollmentManage": "enrollment.manage",
-    "agentsManage": "agents.manage", "usersManage": "users.manage", "ownTokensManage": "tokens.own", "auditRead": "audit.read", "policyManage": "policy.manage", "plansManage": "plans.manage", "hostsManage": "hosts.manage",
+errors = []
+
+
+def squash(text):
+    """Source text with runs of whitespace collapsed, so re-wrapping by a formatter changes nothing."""
+    return re.sub(r"\s+", " ", text)
+
+
+# Permission case name -> raw value, read from the enum itself so the map cannot fall behind it.
+permission_file = root / "Sources/ChangeControl/Access/Permission.swift"
+permission_source = permission_file.read_text(encoding="utf-8")
+if "public enum Permission" not in permission_source:
+    errors.append(f"{permission_file} no longer declares the Permission enum; update the oracle's path")
+permissions = dict(re.findall(r'^\s*case\s+(\w+)\s*=\s*"([^"]+)"', permission_source, re.M))
+if len(permissions) < 20:
+    errors.append(f"found only {len(permissions)} Permission cases in {permission_file}; the oracle's pattern needs updating")
+
+# Routes registered in a loop over an interpolated path ("changes/{id}/\(action.rawValue)"). The
+# oracle does not evaluate Swift, so each loop is expanded here by hand. Every anchor (a file and a
+# snippet, compared with whitespace collapsed) must still be in the source: when a loop's values
+# change, an anchor stops matching and the oracle fails until this table is brought up to date.
+LOOPS = {
+    "changes/{id}/\\(decision.rawValue)": {
+        "anchors": [("PatchServer/ChangeController.swift", "for decision in [Approval.Decision.approve, .reject] {"),
+                    ("ChangeControl/Changes/Approval.swift", "case approve, reject")],
+        "paths": ["changes/{id}/approve", "changes/{id}/reject"],
+    },
+    "changes/{id}/\\(action.rawValue)": {
+        "anchors": [("PatchServer/ChangeController.swift", "for action in [ChangeAction.start, .complete, .fail, .rollBack] {"),
+                    ("ChangeControl/Changes/ChangeState.swift", "case start case complete case fail case rollBack = \"roll-back\"")],
+        "paths": ["changes/{id}/start", "changes/{id}/complete", "changes/{id}/fail", "changes/{id}/roll-back"],
+    },
+    "elevations/{id}/\\(path)": {
+        "anchors": [("PatchServer/AccessController.swift",
+                     'let actions: [(String, String)] = [ ("approve", "approved"), ("deny", "denied"), ("revoke", "revoked"), ("review", "reviewed"), ]'),
+                    ("PatchServer/AccessController.swift", "for (path, action) in actions {")],
+        "paths": ["elevations/{id}/approve", "elevations/{id}/deny", "elevations/{id}/revoke", "elevations/{id}/review"],
+    },
 }
+for loop, entry in LOOPS.items():
+    for file, anchor in entry["anchors"]:
+        location = root / "Sources" / file
+        text = location.read_text(encoding="utf-8") if location.is_file() else ""
+        if squash(anchor) not in squash(text):
+            errors.append(
+                f"the loop registering '{loop}' changed (Sources/{file} no longer contains {anchor!r}); "
+                "update LOOPS in scripts/oracles/openapi.sh and the document"
+            )
+
 expected = []  # (method, path, permission or None)
 
+# Every `table.add(...)` call (SecuredRoutes), in any file and however it is wrapped.
+secured = re.compile(
+    r'table\.add\(\s*\.(\w+)\s*,\s*"([^"]*)"\s*,\s*on:\s*[^,]+?,\s*prefix:\s*("[^"]*"|\w+)\s*,\s*permission:\s*\.(\w+)\s*\)'
+)
+seen_loops = set()
 for source in sorted(sources.glob("*.swift")):
     text = source.read_text(encoding="utf-8")
-    for method, path, permission in re.findall(
-        r'table\.add\(\.(\w+),\s*"([^"]*)",\s*on:\s*group,\s*prefix:\s*prefix,\s*permission:\s*\.(\w+)\)', text
-    ):
-        expected.append((method, "/api/v1/" + path, permissions.get(permission, permission)))
+    calls = len(re.findall(r"\btable\.add\(", text))
+    matches = secured.findall(text)
+    if len(matches) != calls:
+        errors.append(f"{source.name}: {calls} table.add( calls but the oracle's pattern reads {len(matches)}; update the pattern")
+    for method, path, prefix, permission in matches:
+        if prefix.startswith('"'):
+            prefix = prefix[1:-1]
+        else:
+            constant = re.search(r"\blet\s+" + re.escape(prefix) + r'\s*=\s*"([^"]*)"', text)
+            if constant is None:
+                errors.append(f"{source.name}: cannot resolve prefix {prefix!r} of {method.upper()} {path}")
+                continue
+            prefix = constant.group(1)
+        if permission not in permissions:
+            errors.append(f"{source.name}: {method.upper()} {path} requires .{permission}, which is not a case of {permission_file.name}")
+            continue
+        if "\\(" in path:
+            if path not in LOOPS:
+                errors.append(f"{source.name}: {method.upper()} '{path}' is built by interpolation; add its expansion to LOOPS")
+                continue
+            seen_loops.add(path)
+            expanded = LOOPS[path]["paths"]
+        else:
+            expanded = [path]
+        for one in expanded:
+            expected.append((method, prefix + "/" + one, permissions[permission]))
+for loop in LOOPS:
+    if loop not in seen_loops:
+        errors.append(f"LOOPS names '{loop}', which no table.add( registers any more")
 
 build = (sources / "Application+build.swift").read_text(encoding="utf-8")
-for method, path, permission in re.findall(
-    r'table\.add\(\s*\.(\w+),\s*"([^"]*)",\s*on:\s*authenticated\.group\("api/v1"\),\s*prefix:\s*"/api/v1",\s*permission:\s*\.(\w+)',
-    build,
-):
-    expected.append((method, "/api/v1/" + path, permissions.get(permission, permission)))
-for method, path, permission in re.findall(
-    r'table\.add\(\.(\w+),\s*"([^"]*)",\s*on:\s*authenticated,\s*prefix:\s*"",\s*permission:\s*\.(\w+)\)', build
-):
-    expected.append((method, "/" + path, permissions.get(permission, permission)))
 for method, path in re.findall(r'router\.(get|post|put|patch|delete)\("([^"]*)"', build):
     expected.append((method, "/" + path, None))
 
@@ -68,9 +139,9 @@ for source in sorted(sources.glob("DashboardController*.swift")):
         path = re.sub(r":(\w+)", r"{\1}", path)
         expected.append((method, "/" + path, None))
 
-errors = []
 if len(expected) < 10:
     errors.append(f"found only {len(expected)} routes in the sources; the oracle's patterns need updating")
+known = set(permissions.values()) | {"none"}
 for method, path, permission in expected:
     operation = paths.get(path, {}).get(method)
     if operation is None:
@@ -81,6 +152,8 @@ for method, path, permission in expected:
         errors.append(f"{method.upper()} {path} has no x-permission")
     elif permission is not None and documented != permission:
         errors.append(f"{method.upper()} {path}: x-permission is {documented!r}, the code requires {permission!r}")
+    elif documented not in known:
+        errors.append(f"{method.upper()} {path}: x-permission {documented!r} is not a permission")
 
 registered = {(m, p) for m, p, _ in expected}
 for path, item in paths.items():
@@ -88,9 +161,18 @@ for path, item in paths.items():
         if method in ("get", "put", "post", "delete", "patch", "head", "options", "trace") and (method, path) not in registered:
             errors.append(f"{method.upper()} {path} is documented but not registered in the code")
 
+# The document's Permission schema lists exactly the enum's raw values.
+schema = spec.get("components", {}).get("schemas", {}).get("Permission", {})
+documented_permissions = set(schema.get("enum", []))
+if documented_permissions != set(permissions.values()):
+    missing = sorted(set(permissions.values()) - documented_permissions)
+    extra = sorted(documented_permissions - set(permissions.values()))
+    errors.append(f"components.schemas.Permission.enum differs from the Permission enum (missing {missing}, extra {extra})")
+
 if errors:
     for error in errors:
         print(f"openapi oracle: {error}", file=sys.stderr)
     sys.exit(1)
-print(f"openapi oracle: {len(expected)} routes documented with their permissions")
+print(f"openapi oracle: {len(expected)} routes documented with their permissions "
+      f"({len(permissions)} permissions, {len(LOOPS)} route loops expanded)")
 PY
