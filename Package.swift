@@ -59,11 +59,16 @@ let package = Package(
             dependencies: ["FleetModel", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "RolloutEngine",
+            dependencies: ["PatchPolicy", "ChangeControl", "FleetModel"],
+            swiftSettings: swiftSettings
+        ),
         // Adapters.
         .target(
             name: "PatchStore",
             dependencies: [
-                "FleetModel", "SecurityAdvisories", "ChangeControl",
+                "FleetModel", "SecurityAdvisories", "ChangeControl", "RolloutEngine",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
@@ -72,6 +77,8 @@ let package = Package(
             name: "PatchServer",
             dependencies: [
                 "PatchStore", "FleetModel", "AgentProtocol", "SecurityAdvisories", "PatchPolicy", "ChangeControl",
+                "RolloutEngine",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -105,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "patchpilot",
             dependencies: [
-                "PatchServer", "PatchStore", "PatchAgent", "ChangeControl", "PackageVersions", "FleetModel", "AgentProtocol",
+                "PatchServer", "PatchStore", "PatchAgent", "ChangeControl", "RolloutEngine", "PackageVersions", "FleetModel", "AgentProtocol",
                 "SecurityAdvisories",
                 "PatchPolicy",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -166,6 +173,11 @@ let package = Package(
         .testTarget(
             name: "ChangeControlTests",
             dependencies: ["ChangeControl", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RolloutEngineTests",
+            dependencies: ["RolloutEngine", "PatchPolicy", "ChangeControl", "FleetModel"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

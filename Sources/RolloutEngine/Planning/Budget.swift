@@ -1,0 +1,57 @@
+import Foundation
+
+/// A limit given as a number of hosts or a share of them (`3`, `10%`).
+public enum Budget: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// At most this many.
+    case count(Int)
+    /// At most this percentage (0 < p ≤ 100) of the total, rounded down but at least 1.
+    case percent(Double)
+
+    /// Parses `3` or `10%`.
+    public init(parsing text: String, field: String) throws {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasSuffix("%") {
+            guard let value = Double(trimmed.dropLast()), value > 0, value <= 100 else {
+                throw RolloutEngineError(.invalid, field: field, "'\(text)' is not a percentage in (0, 100]")
+            }
+            self = .percent(value)
+        } else {
+            guard let value = Int(trimmed), value >= 0 else {
+                throw RolloutEngineError(.invalid, field: field, "'\(text)' is not a count or a percentage such as 10%")
+            }
+            self = .count(value)
+        }
+    }
+
+    /// The limit for `total` hosts: a count as is, a percentage of the total rounded down, at least 1.
+    public func limit(of total: Int) -> Int {
+        switch self {
+        case .count(let value): value
+        case .percent(let share): max(1, Int((Double(total) * share / 100).rounded(.down)))
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .count(let value): "\(value)"
+        case .percent(let share): share == share.rounded() ? "\(Int(share))%" : "\(share)%"
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let count = try? container.decode(Int.self) {
+            self = .count(count)
+        } else {
+            self = try Budget(parsing: try container.decode(String.self), field: "budget")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .count(let value): try container.encode(value)
+        case .percent: try container.encode(description)
+        }
+    }
+}
