@@ -1,0 +1,63 @@
+import Foundation
+
+/// The planned waves of a rollout, environment by environment, and the hosts that cannot be
+/// scheduled.
+public struct RolloutPlan: Sendable, Hashable, Codable {
+    /// One wave: hosts patched together.
+    public struct Wave: Sendable, Hashable, Codable {
+        /// Canary or a tier wave.
+        public enum Kind: String, Sendable, Hashable, Codable {
+            case canary, tier
+        }
+
+        /// Position in the whole rollout (0-based).
+        public var index: Int
+        /// Environment.
+        public var environment: String
+        /// Canary or tier.
+        public var kind: Kind
+        /// The tier of a tier wave (`nil`: hosts without a tier, or the canary).
+        public var tier: Int?
+        /// A name for people (`prod canary`, `prod tier 1 wave 2`).
+        public var name: String
+        /// Host ids.
+        public var hosts: [String]
+        /// Services touched (for the disruption-budget and dependency checks).
+        public var services: [String]
+        /// The earliest instant a host of the wave can start (its first window opening after the
+        /// previous wave's estimated end).
+        public var earliestStart: Date
+        /// When the last host is expected to be done.
+        public var estimatedEnd: Date
+        /// Each host's planned start (inside its window).
+        public var hostStarts: [String: Date]
+    }
+
+    /// One environment's waves.
+    public struct Stage: Sendable, Hashable, Codable {
+        /// Environment.
+        public var environment: String
+        /// Its waves, canary first.
+        public var waves: [Wave]
+    }
+
+    /// A host left out, and why.
+    public struct Unschedulable: Sendable, Hashable, Codable {
+        /// Host id.
+        public var hostID: String
+        /// Hostname.
+        public var hostname: String
+        /// Why (`no maintenance window`, `no window fits a 30-minute task before the cutoff…`).
+        public var reason: String
+    }
+
+    /// The change.
+    public var changeID: String
+    /// Environments in order.
+    public var stages: [Stage]
+    /// Hosts that cannot be scheduled (reported before the rollout starts).
+    public var unschedulable: [Unschedulable]
+
+    /// Every wave in order.
+    public var waves: [Wave] { stages.flatMap(\.waves) }
+}
