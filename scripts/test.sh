@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 log() { printf '\n== %s\n' "$*"; }
 
 # 1. System packages the tests use (installed only when missing).
-needed=(libsqlite3-dev dpkg-dev rpm python3-rpm libdpkg-dev librpm-dev)
+needed=(libsqlite3-dev dpkg-dev rpm python3-rpm libdpkg-dev librpm-dev prometheus)
 missing=()
 for package in "${needed[@]}"; do
     dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -17,7 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # 2. Style, mechanically (the committed .swift-format), then build everything once, warnings as errors.

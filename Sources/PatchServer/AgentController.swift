@@ -15,6 +15,8 @@ struct AgentController: Sendable {
     let authenticator: AgentAuthenticator
     let vulnerabilities: VulnerabilityService
     let planPublicKey: String
+    /// Called with every newly stored plan report (the rollout scheduler applies it at once).
+    var onReport: @Sendable (PlanReport) async -> Void = { _ in }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("enroll", use: enroll)
@@ -180,6 +182,7 @@ extension AgentController {
             report: String(decoding: body, as: UTF8.self),
             now: clock.now()
         )
+        if stored { await onReport(report) }
         return try JSONResponse.make(PlanReportAcknowledgement(planID: report.planID, duplicate: !stored))
     }
 }

@@ -27,6 +27,8 @@ public struct ServerDependencies: Sendable {
     public var planKey: Curve25519.Signing.PrivateKey
     /// The key that signs audit checkpoints (`audit-signing.key` in the data directory).
     public var auditKey: Curve25519.Signing.PrivateKey
+    /// How rollout webhooks are delivered (`nil`: HTTP POST).
+    public var webhookSender: (@Sendable (Webhook, Data) async throws -> Void)?
 
     /// Creates the dependencies.
     public init(
@@ -36,10 +38,12 @@ public struct ServerDependencies: Sendable {
         services: [any Service] = [],
         planKey: Curve25519.Signing.PrivateKey = Curve25519.Signing.PrivateKey(),
         auditKey: Curve25519.Signing.PrivateKey = Curve25519.Signing.PrivateKey(),
+        webhookSender: (@Sendable (Webhook, Data) async throws -> Void)? = nil,
         onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) {
         self.planKey = planKey
         self.auditKey = auditKey
+        self.webhookSender = webhookSender
         self.storage = storage
         self.clock = clock
         self.logger = logger
@@ -96,6 +100,7 @@ public func buildApplication(
                 interval: .seconds(configuration.auditSealSeconds),
                 logger: dependencies.logger
             ),
+            RolloutScheduler(rollouts: built.rollouts, interval: .milliseconds(configuration.rolloutTickMilliseconds)),
         ] + dependencies.services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
@@ -115,6 +120,8 @@ public struct BuiltRouter {
     public var vulnerabilities: VulnerabilityService
     /// Seals and verifies the audit chain, expires elevations.
     public var audit: AuditService
+    /// Plans and runs rollouts.
+    public var rollouts: RolloutOrchestrator
 }
 
 /// Builds the router and the services its routes use.
@@ -147,13 +154,37 @@ public func buildRouter(
         clock: clock,
         maxSkewSeconds: configuration.signatureMaxSkewSeconds
     )
+    let plans = PlanQueue(storage: storage, clock: clock, key: dependencies.planKey)
+    let updates = UpdatesController(storage: storage, clock: clock)
+    let changes = ChangeService(
+        storage: storage,
+        clock: clock,
+        updates: updates,
+        approvalPolicy: configuration.approvalPolicy
+    )
+    let rollouts = RolloutOrchestrator(
+        storage: storage,
+        clock: clock,
+        changes: changes,
+        plans: plans,
+        prometheus: configuration.prometheusURL.map {
+            PrometheusClient(configuration: .init(baseURL: $0), logger: dependencies.logger)
+        },
+        notifier: WebhookNotifier(
+            webhooks: configuration.webhooks,
+            logger: dependencies.logger,
+            send: dependencies.webhookSender
+        ),
+        logger: dependencies.logger
+    )
     AgentController(
         storage: storage,
         clock: clock,
         configuration: configuration,
         authenticator: agentAuthenticator,
         vulnerabilities: vulnerabilities,
-        planPublicKey: PlanSigningKey.publicKeyText(dependencies.planKey)
+        planPublicKey: PlanSigningKey.publicKeyText(dependencies.planKey),
+        onReport: { await rollouts.agentReported($0) }
     )
     .addRoutes(to: router.group("api/v1/agent"))
 
@@ -164,20 +195,13 @@ public func buildRouter(
     FindingsController(storage: storage, vulnerabilities: vulnerabilities)
         .addRoutes(to: authenticated.group("api/v1"), table: table)
     PolicyController(storage: storage, clock: clock).addRoutes(to: authenticated.group("api/v1"), table: table)
-    let updates = UpdatesController(storage: storage, clock: clock)
     updates.addRoutes(to: authenticated.group("api/v1"), table: table)
-    let changes = ChangeService(
-        storage: storage,
-        clock: clock,
-        updates: updates,
-        approvalPolicy: configuration.approvalPolicy
-    )
+    RolloutController(storage: storage, rollouts: rollouts).addRoutes(to: authenticated.group("api/v1"), table: table)
     ChangeController(storage: storage, clock: clock, service: changes)
         .addRoutes(to: authenticated.group("api/v1"), table: table)
     AccessController(storage: storage, identities: identities, clock: clock)
         .addRoutes(to: authenticated.group("api/v1"), table: table)
     AuditController(storage: storage, audit: audit).addRoutes(to: authenticated.group("api/v1"), table: table)
-    let plans = PlanQueue(storage: storage, clock: clock, key: dependencies.planKey)
     table.add(.post, "hosts/{id}/plans", on: authenticated.group("api/v1"), prefix: "/api/v1", permission: .plansManage)
     {
         request,
@@ -185,7 +209,9 @@ public func buildRouter(
         identity in
         let id = try context.parameters.require("id")
         let draft = try JSONBody.decode(PlanDraft.self, from: try await JSONBody.collect(request, limit: 1024 * 1024))
-        let plan = try await plans.queue(hostID: id, draft: draft, actor: identity.actor)
+        guard let plan = try await plans.queue(hostID: id, draft: draft, actor: identity.actor) else {
+            throw Problem.conflict("the plan was already queued")
+        }
         return try JSONResponse.make(plan, status: .created)
     }
     table.add(.get, "metrics", on: authenticated, prefix: "", permission: .metricsRead) { _, _, _ in
@@ -205,5 +231,11 @@ public func buildRouter(
         changes: changes
     )
     dashboard.addRoutes(to: authenticated, public: router)
-    return BuiltRouter(router: router, routes: table, vulnerabilities: vulnerabilities, audit: audit)
+    return BuiltRouter(
+        router: router,
+        routes: table,
+        vulnerabilities: vulnerabilities,
+        audit: audit,
+        rollouts: rollouts
+    )
 }

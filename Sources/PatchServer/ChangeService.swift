@@ -20,6 +20,10 @@ struct ChangeService: Sendable {
         var hostname: String
         var environment: String
         var groups: Set<String>
+        var tier: Int? = nil
+        var services: [String] = []
+        var osRelease: String = ""
+        var timeZone: String? = nil
     }
 
     /// What a change touches.

@@ -44,7 +44,14 @@ public struct PlanQueue: Sendable {
     }
 
     /// Validates, signs and queues a plan for a host.
-    public func queue(hostID: String, draft: PlanDraft, actor: String) async throws -> UpdatePlan {
+    public func queue(
+        hostID: String,
+        draft: PlanDraft,
+        actor: String,
+        planID: String? = nil
+    ) async throws -> UpdatePlan? {
+        // A plan id chosen by the caller (a rollout task's attempt) is queued once: a second call is a no-op.
+        if let planID, try await storage.planExists(id: planID) { return nil }
         guard try await storage.host(id: hostID) != nil else { throw Problem.notFound("no host with id '\(hostID)'") }
         guard !draft.packages.isEmpty else {
             throw Problem.badRequest("field 'packages' must name at least one package")
@@ -66,7 +73,7 @@ public struct PlanQueue: Sendable {
         for _ in 0..<3 {
             let sequence = try await storage.nextPlanSequence(hostID: hostID)
             let plan = UpdatePlan(
-                id: "pln_" + BearerSecret.randomToken(bytes: 12),
+                id: planID ?? "pln_" + BearerSecret.randomToken(bytes: 12),
                 hostID: hostID,
                 sequence: sequence,
                 issuedAt: now,

@@ -34,6 +34,15 @@ public struct ServerConfiguration: Sendable {
     /// in seconds. Default 60.
     public var auditSealSeconds = 60
 
+    /// How often the rollout scheduler ticks, in milliseconds. Default 2000.
+    public var rolloutTickMilliseconds = 2000
+
+    /// Prometheus base URL for rollout metric gates (`http://prometheus:9090`); `nil` disables gates.
+    public var prometheusURL: String?
+
+    /// Webhooks notified of rollout starts, wave verdicts, pauses, failures and completion.
+    public var webhooks: [Webhook] = []
+
     /// Approvals needed per change kind and risk, and the emergency review deadline.
     public var approvalPolicy = ApprovalPolicy()
 

@@ -1,6 +1,7 @@
 import ChangeControl
 import FleetModel
 import Foundation
+import RolloutEngine
 import SecurityAdvisories
 
 /// The outcome of an enrollment attempt.
@@ -286,4 +287,23 @@ public protocol PatchStorage: Sendable {
     func elevations(userID: String?, limit: Int) async throws -> [Elevation]
     /// Expires every active elevation whose time is up.
     func expireLapsedElevations(now: Date) async throws -> [Elevation]
+
+    // MARK: Rollouts
+
+    /// Stores a new rollout with its events; refused when the change already has an active one.
+    func createRollout(_ rollout: Rollout, events: [EventRecord], now: Date) async throws
+    /// Changes one rollout atomically; `body` returns the events to record (none: nothing is written).
+    func updateRollout(
+        id: String,
+        _ body: @escaping @Sendable (inout Rollout) throws -> [EventRecord]
+    ) async throws
+        -> Rollout
+    /// One rollout.
+    func rollout(id: String) async throws -> Rollout?
+    /// Rollouts newest first (only those not finished, when `activeOnly`).
+    func rollouts(activeOnly: Bool, limit: Int) async throws -> [Rollout]
+    /// Stored agent reports by plan id (outcome and the report JSON).
+    func planReports(planIDs: [String]) async throws -> [String: (outcome: String, report: String)]
+    /// Whether a plan with this id was queued.
+    func planExists(id: String) async throws -> Bool
 }

@@ -317,6 +317,22 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v8-rollouts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE rollouts (
+                        id TEXT PRIMARY KEY,
+                        change_id TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        body TEXT NOT NULL
+                    );
+                    CREATE INDEX rollouts_state ON rollouts(state);
+                    CREATE INDEX rollouts_change ON rollouts(change_id);
+                    """
+            )
+        }
         return migrator
     }
 }

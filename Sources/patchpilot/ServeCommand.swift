@@ -25,6 +25,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @Flag(help: "Start a simulated fleet that enrolls and reports through the API.") var demo = false
     @Option(help: "Number of simulated hosts with --demo.") var demoAgents = 300
+    @Option(help: "Prometheus base URL for rollout metric gates (e.g. http://127.0.0.1:9090).") var prometheusURL:
+        String?
+    @Option(help: "Webhook for rollout notifications: URL or URL,slack (repeat for several).") var webhook: [String] =
+        []
+    @Option(help: "Milliseconds between rollout scheduler ticks.") var rolloutTick = 2000
 
     func validate() throws {
         guard (tlsCertificate == nil) == (tlsKey == nil) else {
@@ -50,6 +55,16 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.tlsCertificatePath = tlsCertificate
         configuration.tlsKeyPath = tlsKey
         configuration.checkInIntervalSeconds = checkInInterval
+        configuration.prometheusURL = prometheusURL
+        configuration.rolloutTickMilliseconds = max(50, rolloutTick)
+        configuration.webhooks = try webhook.map { text in
+            guard let hook = Webhook(argument: text) else {
+                throw ValidationError(
+                    "--webhook must be an http(s) URL, optionally followed by ',slack' or ',generic': '\(text)'"
+                )
+            }
+            return hook
+        }
 
         let storage = try data.openStorage()
         let identities = IdentityService(

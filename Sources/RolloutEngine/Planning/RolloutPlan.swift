@@ -57,6 +57,8 @@ public struct RolloutPlan: Sendable, Hashable, Codable {
     public var stages: [Stage]
     /// Hosts that cannot be scheduled (reported before the rollout starts).
     public var unschedulable: [Unschedulable]
+    /// Hostnames of the planned hosts, by id.
+    public var hostnames: [String: String] = [:]
 
     /// Every wave in order.
     public var waves: [Wave] { stages.flatMap(\.waves) }

@@ -92,7 +92,10 @@ public enum RolloutPlanner {
             }
             stages.append(stage)
         }
-        return RolloutPlan(changeID: request.changeID, stages: stages, unschedulable: unschedulable)
+        var plan = RolloutPlan(changeID: request.changeID, stages: stages, unschedulable: unschedulable)
+        let planned = Set(plan.waves.flatMap(\.hosts))
+        for host in request.hosts where planned.contains(host.id) { plan.hostnames[host.id] = host.hostname }
+        return plan
     }
 
     /// A wave before windows are applied.

@@ -49,6 +49,9 @@ public struct Rollout: Sendable, Hashable, Codable {
         public var verdict: WaveVerdict?
     }
 
+    /// Hostnames by host id.
+    public var hostnames: [String: String] { plan.hostnames }
+
     /// Identifier (`RO-…`).
     public var id: String
     /// The change rolled out.
@@ -71,6 +74,11 @@ public struct Rollout: Sendable, Hashable, Codable {
     public var approvedEnvironment: String?
     /// Why it stopped, paused or failed.
     public var reason: String?
+    /// Data its owner keeps with it (the server keeps the options it was started with).
+    public var annotations: [String: String] = [:]
+    /// Task positions by host id (tasks are stored wave by wave, so each wave is a range).
+    private var taskIndex: [String: Int]
+    private var waveRanges: [Range<Int>]
 
     /// Creates a pending rollout of `plan`.
     public init(id: String, plan: RolloutPlan, settings: Settings) {
@@ -88,6 +96,18 @@ public struct Rollout: Sendable, Hashable, Codable {
         }
         self.rollbackTasks = []
         self.currentWave = 0
+        var index: [String: Int] = [:]
+        var ranges: [Range<Int>] = []
+        var position = 0
+        for wave in waves {
+            ranges.append(position..<(position + wave.hosts.count))
+            for host in wave.hosts {
+                index[host] = position
+                position += 1
+            }
+        }
+        self.taskIndex = index
+        self.waveRanges = ranges
     }
 
     /// Applies a person's command (pause, resume, abort, approve the next environment, start).
@@ -112,8 +132,8 @@ public struct Rollout: Sendable, Hashable, Codable {
     }
 
     /// Indices of the tasks of one wave.
-    public func taskIndices(ofWave wave: Int) -> [Int] {
-        tasks.indices.filter { tasks[$0].wave == wave }
+    public func taskIndices(ofWave wave: Int) -> Range<Int> {
+        waveRanges.indices.contains(wave) ? waveRanges[wave] : 0..<0
     }
 
     /// Moves the rollout on at `now`. A pending task of the current wave is leased only when
@@ -277,9 +297,7 @@ public struct Rollout: Sendable, Hashable, Codable {
         }
         guard rollbackTasks.allSatisfy(\.state.isTerminal) else { return }
         for task in rollbackTasks where task.state == .succeeded {
-            if let index = tasks.firstIndex(where: { $0.hostID == task.hostID && $0.wave == task.wave }) {
-                tasks[index].state = .rolledBack
-            }
+            if let index = taskIndex[task.hostID] { tasks[index].state = .rolledBack }
         }
         let failures = rollbackTasks.filter { $0.state != .succeeded }
         state = failures.isEmpty ? .rolledBack : .failed
@@ -302,7 +320,12 @@ public struct Rollout: Sendable, Hashable, Codable {
                 )
             ]
         }
-        guard let index = tasks.firstIndex(where: { planID.hasPrefix("\(id)-\($0.hostID)-a") }) else {
+        let prefix = "\(id)-"
+        guard planID.hasPrefix(prefix), let marker = planID.range(of: "-a", options: .backwards),
+            let index = taskIndex[
+                String(planID[planID.index(planID.startIndex, offsetBy: prefix.count)..<marker.lowerBound])
+            ]
+        else {
             throw RolloutEngineError(.invalid, field: "planID", "'\(planID)' belongs to no task of \(id)")
         }
         try tasks[index].report(attempt: attempt, outcome: outcome, reason: reason)

@@ -1,0 +1,144 @@
+import ChangeControl
+import Foundation
+import Hummingbird
+import PatchStore
+import RolloutEngine
+
+/// Rollouts over HTTP: plan (dry run), start, status, pause, resume, abort, approve the next environment.
+struct RolloutController: Sendable {
+    let storage: any PatchStorage
+    let rollouts: RolloutOrchestrator
+
+    struct StartBody: Decodable {
+        var change: String
+        var options: RolloutOptions?
+    }
+
+    struct CommandBody: Decodable {
+        var reason: String?
+    }
+
+    /// A rollout with counts per state, for status displays.
+    struct RolloutView: Encodable {
+        struct WaveView: Encodable {
+            var index: Int
+            var name: String
+            var environment: String
+            var kind: String
+            var state: String
+            var hosts: Int
+            var counts: [String: Int]
+            var verdict: WaveVerdict?
+            var earliestStart: Date
+        }
+        var id: String
+        var change: String
+        var state: String
+        var reason: String?
+        var currentWave: Int
+        var counts: [String: Int]
+        var waves: [WaveView]
+        var tasks: [HostTask]?
+        var rollbackTasks: [HostTask]
+        var unschedulable: [RolloutPlan.Unschedulable]
+        var hostnames: [String: String]
+
+        init(_ rollout: Rollout, tasks include: Bool) {
+            id = rollout.id
+            change = rollout.changeID
+            state = rollout.state.rawValue
+            reason = rollout.reason
+            currentWave = rollout.currentWave
+            counts = Dictionary(grouping: rollout.tasks, by: \.state.rawValue).mapValues(\.count)
+            waves = rollout.plan.waves.map { wave in
+                let range = rollout.taskIndices(ofWave: wave.index)
+                return WaveView(
+                    index: wave.index,
+                    name: wave.name,
+                    environment: wave.environment,
+                    kind: wave.kind.rawValue,
+                    state: rollout.waves[wave.index].state.rawValue,
+                    hosts: wave.hosts.count,
+                    counts: Dictionary(grouping: rollout.tasks[range], by: \.state.rawValue).mapValues(\.count),
+                    verdict: rollout.waves[wave.index].verdict,
+                    earliestStart: wave.earliestStart
+                )
+            }
+            tasks = include ? rollout.tasks : nil
+            rollbackTasks = rollout.rollbackTasks
+            unschedulable = rollout.plan.unschedulable
+            hostnames = rollout.hostnames
+        }
+    }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>, table: SecuredRoutes) {
+        let prefix = "/api/v1"
+        table.add(.post, "changes/{id}/rollout-plan", on: group, prefix: prefix, permission: .changesRead) {
+            request,
+            context,
+            _ in
+            let id = try context.parameters.require("id")
+            let options = try await ChangeController.body(RolloutOptions.self, request)
+            return try JSONResponse.make(try await rollouts.plan(changeID: id, options: options))
+        }
+        table.add(.post, "rollouts", on: group, prefix: prefix, permission: .changesRun) { request, _, identity in
+            let body = try await ChangeController.body(StartBody.self, request)
+            guard let change = try await storage.change(id: body.change) else {
+                throw Problem.notFound("no change request '\(body.change)'")
+            }
+            guard rollouts.changes.covers(change, permission: .changesRun, identity: identity) else {
+                throw Problem.forbidden(
+                    "\(identity.username) may not run changes in every environment \(change.id) reaches"
+                )
+            }
+            do {
+                let rollout = try await rollouts.start(
+                    changeID: body.change,
+                    options: body.options ?? RolloutOptions(),
+                    identity: identity
+                )
+                return try JSONResponse.make(RolloutView(rollout, tasks: false), status: .created)
+            } catch let error as StoreError where error.code == .conflict {
+                throw Problem.conflict(error.message)
+            }
+        }
+        table.add(.get, "rollouts", on: group, prefix: prefix, permission: .changesRead) { request, _, _ in
+            let active = request.uri.queryParameters["active"] == "true"
+            let list = try await storage.rollouts(activeOnly: active, limit: 200)
+            return try JSONResponse.make(["rollouts": list.map { RolloutView($0, tasks: false) }])
+        }
+        table.add(.get, "rollouts/{id}", on: group, prefix: prefix, permission: .changesRead) { _, context, _ in
+            let id = try context.parameters.require("id")
+            guard let rollout = try await storage.rollout(id: id) else { throw Problem.notFound("no rollout '\(id)'") }
+            return try JSONResponse.make(RolloutView(rollout, tasks: true))
+        }
+        let commands: [(String, RolloutCommand, Permission)] = [
+            ("pause", .pause, .changesRun), ("resume", .resume, .changesRun), ("abort", .abort, .changesRun),
+            ("approve-next-environment", .approveNextEnvironment, .changesApprove),
+        ]
+        for (path, command, permission) in commands {
+            table.add(.post, "rollouts/{id}/\(path)", on: group, prefix: prefix, permission: permission) {
+                request,
+                context,
+                identity in
+                let id = try context.parameters.require("id")
+                let body = try await ChangeController.body(CommandBody.self, request)
+                if command == .approveNextEnvironment, let rollout = try await storage.rollout(id: id),
+                    rollout.plan.waves.indices.contains(rollout.currentWave)
+                {
+                    let environment = rollout.plan.waves[rollout.currentWave].environment
+                    guard identity.authorization.allows(.changesApprove, environment: environment, groups: []) else {
+                        throw Problem.forbidden("\(identity.username) may not approve changes in \(environment)")
+                    }
+                }
+                let rollout = try await rollouts.command(
+                    command,
+                    rolloutID: id,
+                    reason: body.reason,
+                    identity: identity
+                )
+                return try JSONResponse.make(RolloutView(rollout, tasks: false))
+            }
+        }
+    }
+}

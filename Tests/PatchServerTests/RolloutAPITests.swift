@@ -1,0 +1,427 @@
+import AgentProtocol
+import ChangeControl
+import FleetModel
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PatchServer
+import PatchStore
+import RolloutEngine
+import Synchronization
+import Testing
+
+/// Rollouts through the real router and store, with test agents that fetch their signed plans and
+/// report over the signed agent API.
+@Suite struct RolloutAPITests {
+    static let policy = """
+        environments: [dev, prod]
+        groups:
+          - name: dev
+            labels: {env: dev}
+            tier: staging
+            environment: dev
+          - name: prod
+            labels: {env: prod}
+            tier: production-services
+            environment: prod
+        """
+
+    /// Open around the clock (a 24-hour window every day), so windows never block these tests.
+    static let calendar = """
+        BEGIN:VCALENDAR\r
+        VERSION:2.0\r
+        PRODID:-//tests//EN\r
+        BEGIN:VEVENT\r
+        UID:always@tests\r
+        SUMMARY:always\r
+        DTSTART:20260101T000000Z\r
+        DURATION:PT24H\r
+        RRULE:FREQ=DAILY\r
+        X-PATCHPILOT-CUTOFF:0\r
+        END:VEVENT\r
+        END:VCALENDAR\r
+
+        """
+
+    final class Captured: Sendable {
+        let messages = Mutex<[String]>([])
+        var all: [String] { messages.withLock { $0 } }
+    }
+
+    struct Setup: Sendable {
+        var harness: Harness
+        var rollouts: RolloutOrchestrator
+        var agents: [String: TestAgent]
+        var changeID: String
+        var hooks: Captured
+    }
+
+    struct PlanAnswer: Decodable { var plan: SignedPlan? }
+
+    /// Two dev and two prod hosts, an approved change upgrading `openssl`.
+    static func setup(window: Bool = true) async throws -> (Setup, Router<AppRequestContext>) {
+        let harness = try await Harness.make {
+            $0.rolloutTickMilliseconds = 60_000
+            $0.webhooks = [
+                Webhook(url: "http://hooks.test/generic"), Webhook(url: "http://hooks.test/slack", format: .slack),
+            ]
+        }
+        _ = try await harness.storage.applyPolicy(
+            files: [PolicyFile(name: "policy.yaml", text: policy), PolicyFile(name: "always.ics", text: calendar)],
+            actor: "test",
+            reason: "test",
+            changes: [],
+            now: harness.clock.now()
+        )
+        let hooks = Captured()
+        let built = try await buildRouter(
+            configuration: harness.configuration,
+            dependencies: ServerDependencies(
+                storage: harness.storage,
+                clock: harness.clock,
+                logger: Harness.logger,
+                webhookSender: { webhook, body in
+                    hooks.messages.withLock {
+                        $0.append(webhook.format.rawValue + " " + String(decoding: body, as: UTF8.self))
+                    }
+                }
+            )
+        )
+        let token = try await harness.enrollmentToken(uses: 10)
+        let agents = try await Application(router: built.router).test(.router) { client in
+            var agents: [String: TestAgent] = [:]
+            for name in ["dev-1", "dev-2", "prod-1", "prod-2"] {
+                var agent = TestAgent(hostname: name)
+                try await client.enroll(&agent, token: token)
+                let labelled = try await client.execute(
+                    uri: "/api/v1/hosts/\(agent.hostID)/labels",
+                    method: .put,
+                    headers: harness.bearer(.admin),
+                    body: ByteBuffer(string: #"{"labels":{"env":"\#(name.prefix(while: { $0 != "-" }))"},"tags":[]}"#)
+                )
+                #expect(labelled.status == .ok)
+                agents[name] = agent
+            }
+            return agents
+        }
+        let admin = try #require(try await harness.storage.user(named: "admin-user"))
+        let now = harness.clock.now()
+        let change = try await harness.storage.createChange(
+            { number in
+                ChangeRequest(
+                    id: "CHG-\(number)",
+                    title: "openssl",
+                    kind: .normal,
+                    requesterID: admin.id,
+                    requester: "admin-user",
+                    content: ChangeContent(
+                        packages: [.init(name: "openssl", version: "3.0.16-1~deb12u1")],
+                        environments: ["dev", "prod"],
+                        windows: window ? ["always"] : [],
+                        rollbackPlan: "previous version"
+                    ),
+                    now: now
+                )
+            },
+            actor: "test"
+        )
+        var approved = change
+        try approved.submit(
+            impact: ChangeImpact(
+                environments: [.init(environment: "dev", hosts: 2), .init(environment: "prod", hosts: 2)],
+                hostCount: 4,
+                mostCriticalTier: 1
+            ),
+            template: nil,
+            holds: [],
+            policy: ApprovalPolicy(),
+            now: now
+        )
+        for decider in ["approver", "operator"] {
+            try approved.decide(
+                .approve,
+                userID: decider,
+                username: decider,
+                environments: ["dev", "prod"],
+                comment: "",
+                elevationID: nil,
+                policy: ApprovalPolicy(),
+                now: now
+            )
+            if approved.state == .approved { break }
+        }
+        let final = approved
+        _ = try await harness.storage.updateChange(id: change.id, actor: "test", action: "approved") { change in
+            change = final
+            return [:]
+        }
+        return (
+            Setup(harness: harness, rollouts: built.rollouts, agents: agents, changeID: change.id, hooks: hooks),
+            built.router
+        )
+    }
+
+    struct View: Decodable {
+        struct Wave: Decodable {
+            var name: String
+            var environment: String
+            var state: String
+            var counts: [String: Int]
+        }
+        var id: String
+        var state: String
+        var reason: String?
+        var waves: [Wave]
+        var tasks: [HostTask]?
+    }
+
+    /// The plan waiting for an agent, if any.
+    static func fetchPlan(
+        _ client: some TestClientProtocol,
+        _ agent: TestAgent,
+        _ harness: Harness
+    ) async throws -> UpdatePlan? {
+        let response = try await client.signedPost(
+            "/api/v1/agent/plan",
+            [String: String](),
+            agent: agent,
+            clock: harness.clock
+        )
+        guard let signed = try response.json(PlanAnswer.self).plan, let bytes = Base64.decode(signed.payload) else {
+            return nil
+        }
+        return try JSONDecoder().decode(UpdatePlan.self, from: Data(bytes))
+    }
+
+    static func report(
+        _ client: some TestClientProtocol,
+        _ agent: TestAgent,
+        _ harness: Harness,
+        plan: UpdatePlan,
+        outcome: PlanOutcome
+    ) async throws {
+        let report = PlanReport(
+            planID: plan.id,
+            sequence: plan.sequence,
+            outcome: outcome,
+            steps: [
+                StepResult(
+                    step: "recordInstalled",
+                    startedAt: 1,
+                    endedAt: 2,
+                    outcome: .succeeded,
+                    versionsBefore: ["openssl": "3.0.15-1~deb12u1"]
+                ),
+                StepResult(
+                    step: "postcheck",
+                    startedAt: 2,
+                    endedAt: 3,
+                    outcome: outcome == .completed ? .succeeded : .failed,
+                    message: outcome == .completed ? "ok" : "probe failed"
+                ),
+            ]
+        )
+        let sent = try await client.signedPost("/api/v1/agent/reports", report, agent: agent, clock: harness.clock)
+        #expect(sent.status == .ok)
+    }
+
+    @Test func cleanRolloutGoesEnvironmentByEnvironmentAndCompletesTheChange() async throws {
+        let (setup, router) = try await Self.setup()
+        let harness = setup.harness
+        try await Application(router: router).test(.router) { client in
+            let started = try await client.execute(
+                uri: "/api/v1/rollouts",
+                method: .post,
+                headers: harness.bearer(.operator),
+                body: ByteBuffer(
+                    string: #"{"change":"\#(setup.changeID)","options":{"canary":"1","maxConcurrency":"1"}}"#
+                )
+            )
+            #expect(started.status == .created, "\(started.text)")
+            let id = try started.json(View.self).id
+            var order: [String] = []
+            for _ in 0..<12 {
+                for (name, agent) in setup.agents.sorted(by: { $0.key < $1.key }) {
+                    guard let plan = try await Self.fetchPlan(client, agent, harness) else { continue }
+                    #expect(plan.packages.map(\.name) == ["openssl"])
+                    #expect(plan.packages.first?.version == "3.0.16-1~deb12u1")
+                    order.append(name)
+                    try await Self.report(client, agent, harness, plan: plan, outcome: .completed)
+                }
+                harness.clock.advance(30)
+                await setup.rollouts.tickAll()
+            }
+            let status = try await client.execute(
+                uri: "/api/v1/rollouts/\(id)",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            .json(View.self)
+            #expect(status.state == "completed", "\(status.reason ?? "")")
+            #expect(order.count == 4)
+            #expect(order.prefix(2).allSatisfy { $0.hasPrefix("dev") })
+            #expect(status.waves.map(\.environment) == ["dev", "dev", "prod", "prod"])
+            #expect(status.waves.allSatisfy { $0.state == "passed" })
+        }
+        let change = try #require(try await harness.storage.change(id: setup.changeID))
+        #expect(change.state == .completed)
+        let actions = try await harness.storage.auditEvents(afterID: 0, since: nil, target: nil, limit: 1000).map(
+            \.action
+        )
+        #expect(actions.filter { $0 == "rollout.task_leased" }.count == 4)
+        #expect(actions.filter { $0 == "rollout.wave_verdict" }.count == 4)
+        #expect(setup.hooks.all.contains { $0.contains("\"event\":\"started\"") })
+        #expect(setup.hooks.all.contains { $0.contains("\"event\":\"completed\"") })
+        #expect(setup.hooks.all.filter { $0.contains("wave-verdict") }.count == 4)
+        #expect(setup.hooks.all.contains { $0.hasPrefix("slack {\"text\":\"PatchPilot CHG-1: ") })
+    }
+
+    @Test func failingCanaryRollsBackAndLaterWavesNeverStart() async throws {
+        let (setup, router) = try await Self.setup()
+        let harness = setup.harness
+        try await Application(router: router).test(.router) { client in
+            let id = try await client.execute(
+                uri: "/api/v1/rollouts",
+                method: .post,
+                headers: harness.bearer(.operator),
+                body: ByteBuffer(string: #"{"change":"\#(setup.changeID)"}"#)
+            ).json(View.self).id
+            let canary = try #require(setup.agents["dev-1"])
+            let plan = try #require(try await Self.fetchPlan(client, canary, harness))
+            // The agent could not undo it itself: the rollout sends a rollback plan.
+            try await Self.report(client, canary, harness, plan: plan, outcome: .rollbackFailed)
+            let rollback = try #require(try await Self.fetchPlan(client, canary, harness))
+            #expect(rollback.id.contains("-rollback-a1"))
+            #expect(rollback.packages.map { "\($0.name)=\($0.version)" } == ["openssl=3.0.15-1~deb12u1"])
+            try await Self.report(client, canary, harness, plan: rollback, outcome: .completed)
+            for name in ["dev-2", "prod-1", "prod-2"] {
+                #expect(try await Self.fetchPlan(client, setup.agents[name]!, harness) == nil, "\(name) got a plan")
+            }
+            let status = try await client.execute(
+                uri: "/api/v1/rollouts/\(id)",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            .json(View.self)
+            #expect(status.state == "rolled-back")
+            #expect(status.reason?.contains("canary dev-1") == true || status.reason?.contains("canary") == true)
+            #expect(status.waves.dropFirst().allSatisfy { $0.state == "skipped" })
+        }
+        #expect(try await harness.storage.change(id: setup.changeID)?.state == .rolledBack)
+        #expect(setup.hooks.all.contains { $0.contains("rolled-back") })
+    }
+
+    @Test func reportAfterTheLeaseRanOutIsRefused() async throws {
+        let (setup, router) = try await Self.setup()
+        let harness = setup.harness
+        try await Application(router: router).test(.router) { client in
+            let id = try await client.execute(
+                uri: "/api/v1/rollouts",
+                method: .post,
+                headers: harness.bearer(.operator),
+                body: ByteBuffer(
+                    string: #"{"change":"\#(setup.changeID)","options":{"leaseSeconds":120,"errorBudget":"100%"}}"#
+                )
+            ).json(View.self).id
+            let canary = try #require(setup.agents["dev-1"])
+            let plan = try #require(try await Self.fetchPlan(client, canary, harness))
+            // The agent is paused past its lease.
+            harness.clock.advance(121)
+            await setup.rollouts.tickAll()
+            try await Self.report(client, canary, harness, plan: plan, outcome: .completed)
+            let status = try await client.execute(
+                uri: "/api/v1/rollouts/\(id)",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            .json(View.self)
+            let task = try #require(status.tasks?.first { $0.hostID == canary.hostID })
+            #expect(task.state == .failed)
+            #expect(task.reason?.contains("no report before the lease ran out") == true)
+        }
+        let refused = try await harness.storage.auditEvents(afterID: 0, since: nil, target: nil, limit: 1000)
+            .filter { $0.action == "rollout.report_refused" }
+        #expect(refused.count == 1)
+    }
+
+    @Test func pauseResumeAbortAndPermissions() async throws {
+        let (setup, router) = try await Self.setup()
+        let harness = setup.harness
+        try await Application(router: router).test(.router) { client in
+            let viewerStart = try await client.execute(
+                uri: "/api/v1/rollouts",
+                method: .post,
+                headers: harness.bearer(.viewer),
+                body: ByteBuffer(string: #"{"change":"\#(setup.changeID)"}"#)
+            )
+            #expect(viewerStart.status == .forbidden)
+            let id = try await client.execute(
+                uri: "/api/v1/rollouts",
+                method: .post,
+                headers: harness.bearer(.operator),
+                body: ByteBuffer(string: #"{"change":"\#(setup.changeID)"}"#)
+            ).json(View.self).id
+            let again = try await client.execute(
+                uri: "/api/v1/rollouts",
+                method: .post,
+                headers: harness.bearer(.operator),
+                body: ByteBuffer(string: #"{"change":"\#(setup.changeID)"}"#)
+            )
+            #expect(again.status == .conflict)
+            let paused = try await client.execute(
+                uri: "/api/v1/rollouts/\(id)/pause",
+                method: .post,
+                headers: harness.bearer(.operator)
+            )
+            #expect(try paused.json(View.self).state == "paused")
+            let illegal = try await client.execute(
+                uri: "/api/v1/rollouts/\(id)/pause",
+                method: .post,
+                headers: harness.bearer(.operator)
+            )
+            #expect(illegal.status == .conflict)
+            #expect(illegal.text.contains("cannot pause a rollout that is paused"))
+            #expect(
+                try await client.execute(
+                    uri: "/api/v1/rollouts/\(id)/resume",
+                    method: .post,
+                    headers: harness.bearer(.operator)
+                ).json(View.self).state == "running"
+            )
+            let aborted = try await client.execute(
+                uri: "/api/v1/rollouts/\(id)/abort",
+                method: .post,
+                headers: harness.bearer(.operator),
+                body: ByteBuffer(string: #"{"reason":"window closing"}"#)
+            )
+            #expect(try aborted.json(View.self).state == "aborted")
+        }
+        #expect(try await harness.storage.change(id: setup.changeID)?.state == .failed)
+    }
+
+    @Test func planShowsWavesAndUnschedulableHosts() async throws {
+        let (setup, router) = try await Self.setup(window: false)
+        let harness = setup.harness
+        try await Application(router: router).test(.router) { client in
+            let response = try await client.execute(
+                uri: "/api/v1/changes/\(setup.changeID)/rollout-plan",
+                method: .post,
+                headers: harness.bearer(.viewer)
+            )
+            let plan = try response.json(RolloutPlan.self)
+            #expect(plan.waves.isEmpty)
+            #expect(plan.unschedulable.count == 4)
+            #expect(plan.unschedulable.allSatisfy { $0.reason == "no maintenance window" })
+            let start = try await client.execute(
+                uri: "/api/v1/rollouts",
+                method: .post,
+                headers: harness.bearer(.operator),
+                body: ByteBuffer(string: #"{"change":"\#(setup.changeID)"}"#)
+            )
+            #expect(start.status == .conflict)
+            #expect(start.text.contains("no maintenance window"))
+        }
+    }
+}
