@@ -58,6 +58,7 @@ struct DashboardController: Sendable {
         authenticated.get("hosts/:id", use: hostPage)
         addFindingsRoutes(to: authenticated)
         addChangeRoutes(to: authenticated)
+        addRolloutRoutes(to: authenticated)
     }
 
     // MARK: Sign-in

@@ -21,6 +21,7 @@ struct PatchPilotCommand: AsyncParsableCommand {
             WindowCommand.self,
             ChangeCommand.self,
             AuditCommand.self,
+            RolloutsCommand.self,
             StatsCommand.self,
         ]
     )

@@ -11,7 +11,12 @@ struct ServerAPIOptions: ParsableArguments {
     @Option(help: "API token (default: $PATCHPILOT_TOKEN).") var token: String?
 
     /// Sends a request and returns the body of a 2xx answer; prints the problem and exits 1 otherwise.
-    func call(_ method: HTTPMethod, _ path: String, body: (any Encodable)? = nil) async throws -> Data {
+    func call(
+        _ method: HTTPMethod,
+        _ path: String,
+        body: (any Encodable)? = nil,
+        json: Data? = nil
+    ) async throws -> Data {
         let environment = ProcessInfo.processInfo.environment
         guard let token = token ?? environment["PATCHPILOT_TOKEN"] else {
             throw ValidationError("give --token or set PATCHPILOT_TOKEN")
@@ -25,6 +30,9 @@ struct ServerAPIOptions: ParsableArguments {
             encoder.dateEncodingStrategy = .iso8601
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try encoder.encode(body)))
+        } else if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: json))
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
         let data = Data(buffer: try await response.body.collect(upTo: 64 * 1024 * 1024))

@@ -3,8 +3,9 @@
 # checks that every route registered in the server code is documented with its permission, that
 # nothing undocumented-in-code is documented, and that the Permission schema lists exactly the
 # raw values of the Permission enum (Sources/ChangeControl/Access/Permission.swift, read directly).
-# Routes registered in `for` loops over interpolated paths are expanded from the LOOPS table below,
-# which fails when the loops in the source change.
+# Routes registered in `for` loops over interpolated paths are expanded from the LOOPS table below
+# (with each route's own permission when the loop carries one per route), which fails when the
+# loops in the source change.
 # Usage: scripts/oracles/openapi.sh [path/to/openapi.yaml]
 set -euo pipefail
 
@@ -58,6 +59,11 @@ if len(permissions) < 20:
 # oracle does not evaluate Swift, so each loop is expanded here by hand. Every anchor (a file and a
 # snippet, compared with whitespace collapsed) must still be in the source: when a loop's values
 # change, an anchor stops matching and the oracle fails until this table is brought up to date.
+# "paths" is a list when the loop's table.add( passes one literal permission (`.changesRun`) for
+# every route; it maps each path to a Permission case when the loop passes a per-route permission
+# held in a loop variable (`permission: permission`), whose name "permission_variable" gives. Each
+# such path's last segment and permission must also appear together in one tuple of the first
+# anchor (`("pause", .pause, .changesRun)`), so the expansion cannot drift from the anchored list.
 LOOPS = {
     "changes/{id}/\\(decision.rawValue)": {
         "anchors": [("PatchServer/ChangeController.swift", "for decision in [Approval.Decision.approve, .reject] {"),
@@ -75,6 +81,20 @@ LOOPS = {
                     ("PatchServer/AccessController.swift", "for (path, action) in actions {")],
         "paths": ["elevations/{id}/approve", "elevations/{id}/deny", "elevations/{id}/revoke", "elevations/{id}/review"],
     },
+    "rollouts/{id}/\\(path)": {
+        "anchors": [("PatchServer/RolloutController.swift",
+                     'let commands: [(String, RolloutCommand, Permission)] = [ ("pause", .pause, .changesRun), '
+                     '("resume", .resume, .changesRun), ("abort", .abort, .changesRun), '
+                     '("approve-next-environment", .approveNextEnvironment, .changesApprove), ]'),
+                    ("PatchServer/RolloutController.swift", "for (path, command, permission) in commands {")],
+        "permission_variable": "permission",
+        "paths": {
+            "rollouts/{id}/pause": "changesRun",
+            "rollouts/{id}/resume": "changesRun",
+            "rollouts/{id}/abort": "changesRun",
+            "rollouts/{id}/approve-next-environment": "changesApprove",
+        },
+    },
 }
 for loop, entry in LOOPS.items():
     for file, anchor in entry["anchors"]:
@@ -85,12 +105,20 @@ for loop, entry in LOOPS.items():
                 f"the loop registering '{loop}' changed (Sources/{file} no longer contains {anchor!r}); "
                 "update LOOPS in scripts/oracles/openapi.sh and the document"
             )
+    if isinstance(entry["paths"], dict):
+        listed = squash(entry["anchors"][0][1])
+        for one, case in entry["paths"].items():
+            segment = one.rsplit("/", 1)[-1]
+            if case not in permissions:
+                errors.append(f"LOOPS maps '{one}' to .{case}, which is not a case of {permission_file.name}")
+            if not re.search(r'\(\s*"' + re.escape(segment) + r'"\s*,[^()]*\.' + re.escape(case) + r"\s*\)", listed):
+                errors.append(f"LOOPS maps '{one}' to .{case}, but its first anchor has no (\"{segment}\", …, .{case}) tuple")
 
 expected = []  # (method, path, permission or None)
 
 # Every `table.add(...)` call (SecuredRoutes), in any file and however it is wrapped.
 secured = re.compile(
-    r'table\.add\(\s*\.(\w+)\s*,\s*"([^"]*)"\s*,\s*on:\s*[^,]+?,\s*prefix:\s*("[^"]*"|\w+)\s*,\s*permission:\s*\.(\w+)\s*\)'
+    r'table\.add\(\s*\.(\w+)\s*,\s*"([^"]*)"\s*,\s*on:\s*[^,]+?,\s*prefix:\s*("[^"]*"|\w+)\s*,\s*permission:\s*(\.\w+|\w+)\s*\)'
 )
 seen_loops = set()
 for source in sorted(sources.glob("*.swift")):
@@ -108,19 +136,37 @@ for source in sorted(sources.glob("*.swift")):
                 errors.append(f"{source.name}: cannot resolve prefix {prefix!r} of {method.upper()} {path}")
                 continue
             prefix = constant.group(1)
-        if permission not in permissions:
-            errors.append(f"{source.name}: {method.upper()} {path} requires .{permission}, which is not a case of {permission_file.name}")
-            continue
         if "\\(" in path:
             if path not in LOOPS:
                 errors.append(f"{source.name}: {method.upper()} '{path}' is built by interpolation; add its expansion to LOOPS")
                 continue
             seen_loops.add(path)
-            expanded = LOOPS[path]["paths"]
+            entry = LOOPS[path]
+            if permission.startswith("."):
+                # One literal permission for every route of the loop.
+                if isinstance(entry["paths"], dict):
+                    errors.append(f"{source.name}: {method.upper()} '{path}' passes {permission} for every route, "
+                                  "but LOOPS maps a permission per route; update LOOPS")
+                    continue
+                expanded = [(one, permission[1:]) for one in entry["paths"]]
+            else:
+                # A per-route permission from the loop's variable: LOOPS names it and maps each route.
+                if not isinstance(entry["paths"], dict) or entry.get("permission_variable") != permission:
+                    errors.append(f"{source.name}: {method.upper()} '{path}' passes permission: {permission}, "
+                                  "which LOOPS does not map per route; update LOOPS")
+                    continue
+                expanded = list(entry["paths"].items())
+        elif permission.startswith("."):
+            expanded = [(path, permission[1:])]
         else:
-            expanded = [path]
-        for one in expanded:
-            expected.append((method, prefix + "/" + one, permissions[permission]))
+            errors.append(f"{source.name}: {method.upper()} {path} passes permission: {permission}, a variable "
+                          "outside any loop the oracle knows; add the loop to LOOPS")
+            continue
+        for one, case in expanded:
+            if case not in permissions:
+                errors.append(f"{source.name}: {method.upper()} {prefix}/{one} requires .{case}, which is not a case of {permission_file.name}")
+                continue
+            expected.append((method, prefix + "/" + one, permissions[case]))
 for loop in LOOPS:
     if loop not in seen_loops:
         errors.append(f"LOOPS names '{loop}', which no table.add( registers any more")

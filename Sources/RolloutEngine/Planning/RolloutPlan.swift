@@ -31,6 +31,31 @@ public struct RolloutPlan: Sendable, Hashable, Codable {
         public var estimatedEnd: Date
         /// Each host's planned start (inside its window).
         public var hostStarts: [String: Date]
+
+        /// Creates a wave.
+        public init(
+            index: Int,
+            environment: String,
+            kind: Kind,
+            tier: Int?,
+            name: String,
+            hosts: [String],
+            services: [String],
+            earliestStart: Date,
+            estimatedEnd: Date,
+            hostStarts: [String: Date]
+        ) {
+            self.index = index
+            self.environment = environment
+            self.kind = kind
+            self.tier = tier
+            self.name = name
+            self.hosts = hosts
+            self.services = services
+            self.earliestStart = earliestStart
+            self.estimatedEnd = estimatedEnd
+            self.hostStarts = hostStarts
+        }
     }
 
     /// One environment's waves.
@@ -39,6 +64,12 @@ public struct RolloutPlan: Sendable, Hashable, Codable {
         public var environment: String
         /// Its waves, canary first.
         public var waves: [Wave]
+
+        /// Creates a stage.
+        public init(environment: String, waves: [Wave]) {
+            self.environment = environment
+            self.waves = waves
+        }
     }
 
     /// A host left out, and why.
@@ -58,7 +89,15 @@ public struct RolloutPlan: Sendable, Hashable, Codable {
     /// Hosts that cannot be scheduled (reported before the rollout starts).
     public var unschedulable: [Unschedulable]
     /// Hostnames of the planned hosts, by id.
-    public var hostnames: [String: String] = [:]
+    public var hostnames: [String: String]
+
+    /// Creates a plan.
+    public init(changeID: String, stages: [Stage], unschedulable: [Unschedulable], hostnames: [String: String] = [:]) {
+        self.changeID = changeID
+        self.stages = stages
+        self.unschedulable = unschedulable
+        self.hostnames = hostnames
+    }
 
     /// Every wave in order.
     public var waves: [Wave] { stages.flatMap(\.waves) }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import PatchPolicy
 
@@ -8,13 +9,13 @@ import PatchPolicy
 ///    service present in the environment is covered, least critical hosts first, within every
 ///    service's disruption budget. Coverage wins over the canary size.
 /// 2. **Tier waves**: the other hosts, least critical tier first (3 → 0; hosts without a tier
-///    first of all), and inside a tier by service order (hosts without a service first). A wave
-///    closes when it reaches `maxConcurrency` (of the environment's hosts), when adding a host would
-///    take a service past its disruption budget (of that service's hosts in the environment), when
-///    the next host belongs to a service related by dependency to one already in the wave (so a
-///    service's dependencies are finished before it starts, or after with `dependentsFirst`), or at
-///    a tier boundary. A host in several services is placed by the last of them in service order
-///    (it waits for all their dependencies).
+///    first of all), and inside a tier in service order (hosts without a service first). Each host
+///    goes to the earliest wave of its tier (first fit) that has fewer than `maxConcurrency` hosts
+///    (of the environment's), stays within the disruption budget of each of its services (of that
+///    service's hosts in the environment), and comes after every wave holding a service that must
+///    precede one of its own — its dependencies, or its dependents with `dependentsFirst` — so a
+///    service never shares a wave with one related to it and unrelated services share waves. A host
+///    in several services is placed by the last of them in service order.
 /// 3. **Windows**: each wave starts after the previous one's estimated end (plus `bakeTime`
 ///    between environments); each host starts at the first fit of a `taskDuration` task in its
 ///    maintenance schedule (inside a window, ending before its cutoff, never in a freeze). Hosts
@@ -28,6 +29,7 @@ public enum RolloutPlanner {
         }
         var unschedulable: [RolloutPlan.Unschedulable] = []
         var fits = FitCache(request: request)
+        try fits.preload()
         // Hosts that can never fit are reported up front and never take a slot in a wave.
         var schedulable: [RolloutHost] = []
         schedulable.reserveCapacity(request.hosts.count)
@@ -40,21 +42,29 @@ public enum RolloutPlanner {
         }
         let byEnvironment = Dictionary(grouping: schedulable, by: \.environment)
         let extra = byEnvironment.keys.filter { !request.environments.contains($0) }.sorted()
+        let order = (request.environments + extra).filter { !(byEnvironment[$0]?.isEmpty ?? true) }
+        // Waves of each environment do not depend on the others: build them on every core.
+        let built = Parallel.map(order) { environment in
+            Result {
+                try waves(of: byEnvironment[environment]!, environment: environment, request: request, graph: graph)
+            }
+        }
         var stages: [RolloutPlan.Stage] = []
         var notBefore = request.notBefore
         var index = 0
-        for environment in request.environments + extra {
-            guard let hosts = byEnvironment[environment], !hosts.isEmpty else { continue }
+        var hostnames: [String: String] = [:]
+        hostnames.reserveCapacity(schedulable.count)
+        for (position, environment) in order.enumerated() {
             if !stages.isEmpty { notBefore = notBefore.addingTimeInterval(request.bakeTime) }
-            var groups = try waves(of: hosts, environment: environment, request: request, graph: graph)
+            var groups = try built[position].get()
             var stage = RolloutPlan.Stage(environment: environment, waves: [])
             for position in groups.indices {
                 var group = groups[position]
                 var starts: [String: Date] = [:]
                 var end = notBefore
                 var kept: [String] = []
-                for hostID in group.hosts {
-                    let host = group.members[hostID]!
+                for host in group.members {
+                    let hostID = host.id
                     guard let fit = try fits.fit(host, after: notBefore) else {
                         unschedulable.append(
                             .init(
@@ -69,6 +79,7 @@ public enum RolloutPlanner {
                     starts[hostID] = fit.start
                     end = max(end, fit.end)
                     kept.append(hostID)
+                    hostnames[hostID] = host.hostname
                 }
                 guard !kept.isEmpty else { continue }
                 group.hosts = kept
@@ -92,10 +103,12 @@ public enum RolloutPlanner {
             }
             stages.append(stage)
         }
-        var plan = RolloutPlan(changeID: request.changeID, stages: stages, unschedulable: unschedulable)
-        let planned = Set(plan.waves.flatMap(\.hosts))
-        for host in request.hosts where planned.contains(host.id) { plan.hostnames[host.id] = host.hostname }
-        return plan
+        return RolloutPlan(
+            changeID: request.changeID,
+            stages: stages,
+            unschedulable: unschedulable,
+            hostnames: hostnames
+        )
     }
 
     /// A wave before windows are applied.
@@ -104,13 +117,13 @@ public enum RolloutPlanner {
         var tier: Int?
         var name: String
         var hosts: [String] = []
-        var members: [String: RolloutHost] = [:]
+        var members: [RolloutHost] = []
         var services: Set<String> = []
         var perService: [String: Int] = [:]
 
         mutating func add(_ host: RolloutHost) {
             hosts.append(host.id)
-            members[host.id] = host
+            members.append(host)
             for service in host.services {
                 services.insert(service)
                 perService[service, default: 0] += 1
@@ -126,73 +139,124 @@ public enum RolloutPlanner {
     ) throws -> [Group] {
         var serviceSize: [String: Int] = [:]
         for host in hosts { for service in host.services { serviceSize[service, default: 0] += 1 } }
-        let budget = { (service: String) -> Int in
-            graph.budget(of: service).limit(of: serviceSize[service] ?? 1)
-        }
+        var limits: [String: Int] = [:]
+        for (service, size) in serviceSize { limits[service] = graph.budget(of: service).limit(of: size) }
         let fitsBudget = { (group: Group, host: RolloutHost) -> Bool in
-            host.services.allSatisfy { (group.perService[$0] ?? 0) + 1 <= budget($0) }
+            host.services.allSatisfy { (group.perService[$0] ?? 0) + 1 <= limits[$0] ?? 1 }
         }
-        // 1. Canary.
-        let ordered = hosts.sorted { lhs, rhs in
+        // Least critical first, then by name; indices, so hosts are not copied while sorting.
+        let order = hosts.indices.sorted { left, right in
+            let lhs = hosts[left]
+            let rhs = hosts[right]
             if lhs.orderingTier != rhs.orderingTier { return lhs.orderingTier > rhs.orderingTier }
-            return (lhs.hostname, lhs.id) < (rhs.hostname, rhs.id)
+            if lhs.hostname != rhs.hostname { return lhs.hostname < rhs.hostname }
+            return lhs.id < rhs.id
         }
+        // 1. Canary: the least critical host of each OS release (preferring one that also covers a
+        // service), then of each service not yet covered, then the least critical hosts up to the size.
         var canary = Group(kind: .canary, tier: nil, name: "\(environment) canary")
-        var uncoveredReleases = Set(hosts.map(\.osRelease))
-        var uncoveredServices = Set(hosts.flatMap(\.services))
-        var taken = Set<String>()
-        while !uncoveredReleases.isEmpty || !uncoveredServices.isEmpty {
-            var best: (score: Int, host: RolloutHost)?
-            for host in ordered where !taken.contains(host.id) && fitsBudget(canary, host) {
-                let score =
-                    (uncoveredReleases.contains(host.osRelease) ? 1_000_000 : 0)
-                    + host.services.filter { uncoveredServices.contains($0) }.count
-                if score > 0, score > (best?.score ?? 0) { best = (score, host) }
+        var taken = [Bool](repeating: false, count: hosts.count)
+        func take(_ index: Int) {
+            canary.add(hosts[index])
+            taken[index] = true
+        }
+        for release in Set(hosts.map(\.osRelease)).sorted() {
+            let candidates = order.lazy.filter {
+                hosts[$0].osRelease == release && !taken[$0] && fitsBudget(canary, hosts[$0])
             }
-            guard let chosen = best?.host else { break }
-            canary.add(chosen)
-            taken.insert(chosen.id)
-            uncoveredReleases.remove(chosen.osRelease)
-            for service in chosen.services { uncoveredServices.remove(service) }
+            if let index = candidates.first(where: {
+                hosts[$0].services.contains { canary.perService[$0] == nil }
+            }) ?? candidates.first {
+                take(index)
+            }
+        }
+        var uncovered = Set(hosts.flatMap(\.services)).subtracting(canary.services)
+        if !uncovered.isEmpty {
+            for index in order where !taken[index] && hosts[index].services.contains(where: uncovered.contains) {
+                guard fitsBudget(canary, hosts[index]) else { continue }
+                take(index)
+                uncovered.subtract(hosts[index].services)
+                if uncovered.isEmpty { break }
+            }
         }
         let canarySize = min(hosts.count, max(1, request.canary.limit(of: hosts.count)))
-        for host in ordered
-        where canary.hosts.count < canarySize && !taken.contains(host.id) && fitsBudget(canary, host) {
-            canary.add(host)
-            taken.insert(host.id)
+        for index in order where canary.hosts.count < canarySize && !taken[index] && fitsBudget(canary, hosts[index]) {
+            take(index)
         }
         var groups = [canary]
-        // 2. Tier waves.
+        // 2. Tier waves, first fit: each host goes to the earliest wave of its tier that has room,
+        // stays within every budget of its services, and comes after every wave holding a service
+        // that must precede one of its own (its dependencies, or its dependents with
+        // dependents-first).
         let concurrency = max(1, request.maxConcurrency.limit(of: hosts.count))
-        let rest = ordered.filter { !taken.contains($0.id) }.sorted { lhs, rhs in
-            if lhs.orderingTier != rhs.orderingTier { return lhs.orderingTier > rhs.orderingTier }
-            let left = graph.position(of: lhs.services)
-            let right = graph.position(of: rhs.services)
-            if left != right { return left < right }
-            return (lhs.hostname, lhs.id) < (rhs.hostname, rhs.id)
+        // `order` is by tier, then name: a stable sort on (tier, service position) keeps the names
+        // in order inside each key. The keys are computed once, not per comparison.
+        let remaining = order.filter { !taken[$0] }
+        let keys = remaining.map { (tier: hosts[$0].orderingTier, position: graph.position(of: hosts[$0].services)) }
+        let rest = remaining.indices.sorted { lhs, rhs in
+            let left = keys[lhs]
+            let right = keys[rhs]
+            if left.tier != right.tier { return left.tier > right.tier }
+            if left.position != right.position { return left.position < right.position }
+            return lhs < rhs
+        }.map { remaining[$0] }
+        var segmentStart = groups.count
+        var currentTier: Int?? = .none
+        var lastWave: [String: Int] = [:]
+        var firstOpen = segmentStart
+        var nextWithBudget: [String: Int] = [:]
+        // The first wave a service may use: after every wave of the services that precede it,
+        // directly or through services without hosts in this tier. Hosts come in service order, so
+        // when a service is first met all its predecessors are placed and the floor is final.
+        var floors: [String: Int] = [:]
+        func floor(of service: String) -> Int {
+            if let known = floors[service] { return known }
+            var value = segmentStart
+            for predecessor in graph.predecessors(of: service) {
+                if let last = lastWave[predecessor] { value = max(value, last + 1) }
+                value = max(value, floor(of: predecessor))
+            }
+            floors[service] = value
+            return value
         }
-        var current: Group?
-        var waveInTier = 0
-        for host in rest {
-            let tierName = host.tier.map { "tier \($0)" } ?? "no tier"
-            if let group = current {
-                let sameTier = group.tier == host.tier
-                let fits =
-                    sameTier && group.hosts.count < concurrency && fitsBudget(group, host)
-                    && !graph.isRelated(host.services, to: group.services)
-                if !fits {
-                    groups.append(group)
-                    current = nil
-                    if !sameTier { waveInTier = 0 }
+        for index in rest {
+            let host = hosts[index]
+            if currentTier == .none || currentTier! != host.tier {
+                currentTier = .some(host.tier)
+                segmentStart = groups.count
+                firstOpen = segmentStart
+                lastWave = [:]
+                nextWithBudget = [:]
+                floors = [:]
+            }
+            var wave = firstOpen
+            for service in host.services {
+                wave = max(wave, nextWithBudget[service] ?? segmentStart, floor(of: service))
+            }
+            while wave < groups.count
+                && (groups[wave].hosts.count >= concurrency || !fitsBudget(groups[wave], host))
+            {
+                wave += 1
+            }
+            if wave == groups.count {
+                let tierName = host.tier.map { "tier \($0)" } ?? "no tier"
+                groups.append(
+                    Group(
+                        kind: .tier,
+                        tier: host.tier,
+                        name: "\(environment) \(tierName) wave \(wave - segmentStart + 1)"
+                    )
+                )
+            }
+            groups[wave].add(host)
+            for service in host.services {
+                lastWave[service] = max(lastWave[service] ?? wave, wave)
+                if (groups[wave].perService[service] ?? 0) >= limits[service] ?? 1 {
+                    nextWithBudget[service] = max(nextWithBudget[service] ?? segmentStart, wave + 1)
                 }
             }
-            if current == nil {
-                waveInTier += 1
-                current = Group(kind: .tier, tier: host.tier, name: "\(environment) \(tierName) wave \(waveInTier)")
-            }
-            current?.add(host)
+            while firstOpen < groups.count && groups[firstOpen].hosts.count >= concurrency { firstOpen += 1 }
         }
-        if let current { groups.append(current) }
         return groups.filter { !$0.hosts.isEmpty }
     }
 }
@@ -203,6 +267,8 @@ struct ServiceOrdering {
     private var budgets: [String: Budget] = [:]
     /// For each service, every service it depends on or that depends on it, transitively.
     private var related: [String: Set<String>] = [:]
+    /// For each service, the services directly related to it that come before it in the order.
+    private var earlier: [String: [String]] = [:]
 
     init(_ services: [RolloutService], order: RolloutRequest.ServiceOrder) throws {
         var dependencies: [String: [String]] = [:]
@@ -252,8 +318,14 @@ struct ServiceOrdering {
         }
         for name in dependencies.keys {
             related[name] = reach(name, dependencies).union(reach(name, dependents))
+            let direct = (dependencies[name] ?? []).filter { dependencies[$0] != nil } + (dependents[name] ?? [])
+            let position = positions[name] ?? 0
+            earlier[name] = direct.filter { (positions[$0] ?? 0) < position }
         }
     }
+
+    /// The services directly related to `service` that must be finished before it starts.
+    func predecessors(of service: String) -> [String] { earlier[service] ?? [] }
 
     /// Where a host with these services goes: after all of them (−1 when it has none).
     func position(of services: [String]) -> Int {
@@ -273,12 +345,50 @@ struct ServiceOrdering {
     }
 }
 
-/// Window fits, computed once per (schedule, instant).
+/// Window fits. Each schedule's usable occurrences are expanded once, in batches, into a sorted
+/// list; a fit after an instant is then a binary search plus a short scan instead of a fresh
+/// expansion of the recurrence.
 struct FitCache {
     let request: RolloutRequest
-    private var cache: [String: [Date: (start: Date, end: Date)?]] = [:]
+    private var slots: [String: [ScheduledOccurrence]] = [:]
+    private var exhausted: Set<String> = []
+    /// The longest occurrence seen per schedule, to find occurrences already open at an instant.
+    private var longest: [String: TimeInterval] = [:]
+    /// Instants after which a schedule has no fit left (nor after any later instant).
+    private var noFitAfter: [String: Date] = [:]
 
     init(request: RolloutRequest) { self.request = request }
+
+    /// Expands every schedule's first 4,096 occurrences (11 years of a daily window) on all cores.
+    mutating func preload() throws {
+        guard !request.ignoreWindows else { return }
+        let keys = request.schedules.keys.sorted()
+        let request = self.request
+        let loaded = Parallel.map(keys) { key in
+            Result { try FitCache.initialSlots(request.schedules[key]!, request: request, count: 4096) }
+        }
+        for (key, result) in zip(keys, loaded) {
+            let list = try result.get()
+            slots[key] = list
+            longest[key] = list.map { $0.usableEnd.timeIntervalSince($0.start) }.max() ?? 0
+            if list.isEmpty { exhausted.insert(key) }
+        }
+    }
+
+    static func initialSlots(
+        _ schedule: MaintenanceSchedule,
+        request: RolloutRequest,
+        count: Int
+    ) throws -> [ScheduledOccurrence] {
+        var first: [ScheduledOccurrence] = []
+        // An occurrence already open at the start counts too.
+        if let open = try schedule.nextFit(after: request.notBefore, duration: request.taskDuration),
+            open.slot.start < request.notBefore
+        {
+            first.append(open.slot)
+        }
+        return first + (try schedule.nextOccurrences(after: request.notBefore, count: count))
+    }
 
     mutating func reasonUnschedulable(_ host: RolloutHost) throws -> String? {
         if request.ignoreWindows { return nil }
@@ -290,14 +400,64 @@ struct FitCache {
         return nil
     }
 
-    mutating func fit(_ host: RolloutHost, after instant: Date) throws -> (start: Date, end: Date)? {
-        if request.ignoreWindows { return (instant, instant.addingTimeInterval(request.taskDuration)) }
-        guard let key = host.scheduleKey, let schedule = request.schedules[key] else { return nil }
-        if let known = cache[key]?[instant] { return known }
-        let found = try schedule.nextFit(after: instant, duration: request.taskDuration).map {
-            (start: $0.changeStart, end: $0.changeEnd)
+    private mutating func load(_ key: String, _ schedule: MaintenanceSchedule) throws {
+        guard slots[key] == nil else { return }
+        let first = try Self.initialSlots(schedule, request: request, count: 64)
+        slots[key] = first
+        longest[key] = first.map { $0.usableEnd.timeIntervalSince($0.start) }.max() ?? 0
+        if first.isEmpty { exhausted.insert(key) }
+    }
+
+    private mutating func extend(_ key: String, _ schedule: MaintenanceSchedule) throws -> Bool {
+        guard !exhausted.contains(key), let last = slots[key]?.last else { return false }
+        // Geometric growth: each expansion starts over from DTSTART, so few large ones beat many small.
+        let more = try schedule.nextOccurrences(
+            after: last.start.addingTimeInterval(1),
+            count: max(256, slots[key]!.count)
+        )
+        guard !more.isEmpty else {
+            exhausted.insert(key)
+            return false
         }
-        cache[key, default: [:]][instant] = .some(found)
-        return found
+        slots[key]! += more
+        longest[key] = max(longest[key] ?? 0, more.map { $0.usableEnd.timeIntervalSince($0.start) }.max() ?? 0)
+        return true
+    }
+
+    mutating func fit(_ host: RolloutHost, after instant: Date) throws -> (start: Date, end: Date)? {
+        let duration = request.taskDuration
+        if request.ignoreWindows { return (instant, instant.addingTimeInterval(duration)) }
+        guard let key = host.scheduleKey, let schedule = request.schedules[key] else { return nil }
+        if let limit = noFitAfter[key], instant >= limit { return nil }
+        try load(key, schedule)
+        // First occurrence that may still be open at `instant`: starts at most `longest` before it.
+        let earliest = instant.addingTimeInterval(-(longest[key] ?? 0))
+        var list = slots[key]!
+        var low = 0
+        var high = list.count
+        while low < high {
+            let middle = (low + high) / 2
+            if list[middle].start < earliest { low = middle + 1 } else { high = middle }
+        }
+        var index = low
+        while true {
+            while index < list.count {
+                let slot = list[index]
+                let start = max(slot.start, instant)
+                if start.addingTimeInterval(duration) <= slot.usableEnd {
+                    return (start, start.addingTimeInterval(duration))
+                }
+                if slot.start.timeIntervalSince(instant) > TimeInterval(schedule.horizonDays) * 86_400 {
+                    noFitAfter[key] = min(noFitAfter[key] ?? instant, instant)
+                    return nil
+                }
+                index += 1
+            }
+            guard try extend(key, schedule) else {
+                noFitAfter[key] = min(noFitAfter[key] ?? instant, instant)
+                return nil
+            }
+            list = slots[key]!
+        }
     }
 }
