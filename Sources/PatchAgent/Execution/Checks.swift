@@ -78,7 +78,19 @@ public struct CheckRunner: Sendable {
         case .backupMarker(let path, let maximumAgeHours):
             return backupMarker(path, maximumAgeHours)
         case .command(let arguments, let expectedExitCode):
-            return command("command \(arguments.joined(separator: " "))", arguments, expected: expectedExitCode)
+            // The probe learns the host's root (a sandbox in tests) from PATCHPILOT_ROOT.
+            guard let program = arguments.first, ProcessCommandRunner.locate(program) != nil else {
+                return CheckResult(
+                    check: "command \(arguments.joined(separator: " "))",
+                    passed: false,
+                    detail: "program not found: \(arguments.first ?? "")"
+                )
+            }
+            return command(
+                "command \(arguments.joined(separator: " "))",
+                ["env", "PATCHPILOT_ROOT=\(root)"] + arguments,
+                expected: expectedExitCode
+            )
         case .httpGet(let url, let expectedStatus, let bodyContains):
             return NetworkProbe(timeoutSeconds: networkTimeoutSeconds)
                 .httpGet(url, expectedStatus: expectedStatus, bodyContains: bodyContains)

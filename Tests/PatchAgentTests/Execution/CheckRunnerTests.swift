@@ -113,6 +113,13 @@ struct CheckRunnerTests {
         let missing = run(.command(arguments: ["/no/such/program"], expectedExitCode: 0), sandbox)
         #expect(!missing.passed)
         #expect(missing.detail.contains("program not found"))
+        // Probes find the host's files through PATCHPILOT_ROOT (the sandbox root here).
+        try sandbox.write(sandbox.root + "/usr/share/demo/healthy", "ok\n")
+        let probe = PlanCheck.command(
+            arguments: ["sh", "-c", "test -f \"$PATCHPILOT_ROOT/usr/share/demo/healthy\""],
+            expectedExitCode: 0
+        )
+        #expect(run(probe, sandbox).passed)
     }
 
     @Test func httpGetAndTCPConnect() throws {
