@@ -123,21 +123,37 @@ struct RolloutController: Sendable {
                 identity in
                 let id = try context.parameters.require("id")
                 let body = try await ChangeController.body(CommandBody.self, request)
-                if command == .approveNextEnvironment, let rollout = try await storage.rollout(id: id),
-                    rollout.plan.waves.indices.contains(rollout.currentWave)
-                {
-                    let environment = rollout.plan.waves[rollout.currentWave].environment
-                    guard identity.authorization.allows(.changesApprove, environment: environment, groups: []) else {
-                        throw Problem.forbidden("\(identity.username) may not approve changes in \(environment)")
-                    }
+                guard let rollout = try await storage.rollout(id: id) else {
+                    throw Problem.notFound("no rollout '\(id)'")
                 }
-                let rollout = try await rollouts.command(
+                let change = try await storage.change(id: rollout.changeID)
+                if command == .approveNextEnvironment {
+                    if rollout.plan.waves.indices.contains(rollout.currentWave) {
+                        let environment = rollout.plan.waves[rollout.currentWave].environment
+                        let groups =
+                            change?.impact?.environments.first { $0.environment == environment }?.commonGroups ?? []
+                        guard
+                            identity.authorization.allows(
+                                .changesApprove,
+                                environment: environment,
+                                groups: Set(groups)
+                            )
+                        else {
+                            throw Problem.forbidden("\(identity.username) may not approve changes in \(environment)")
+                        }
+                    }
+                } else if let change, !rollouts.changes.covers(change, permission: .changesRun, identity: identity) {
+                    throw Problem.forbidden(
+                        "\(identity.username) may not run changes in every environment \(change.id) reaches"
+                    )
+                }
+                let updated = try await rollouts.command(
                     command,
                     rolloutID: id,
                     reason: body.reason,
                     identity: identity
                 )
-                return try JSONResponse.make(RolloutView(rollout, tasks: false))
+                return try JSONResponse.make(RolloutView(updated, tasks: false))
             }
         }
     }

@@ -338,7 +338,17 @@ public struct RolloutOrchestrator: Sendable {
         }
         effects += snapshot.tick(now: now, windowOpen: request, metrics: { _ in gateVerdict })
         guard !effects.isEmpty else { return }
-        try await carryOut(effects, rollout: snapshot)
+        // A host whose earlier versions were never recorded cannot be rolled back by a plan: its
+        // rollback fails at once instead of waiting for a lease to run out.
+        for planID in try await carryOut(effects, rollout: snapshot) {
+            effects +=
+                (try? snapshot.report(
+                    planID: planID,
+                    outcome: .rollbackFailed,
+                    reason: "no versions recorded before the change; roll back by hand"
+                )) ?? []
+            effects += snapshot.tick(now: now, windowOpen: request, metrics: { _ in gateVerdict })
+        }
         let next = snapshot
         let done = effects
         let stored: Rollout
@@ -439,9 +449,11 @@ public struct RolloutOrchestrator: Sendable {
         return { host in keys[host].flatMap { $0 }.flatMap { open[$0] } ?? false }
     }
 
-    /// Queues the plans the effects ask for (idempotently, by plan id).
-    func carryOut(_ effects: [RolloutEffect], rollout: Rollout) async throws {
-        guard let change = try await storage.change(id: rollout.changeID) else { return }
+    /// Queues the plans the effects ask for (idempotently, by plan id); returns the rollback plan
+    /// ids that could not be queued because no earlier versions are known.
+    func carryOut(_ effects: [RolloutEffect], rollout: Rollout) async throws -> [String] {
+        guard let change = try await storage.change(id: rollout.changeID) else { return [] }
+        var impossible: [String] = []
         let options = rollout.options ?? RolloutOptions()
         for effect in effects {
             switch effect {
@@ -456,7 +468,10 @@ public struct RolloutOrchestrator: Sendable {
                 _ = try await plans.queue(hostID: hostID, draft: draft, actor: "rollout:\(rollout.id)", planID: planID)
             case .rollBackHost(let hostID, _, let planID):
                 let before = try await versionsBefore(rollout: rollout, hostID: hostID)
-                guard !before.isEmpty else { continue }
+                guard !before.isEmpty else {
+                    impossible.append(planID)
+                    continue
+                }
                 var draft = PlanDraft(
                     packages: before.sorted { $0.key < $1.key }.map {
                         PlanPackage(name: $0.key, version: $0.value, action: .downgrade)
@@ -470,6 +485,7 @@ public struct RolloutOrchestrator: Sendable {
             default: break
             }
         }
+        return impossible
     }
 
     /// The exact versions a host gets: the change's targets it has installed (or all its

@@ -43,6 +43,43 @@ struct SandboxHost {
         ])
     }
 
+    /// Installs a .deb built elsewhere (e.g. one shared by several hosts).
+    func install(deb: String) throws {
+        try system([
+            "dpkg", "--root=\(root)", "--force-not-root", "--force-script-chrootless", "--force-bad-path", "-i", deb,
+        ])
+    }
+
+    /// Indexes a directory of .deb files as a flat apt repository (`Packages`, every version kept).
+    static func indexRepository(_ directory: String) throws {
+        try system(["sh", "-c", "cd '\(directory)' && dpkg-scanpackages --multiversion . > Packages"])
+    }
+
+    /// Points the root's apt at a flat repository made by ``indexRepository(_:)`` and creates the
+    /// directories apt needs, so the agent can install plan packages that carry no artifact.
+    func useAptRepository(_ directory: String) throws {
+        for path in [
+            "etc/apt/apt.conf.d", "etc/apt/preferences.d", "etc/apt/sources.list.d", "var/lib/apt/lists/partial",
+            "var/cache/apt/archives/partial", "var/log/apt",
+        ] {
+            try FileManager.default.createDirectory(atPath: root + "/" + path, withIntermediateDirectories: true)
+        }
+        try "deb [trusted=yes] file:\(directory) ./\n".write(
+            toFile: root + "/etc/apt/sources.list",
+            atomically: true,
+            encoding: .utf8
+        )
+    }
+
+    /// The installed version of a package, read with `dpkg-query` from the root's dpkg database.
+    func installedVersion(_ name: String) throws -> String? {
+        let output = try? system([
+            "dpkg-query", "--admindir=\(root)/var/lib/dpkg", "-W", "-f", "${Version} ${db:Status-Abbrev}", name,
+        ])
+        guard let output, output.hasSuffix("ii ") else { return nil }
+        return String(output.prefix { $0 != " " })
+    }
+
     /// Builds `name_version_all.deb` and returns its path.
     func build(name: String, version: String, source: String? = nil) throws -> String {
         let build = packagesDirectory + "/\(name)-\(version)"

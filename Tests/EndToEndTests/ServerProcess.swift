@@ -11,10 +11,18 @@ struct ServerProcess {
     let url: String
     let adminPassword: String?
 
-    static func start(dataDirectory: String) async throws -> ServerProcess {
+    /// The `host:port` the server listens on: pass it as `listen` to restart on the same address.
+    var listenAddress: String { url.replacingOccurrences(of: "http://", with: "") }
+
+    /// Starts a server on `listen` (an ephemeral loopback port by default) with any extra `serve` flags.
+    static func start(
+        dataDirectory: String,
+        listen: String = "127.0.0.1:0",
+        extraArguments: [String] = []
+    ) async throws -> ServerProcess {
         let process = try RunningProcess(
             "patchpilot",
-            ["serve", "--data-dir", dataDirectory, "--listen", "127.0.0.1:0", "--log-level", "warning"]
+            ["serve", "--data-dir", dataDirectory, "--listen", listen, "--log-level", "warning"] + extraArguments
         )
         let output = try await process.waitForOutput(containing: "listening on ")
         guard let line = output.split(separator: "\n").first(where: { $0.contains("listening on ") }),
@@ -47,6 +55,18 @@ struct ServerProcess {
     func post(_ path: String, json: Data, token: String) async throws -> (status: Int, body: Data) {
         var request = HTTPClientRequest(url: url + path)
         request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(data: json))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 64 * 1024 * 1024)
+        return (Int(response.status.code), Data(buffer: body))
+    }
+
+    /// PUT JSON to an API path with a bearer token.
+    func put(_ path: String, json: Data, token: String) async throws -> (status: Int, body: Data) {
+        var request = HTTPClientRequest(url: url + path)
+        request.method = .PUT
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(data: json))

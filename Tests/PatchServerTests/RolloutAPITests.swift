@@ -200,7 +200,8 @@ import Testing
         _ agent: TestAgent,
         _ harness: Harness,
         plan: UpdatePlan,
-        outcome: PlanOutcome
+        outcome: PlanOutcome,
+        before: [String: String] = ["openssl": "3.0.15-1~deb12u1"]
     ) async throws {
         let report = PlanReport(
             planID: plan.id,
@@ -212,7 +213,7 @@ import Testing
                     startedAt: 1,
                     endedAt: 2,
                     outcome: .succeeded,
-                    versionsBefore: ["openssl": "3.0.15-1~deb12u1"]
+                    versionsBefore: before
                 ),
                 StepResult(
                     step: "postcheck",
@@ -311,6 +312,32 @@ import Testing
         }
         #expect(try await harness.storage.change(id: setup.changeID)?.state == .rolledBack)
         #expect(setup.hooks.all.contains { $0.contains("rolled-back") })
+    }
+
+    @Test func hostWithoutRecordedVersionsFailsItsRollbackAtOnce() async throws {
+        let (setup, router) = try await Self.setup()
+        let harness = setup.harness
+        try await Application(router: router).test(.router) { client in
+            let id = try await client.execute(
+                uri: "/api/v1/rollouts",
+                method: .post,
+                headers: harness.bearer(.operator),
+                body: ByteBuffer(string: #"{"change":"\#(setup.changeID)"}"#)
+            ).json(View.self).id
+            let canary = try #require(setup.agents["dev-1"])
+            let plan = try #require(try await Self.fetchPlan(client, canary, harness))
+            try await Self.report(client, canary, harness, plan: plan, outcome: .rollbackFailed, before: [:])
+            #expect(try await Self.fetchPlan(client, canary, harness) == nil, "no rollback plan can be built")
+            let status = try await client.execute(
+                uri: "/api/v1/rollouts/\(id)",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            .json(View.self)
+            #expect(status.state == "failed")
+            #expect(status.reason?.contains("rollback failed on") == true)
+        }
+        #expect(try await harness.storage.change(id: setup.changeID)?.state == .failed)
     }
 
     @Test func reportAfterTheLeaseRanOutIsRefused() async throws {

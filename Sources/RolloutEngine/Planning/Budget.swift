@@ -41,6 +41,13 @@ public enum Budget: Sendable, Hashable, Codable, CustomStringConvertible {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let count = try? container.decode(Int.self) {
+            guard count >= 0 else {
+                throw RolloutEngineError(
+                    .invalid,
+                    field: "budget",
+                    "\(count) is negative; give a count ≥ 0 or a percentage"
+                )
+            }
             self = .count(count)
         } else {
             self = try Budget(parsing: try container.decode(String.self), field: "budget")
