@@ -563,6 +563,8 @@ public struct RolloutOrchestrator: Sendable {
         let baselineHosts = rollout.plan.waves.filter { $0.environment == wave.environment && $0.index != index }
             .flatMap(\.hosts).compactMap { rollout.hostnames[$0] }
         let start = rollout.waves[index].startedAt ?? now.addingTimeInterval(-rollout.settings.waveBakeTime)
+        // About 20 points or more over the period, never finer than a second nor coarser than 15 s.
+        let step = Duration.seconds(max(1, min(15, Int(now.timeIntervalSince(start) / 20))))
         var judgements: [MetricJudgement] = []
         for spec in specs {
             do {
@@ -573,7 +575,7 @@ public struct RolloutOrchestrator: Sendable {
                         query: try gate.query(hosts: hosts),
                         start: start,
                         end: now,
-                        step: .seconds(15)
+                        step: step
                     )
                     .flatMap { $0.values.map(\.value) }
                 }

@@ -30,11 +30,14 @@ struct Harness {
     var configuration: ServerConfiguration
     let tokens: [Role: String]
 
-    static func make(configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> Harness {
+    static func make(
+        clockStart: Date = Date(timeIntervalSince1970: 1_800_000_000),
+        configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) async throws -> Harness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pp-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let storage = try SQLiteStorage(path: directory.appendingPathComponent("db.sqlite").path)
-        let clock = ManualClock()
+        let clock = ManualClock(clockStart)
         var configuration = ServerConfiguration()
         configuration.bcryptCost = 4
         configure(&configuration)

@@ -316,7 +316,7 @@ final class PrometheusProcess {
         self.process = process
     }
 
-    static func start(targets: [String]) throws -> PrometheusProcess {
+    static func start(targets: [String], instanceNames: [String: String] = [:]) throws -> PrometheusProcess {
         let binary = try #require(binary)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "pp-prometheus-\(UUID().uuidString)"
@@ -330,7 +330,9 @@ final class PrometheusProcess {
             scrape_configs:
               - job_name: pp-test
                 static_configs:
-                  - targets: [\(targets.map { "'\($0)'" }.joined(separator: ", "))]
+            \(targets.map { target in
+                "      - targets: ['\(target)']" + (instanceNames[target].map { "\n        labels: {instance: '\($0)'}" } ?? "")
+            }.joined(separator: "\n"))
 
             """
         let configFile = directory.appendingPathComponent("prometheus.yml")

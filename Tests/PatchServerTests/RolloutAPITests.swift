@@ -61,9 +61,14 @@ import Testing
     struct PlanAnswer: Decodable { var plan: SignedPlan? }
 
     /// Two dev and two prod hosts, an approved change upgrading `openssl`.
-    static func setup(window: Bool = true) async throws -> (Setup, Router<AppRequestContext>) {
-        let harness = try await Harness.make {
+    static func setup(
+        window: Bool = true,
+        clockStart: Date = Date(timeIntervalSince1970: 1_800_000_000),
+        prometheusURL: String? = nil
+    ) async throws -> (Setup, Router<AppRequestContext>) {
+        let harness = try await Harness.make(clockStart: clockStart) {
             $0.rolloutTickMilliseconds = 60_000
+            $0.prometheusURL = prometheusURL
             $0.webhooks = [
                 Webhook(url: "http://hooks.test/generic"), Webhook(url: "http://hooks.test/slack", format: .slack),
             ]
