@@ -70,19 +70,23 @@ struct ChangeService: Sendable {
                     || !placement.groups.isDisjoint(with: content.groups)
                     || content.environments.contains(environment)
                 guard named else { continue }
+                let hostServices = document.services.services.values
+                    .filter { $0.contains(description, groups: knownGroups) }
+                    .map(\.name).sorted()
                 scoped.append(
                     ScopedHost(
                         id: host.id,
                         hostname: host.facts.hostname,
                         environment: environment,
-                        groups: placement.groups
+                        groups: placement.groups,
+                        tier: placement.tier?.rank,
+                        services: hostServices,
+                        osRelease: "\(host.facts.os.id) \(host.facts.os.versionID)",
+                        timeZone: host.facts.timeZone
                     )
                 )
                 if let tier = placement.tier { tiers.append(tier.rank) }
-                for service in document.services.services.values
-                where service.contains(description, groups: knownGroups) {
-                    services.insert(service.name)
-                }
+                services.formUnion(hostServices)
                 let rows = try await updates.updates(for: host).updates.filter { row in
                     content.allApprovedByBaseline
                         ? row.decision == "approved"

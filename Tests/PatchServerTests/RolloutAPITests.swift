@@ -28,7 +28,8 @@ import Testing
             environment: prod
         """
 
-    /// Open around the clock (a 24-hour window every day), so windows never block these tests.
+    /// Open around the clock (a 48-hour window starting every day: yesterday's is still open late
+    /// in the evening, when today's has less than a task's time left), so windows never block these tests.
     static let calendar = """
         BEGIN:VCALENDAR\r
         VERSION:2.0\r
@@ -37,7 +38,7 @@ import Testing
         UID:always@tests\r
         SUMMARY:always\r
         DTSTART:20260101T000000Z\r
-        DURATION:PT24H\r
+        DURATION:PT48H\r
         RRULE:FREQ=DAILY\r
         X-PATCHPILOT-CUTOFF:0\r
         END:VEVENT\r
@@ -269,6 +270,10 @@ import Testing
             #expect(order.count == 4)
             #expect(order.prefix(2).allSatisfy { $0.hasPrefix("dev") })
             #expect(status.waves.map(\.environment) == ["dev", "dev", "prod", "prod"])
+            // Tiers come from the policy's groups (staging is tier 2, production-services tier 1).
+            #expect(
+                status.waves.map(\.name) == ["dev canary", "dev tier 2 wave 1", "prod canary", "prod tier 1 wave 1"]
+            )
             #expect(status.waves.allSatisfy { $0.state == "passed" })
         }
         let change = try #require(try await harness.storage.change(id: setup.changeID))
