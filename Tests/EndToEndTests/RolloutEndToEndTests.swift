@@ -130,12 +130,13 @@ import Testing
         func agent(hostID: String) -> Agent? { agents.first { $0.hostID == hostID } }
     }
 
-    /// Builds demo 1.0 and 1.1 (good: ship `/usr/share/demo/healthy`) and 1.2 (bad: does not), and
-    /// indexes them as one flat repository every sandbox uses.
+    /// Builds demo 1.0 and 1.1 (good: ship `/usr/share/demo/healthy`), 1.2 (bad: does not) and 1.3
+    /// (healthy, but its `/usr/share/demo/metrics` reports five times the latency), and indexes them
+    /// as one flat repository every sandbox uses.
     static func demoRepository() throws -> String {
         let repository = try temporaryDirectory("ro-repo")
         let build = try temporaryDirectory("ro-build")
-        for (version, healthy) in [("1.0", true), ("1.1", true), ("1.2", false)] {
+        for (version, healthy) in [("1.0", true), ("1.1", true), ("1.2", false), ("1.3", true)] {
             let tree = build + "/demo-\(version)"
             try FileManager.default.createDirectory(atPath: tree + "/DEBIAN", withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: tree + "/usr/share/demo", withIntermediateDirectories: true)
@@ -148,6 +149,12 @@ import Testing
 
             """.write(toFile: tree + "/DEBIAN/control", atomically: true, encoding: .utf8)
             try "demo \(version)\n".write(toFile: tree + "/usr/share/demo/VERSION", atomically: true, encoding: .utf8)
+            // What the host's metrics exporter serves: 1.3 is healthy but slow.
+            try "# TYPE pp_latency_seconds gauge\npp_latency_seconds \(version == "1.3" ? "0.5" : "0.1")\n".write(
+                toFile: tree + "/usr/share/demo/metrics",
+                atomically: true,
+                encoding: .utf8
+            )
             if healthy {
                 try "ok\n".write(toFile: tree + "/usr/share/demo/healthy", atomically: true, encoding: .utf8)
             }
@@ -161,10 +168,13 @@ import Testing
 
     /// Starts a server, applies the policy, and enrolls `counts` hosts per environment (demo 1.0
     /// installed, the repository configured, inventory uploaded, labelled `env=…`).
-    static func fleet(_ counts: [(environment: String, hosts: Int)]) async throws -> Fleet {
+    static func fleet(
+        _ counts: [(environment: String, hosts: Int)],
+        serverArguments: [String] = []
+    ) async throws -> Fleet {
         let server = try await ServerProcess.start(
             dataDirectory: try temporaryDirectory("rollouts"),
-            extraArguments: ["--rollout-tick", "300"]
+            extraArguments: ["--rollout-tick", "300"] + serverArguments
         )
         do {
             let token = try await server.apiToken()

@@ -10,7 +10,10 @@ enum Executables {
         return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     }
 
-    static func url(_ name: String) -> URL { directory.appendingPathComponent(name) }
+    /// A built executable by name, or a system program by absolute path.
+    static func url(_ name: String) -> URL {
+        name.hasPrefix("/") ? URL(fileURLWithPath: name) : directory.appendingPathComponent(name)
+    }
 }
 
 /// A child process whose output is collected while it runs.
