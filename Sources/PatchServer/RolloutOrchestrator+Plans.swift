@@ -1,0 +1,101 @@
+import AgentProtocol
+import ChangeControl
+import Foundation
+import PatchPolicy
+import PatchStore
+import RolloutEngine
+
+extension RolloutOrchestrator {
+    // MARK: Plans for host tasks
+
+    /// Which hosts may start now: inside a window of their schedule, with room for the task.
+    func windowChecker(for rollout: Rollout, now: Date) async throws -> (String) -> Bool {
+        guard let change = try await storage.change(id: rollout.changeID) else { return { _ in false } }
+        let options = rollout.options ?? RolloutOptions()
+        let request = try await self.request(for: change, options: options, now: now)
+        if request.ignoreWindows { return { _ in true } }
+        var open: [String: Bool] = [:]
+        for (key, schedule) in request.schedules {
+            let fit = try schedule.nextFit(after: now, duration: request.taskDuration)
+            open[key] = fit.map { $0.changeStart <= now } ?? false
+        }
+        let keys = Dictionary(request.hosts.map { ($0.id, $0.scheduleKey) }, uniquingKeysWith: { first, _ in first })
+        return { host in keys[host].flatMap { $0 }.flatMap { open[$0] } ?? false }
+    }
+
+    /// Queues the plans the effects ask for (idempotently, by plan id); returns the rollback plan
+    /// ids that could not be queued because no earlier versions are known.
+    func carryOut(_ effects: [RolloutEffect], rollout: Rollout) async throws -> [String] {
+        guard let change = try await storage.change(id: rollout.changeID) else { return [] }
+        var impossible: [String] = []
+        let options = rollout.options ?? RolloutOptions()
+        for effect in effects {
+            switch effect {
+            case .leaseTask(let hostID, _, let planID):
+                var draft = PlanDraft(
+                    packages: try await packages(for: change, hostID: hostID),
+                    reboot: options.reboot ?? .ifRequired,
+                    validForSeconds: max(60, Int(rollout.settings.leaseDuration))
+                )
+                draft.preChecks = options.preChecks
+                draft.postChecks = [.installedVersionsMatchPlan] + (options.postChecks ?? [])
+                _ = try await plans.queue(hostID: hostID, draft: draft, actor: "rollout:\(rollout.id)", planID: planID)
+            case .rollBackHost(let hostID, _, let planID):
+                let before = try await versionsBefore(rollout: rollout, hostID: hostID)
+                guard !before.isEmpty else {
+                    impossible.append(planID)
+                    continue
+                }
+                var draft = PlanDraft(
+                    packages: before.sorted { $0.key < $1.key }.map {
+                        PlanPackage(name: $0.key, version: $0.value, action: .downgrade)
+                    },
+                    reboot: options.reboot ?? .ifRequired,
+                    validForSeconds: max(60, Int(rollout.settings.leaseDuration))
+                )
+                draft.postChecks = [.installedVersionsMatchPlan]
+                draft.rollback = RollbackRecipe(automatic: false)
+                _ = try await plans.queue(hostID: hostID, draft: draft, actor: "rollout:\(rollout.id)", planID: planID)
+            default: break
+            }
+        }
+        return impossible
+    }
+
+    /// The exact versions a host gets: the change's targets it has installed (or all its
+    /// baseline-approved updates), as upgrades.
+    func packages(for change: ChangeRequest, hostID: String) async throws -> [PlanPackage] {
+        var result: [PlanPackage] = []
+        let targets = Dictionary(
+            change.content.packages.map { ($0.name, $0.version) },
+            uniquingKeysWith: { first, _ in first }
+        )
+        if let host = try await storage.host(id: hostID) {
+            let rows = try await changes.updates.updates(for: host).updates
+            for row in rows {
+                if change.content.allApprovedByBaseline {
+                    if row.decision == "approved" {
+                        result.append(PlanPackage(name: row.package, version: row.fixedVersion, action: .upgrade))
+                    }
+                } else if let target = targets[row.package], target == nil {
+                    result.append(PlanPackage(name: row.package, version: row.fixedVersion, action: .upgrade))
+                }
+            }
+        }
+        for (name, version) in targets {
+            if let version, !result.contains(where: { $0.name == name }) {
+                result.append(PlanPackage(name: name, version: version, action: .upgrade))
+            }
+        }
+        return result.sorted { $0.name < $1.name }
+    }
+
+    /// The versions recorded before the host's task changed it (its plan report's `recordInstalled`).
+    func versionsBefore(rollout: Rollout, hostID: String) async throws -> [String: String] {
+        guard let planID = rollout.tasks.first(where: { $0.hostID == hostID })?.planID,
+            let report = try await storage.planReports(planIDs: [planID])[planID],
+            let decoded = try? JSONDecoder().decode(PlanReport.self, from: Data(report.report.utf8))
+        else { return [:] }
+        return decoded.steps.first { $0.step == "recordInstalled" }?.versionsBefore ?? [:]
+    }
+}
