@@ -40,6 +40,7 @@ struct ChangeService: Sendable {
     /// Every host named by the content (directly, by group or by environment), with its placement.
     func resolve(_ content: ChangeContent, now: Date) async throws -> Resolution {
         let document = try await policy()?.document ?? PolicyDocument()
+        let shared = try await updates.context()
         let knownGroups = Dictionary(document.groups.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var query = HostQuery()
         query.limit = 1000
@@ -87,7 +88,7 @@ struct ChangeService: Sendable {
                 )
                 if let tier = placement.tier { tiers.append(tier.rank) }
                 services.formUnion(hostServices)
-                let rows = try await updates.updates(for: host).updates.filter { row in
+                let rows = try await updates.updates(for: host, context: shared).updates.filter { row in
                     content.allApprovedByBaseline
                         ? row.decision == "approved"
                         : packageNames.contains(row.package) || addresses.contains(row.advisory)

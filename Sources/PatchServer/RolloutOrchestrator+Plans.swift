@@ -9,18 +9,23 @@ extension RolloutOrchestrator {
     // MARK: Plans for host tasks
 
     /// Which hosts may start now: inside a window of their schedule, with room for the task.
+    /// Reads the policy's calendars once per tick; the hosts' schedules come from the plan.
     func windowChecker(for rollout: Rollout, now: Date) async throws -> (String) -> Bool {
         guard let change = try await storage.change(id: rollout.changeID) else { return { _ in false } }
-        let options = rollout.options ?? RolloutOptions()
-        let request = try await self.request(for: change, options: options, now: now)
-        if request.ignoreWindows { return { _ in true } }
+        if Self.ignoresWindows(change) { return { _ in true } }
+        let keys = rollout.plan.hostSchedules
+        let schedules = Self.schedules(
+            for: change,
+            calendars: try await changes.policy()?.calendars ?? [],
+            zones: Set(keys.values)
+        )
+        let duration = TimeInterval(((rollout.options ?? RolloutOptions()).taskMinutes ?? 30) * 60)
         var open: [String: Bool] = [:]
-        for (key, schedule) in request.schedules {
-            let fit = try schedule.nextFit(after: now, duration: request.taskDuration)
+        for (key, schedule) in schedules {
+            let fit = try schedule.nextFit(after: now, duration: duration)
             open[key] = fit.map { $0.changeStart <= now } ?? false
         }
-        let keys = Dictionary(request.hosts.map { ($0.id, $0.scheduleKey) }, uniquingKeysWith: { first, _ in first })
-        return { host in keys[host].flatMap { $0 }.flatMap { open[$0] } ?? false }
+        return { host in keys[host].flatMap { open[$0] } ?? false }
     }
 
     /// Queues the plans the effects ask for (idempotently, by plan id); returns the rollback plan

@@ -42,19 +42,7 @@ public struct RolloutOrchestrator: Sendable {
                 )
             )
         }
-        // One schedule per time zone: the change's windows, and every freeze.
-        var schedules: [String: MaintenanceSchedule] = [:]
-        let events = (policy?.calendars ?? []).flatMap { $0.calendar.events.map(MaintenanceWindow.init(event:)) }
-        let windows = events.filter { !$0.isFreeze && change.content.windows.contains($0.name) }
-        if !windows.isEmpty {
-            for zone in zones {
-                schedules[zone] = MaintenanceSchedule(
-                    windows: windows,
-                    freezes: events.filter(\.isFreeze),
-                    hostTimeZone: TimeZone(identifier: zone) ?? TimeZone(identifier: "UTC")!
-                )
-            }
-        }
+        let schedules = Self.schedules(for: change, calendars: policy?.calendars ?? [], zones: zones)
         let services = document.services.services.values.sorted { $0.name < $1.name }.map { service in
             RolloutOrchestrator.service(service, budget: options.disruptionBudgets?[service.name])
         }
@@ -69,9 +57,34 @@ public struct RolloutOrchestrator: Sendable {
             bakeTime: TimeInterval(options.bakeTimeSeconds ?? 0),
             taskDuration: TimeInterval((options.taskMinutes ?? 30) * 60),
             schedules: schedules,
-            ignoreWindows: change.kind == .emergency && change.outsideWindowReason != nil,
+            ignoreWindows: Self.ignoresWindows(change),
             notBefore: now
         )
+    }
+
+    /// An emergency change scheduled outside its windows with a reason runs at any time.
+    static func ignoresWindows(_ change: ChangeRequest) -> Bool {
+        change.kind == .emergency && change.outsideWindowReason != nil
+    }
+
+    /// One schedule per time zone (the key): the change's windows, and every freeze.
+    static func schedules(
+        for change: ChangeRequest,
+        calendars: [(name: String, calendar: MaintenanceCalendar)],
+        zones: Set<String>
+    ) -> [String: MaintenanceSchedule] {
+        let events = calendars.flatMap { $0.calendar.events.map(MaintenanceWindow.init(event:)) }
+        let windows = events.filter { !$0.isFreeze && change.content.windows.contains($0.name) }
+        guard !windows.isEmpty else { return [:] }
+        var schedules: [String: MaintenanceSchedule] = [:]
+        for zone in zones {
+            schedules[zone] = MaintenanceSchedule(
+                windows: windows,
+                freezes: events.filter(\.isFreeze),
+                hostTimeZone: TimeZone(identifier: zone) ?? TimeZone(identifier: "UTC")!
+            )
+        }
+        return schedules
     }
 
     static func service(_ service: FleetService, budget: Budget?) -> RolloutEngine.RolloutService {

@@ -41,10 +41,26 @@ struct UpdatesController: Sendable {
         }
     }
 
-    func updates(for host: HostRecord) async throws -> Answer {
+    /// What the answer for many hosts shares: the policy and the known-exploited list, loaded once.
+    struct Context: Sendable {
+        var policy: PolicyDocument
+        var knownExploited: Set<String>
+    }
+
+    /// Loads the shared context.
+    func context() async throws -> Context {
+        Context(
+            policy: try await storage.currentPolicy().map { try LoadedPolicy.load($0.files).document }
+                ?? PolicyDocument(),
+            knownExploited: Set(try await storage.knownExploited().map(\.cveID))
+        )
+    }
+
+    func updates(for host: HostRecord, context shared: Context? = nil) async throws -> Answer {
         let now = clock.now()
-        let policy =
-            try await storage.currentPolicy().map { try LoadedPolicy.load($0.files).document } ?? PolicyDocument()
+        let loaded: Context
+        if let shared { loaded = shared } else { loaded = try await context() }
+        let policy = loaded.policy
         let packages = try await storage.inventory(hostID: host.id).packages
         let description = HostDescription(
             id: host.id,
@@ -63,7 +79,7 @@ struct UpdatesController: Sendable {
         query.fixable = true
         query.limit = 5000
         let findings = try await storage.findings(query).findings
-        let kev = Set(try await storage.knownExploited().map(\.cveID))
+        let kev = loaded.knownExploited
         var advisories: [String: Advisory] = [:]
         var rows: [Row] = []
         for stored in findings {

@@ -167,6 +167,8 @@ enum Fleets {
                     let schedule = try #require(request.schedules[host.scheduleKey!])
                     let fit = try #require(try schedule.nextFit(after: start, duration: request.taskDuration))
                     #expect(fit.changeStart == start, "\(id) starts outside its window")
+                    #expect(plan.hostSchedules[id] == host.scheduleKey)
+                    #expect(plan.hostnames[id] == host.hostname)
                 }
             }
             // Tiers least critical first; inside a tier, dependency order across waves.

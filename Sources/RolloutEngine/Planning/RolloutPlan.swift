@@ -90,13 +90,22 @@ public struct RolloutPlan: Sendable, Hashable, Codable {
     public var unschedulable: [Unschedulable]
     /// Hostnames of the planned hosts, by id.
     public var hostnames: [String: String]
+    /// The maintenance schedule key of each planned host (absent when windows are ignored).
+    public var hostSchedules: [String: String] = [:]
 
     /// Creates a plan.
-    public init(changeID: String, stages: [Stage], unschedulable: [Unschedulable], hostnames: [String: String] = [:]) {
+    public init(
+        changeID: String,
+        stages: [Stage],
+        unschedulable: [Unschedulable],
+        hostnames: [String: String] = [:],
+        hostSchedules: [String: String] = [:]
+    ) {
         self.changeID = changeID
         self.stages = stages
         self.unschedulable = unschedulable
         self.hostnames = hostnames
+        self.hostSchedules = hostSchedules
     }
 
     /// Every wave in order.

@@ -54,6 +54,7 @@ public enum RolloutPlanner {
         var index = 0
         var hostnames: [String: String] = [:]
         hostnames.reserveCapacity(schedulable.count)
+        var hostSchedules: [String: String] = [:]
         for (position, environment) in order.enumerated() {
             if !stages.isEmpty { notBefore = notBefore.addingTimeInterval(request.bakeTime) }
             var groups = try built[position].get()
@@ -80,6 +81,7 @@ public enum RolloutPlanner {
                     end = max(end, fit.end)
                     kept.append(hostID)
                     hostnames[hostID] = host.hostname
+                    if let key = host.scheduleKey { hostSchedules[hostID] = key }
                 }
                 guard !kept.isEmpty else { continue }
                 group.hosts = kept
@@ -107,7 +109,8 @@ public enum RolloutPlanner {
             changeID: request.changeID,
             stages: stages,
             unschedulable: unschedulable,
-            hostnames: hostnames
+            hostnames: hostnames,
+            hostSchedules: hostSchedules
         )
     }
 
