@@ -55,6 +55,7 @@ public enum RolloutPlanner {
         var hostnames: [String: String] = [:]
         hostnames.reserveCapacity(schedulable.count)
         var hostSchedules: [String: String] = [:]
+        hostSchedules.reserveCapacity(schedulable.count)
         for (position, environment) in order.enumerated() {
             if !stages.isEmpty { notBefore = notBefore.addingTimeInterval(request.bakeTime) }
             var groups = try built[position].get()
@@ -62,6 +63,7 @@ public enum RolloutPlanner {
             for position in groups.indices {
                 var group = groups[position]
                 var starts: [String: Date] = [:]
+                starts.reserveCapacity(group.members.count)
                 var end = notBefore
                 var kept: [String] = []
                 for host in group.members {
@@ -352,30 +354,44 @@ struct ServiceOrdering {
 /// list; a fit after an instant is then a binary search plus a short scan instead of a fresh
 /// expansion of the recurrence.
 struct FitCache {
-    let request: RolloutRequest
-    private var slots: [String: [ScheduledOccurrence]] = [:]
-    private var exhausted: Set<String> = []
-    /// The longest occurrence seen per schedule, to find occurrences already open at an instant.
-    private var longest: [String: TimeInterval] = [:]
-    /// Instants after which a schedule has no fit left (nor after any later instant).
-    private var noFitAfter: [String: Date] = [:]
+    /// One schedule's expanded occurrences and what is known about them.
+    private struct Entry {
+        var schedule: MaintenanceSchedule
+        var slots: [ScheduledOccurrence]? = nil
+        var exhausted = false
+        /// The longest occurrence seen, to find occurrences already open at an instant.
+        var longest: TimeInterval = 0
+        /// An instant after which no fit is left (nor after any later instant).
+        var noFitAfter: Date? = nil
+    }
 
-    init(request: RolloutRequest) { self.request = request }
+    let request: RolloutRequest
+    /// Schedules by position; `positions` maps a key to it, so a fit costs one hash.
+    private var entries: [Entry]
+    private let positions: [String: Int]
+
+    init(request: RolloutRequest) {
+        self.request = request
+        let keys = request.schedules.keys.sorted()
+        entries = keys.map { Entry(schedule: request.schedules[$0]!) }
+        positions = Dictionary(uniqueKeysWithValues: keys.enumerated().map { ($1, $0) })
+    }
 
     /// Expands every schedule's first 4,096 occurrences (11 years of a daily window) on all cores.
     mutating func preload() throws {
         guard !request.ignoreWindows else { return }
-        let keys = request.schedules.keys.sorted()
         let request = self.request
-        let loaded = Parallel.map(keys) { key in
-            Result { try FitCache.initialSlots(request.schedules[key]!, request: request, count: 4096) }
+        let schedules = entries.map(\.schedule)
+        let loaded = Parallel.map(Array(schedules.indices)) { index in
+            Result { try FitCache.initialSlots(schedules[index], request: request, count: 4096) }
         }
-        for (key, result) in zip(keys, loaded) {
-            let list = try result.get()
-            slots[key] = list
-            longest[key] = list.map { $0.usableEnd.timeIntervalSince($0.start) }.max() ?? 0
-            if list.isEmpty { exhausted.insert(key) }
-        }
+        for (index, result) in loaded.enumerated() { store(try result.get(), at: index) }
+    }
+
+    private mutating func store(_ list: [ScheduledOccurrence], at index: Int) {
+        entries[index].slots = list
+        entries[index].longest = list.map { $0.usableEnd.timeIntervalSince($0.start) }.max() ?? 0
+        entries[index].exhausted = list.isEmpty
     }
 
     static func initialSlots(
@@ -396,46 +412,44 @@ struct FitCache {
     mutating func reasonUnschedulable(_ host: RolloutHost) throws -> String? {
         if request.ignoreWindows { return nil }
         guard let key = host.scheduleKey else { return "no maintenance window" }
-        guard request.schedules[key] != nil else { return "maintenance window '\(key)' is not defined" }
+        guard positions[key] != nil else { return "maintenance window '\(key)' is not defined" }
         if try fit(host, after: request.notBefore) == nil {
             return "no occurrence of '\(key)' fits a \(Int(request.taskDuration / 60))-minute task before its cutoff"
         }
         return nil
     }
 
-    private mutating func load(_ key: String, _ schedule: MaintenanceSchedule) throws {
-        guard slots[key] == nil else { return }
-        let first = try Self.initialSlots(schedule, request: request, count: 64)
-        slots[key] = first
-        longest[key] = first.map { $0.usableEnd.timeIntervalSince($0.start) }.max() ?? 0
-        if first.isEmpty { exhausted.insert(key) }
-    }
-
-    private mutating func extend(_ key: String, _ schedule: MaintenanceSchedule) throws -> Bool {
-        guard !exhausted.contains(key), let last = slots[key]?.last else { return false }
+    private mutating func extend(_ index: Int) throws -> Bool {
+        guard !entries[index].exhausted, let last = entries[index].slots?.last else { return false }
         // Geometric growth: each expansion starts over from DTSTART, so few large ones beat many small.
-        let more = try schedule.nextOccurrences(
+        let more = try entries[index].schedule.nextOccurrences(
             after: last.start.addingTimeInterval(1),
-            count: max(256, slots[key]!.count)
+            count: max(256, entries[index].slots?.count ?? 0)
         )
         guard !more.isEmpty else {
-            exhausted.insert(key)
+            entries[index].exhausted = true
             return false
         }
-        slots[key]! += more
-        longest[key] = max(longest[key] ?? 0, more.map { $0.usableEnd.timeIntervalSince($0.start) }.max() ?? 0)
+        entries[index].slots! += more
+        entries[index].longest = max(
+            entries[index].longest,
+            more.map { $0.usableEnd.timeIntervalSince($0.start) }.max() ?? 0
+        )
         return true
     }
 
     mutating func fit(_ host: RolloutHost, after instant: Date) throws -> (start: Date, end: Date)? {
         let duration = request.taskDuration
         if request.ignoreWindows { return (instant, instant.addingTimeInterval(duration)) }
-        guard let key = host.scheduleKey, let schedule = request.schedules[key] else { return nil }
-        if let limit = noFitAfter[key], instant >= limit { return nil }
-        try load(key, schedule)
+        guard let key = host.scheduleKey, let position = positions[key] else { return nil }
+        if let limit = entries[position].noFitAfter, instant >= limit { return nil }
+        if entries[position].slots == nil {
+            store(try Self.initialSlots(entries[position].schedule, request: request, count: 64), at: position)
+        }
+        let horizon = TimeInterval(entries[position].schedule.horizonDays) * 86_400
         // First occurrence that may still be open at `instant`: starts at most `longest` before it.
-        let earliest = instant.addingTimeInterval(-(longest[key] ?? 0))
-        var list = slots[key]!
+        let earliest = instant.addingTimeInterval(-entries[position].longest)
+        var list = entries[position].slots!
         var low = 0
         var high = list.count
         while low < high {
@@ -450,17 +464,17 @@ struct FitCache {
                 if start.addingTimeInterval(duration) <= slot.usableEnd {
                     return (start, start.addingTimeInterval(duration))
                 }
-                if slot.start.timeIntervalSince(instant) > TimeInterval(schedule.horizonDays) * 86_400 {
-                    noFitAfter[key] = min(noFitAfter[key] ?? instant, instant)
+                if slot.start.timeIntervalSince(instant) > horizon {
+                    entries[position].noFitAfter = min(entries[position].noFitAfter ?? instant, instant)
                     return nil
                 }
                 index += 1
             }
-            guard try extend(key, schedule) else {
-                noFitAfter[key] = min(noFitAfter[key] ?? instant, instant)
+            guard try extend(position) else {
+                entries[position].noFitAfter = min(entries[position].noFitAfter ?? instant, instant)
                 return nil
             }
-            list = slots[key]!
+            list = entries[position].slots!
         }
     }
 }
