@@ -243,19 +243,27 @@ struct RolloutsCommand: AsyncParsableCommand {
         var reason: String?
     }
 
+    /// What pause, resume, abort and approve-next share: the rollout, the reason, the call.
+    struct Steering: ParsableArguments {
+        @OptionGroup var api: ServerAPIOptions
+        @Argument(help: "Rollout id.") var id: String
+        @Option(help: "Why.") var reason: String?
+
+        /// POSTs `/api/v1/rollouts/ID/ACTION` and prints the rollout as it is now.
+        func send(_ action: String) async throws {
+            let data = try await api.call(.POST, "/api/v1/rollouts/\(id)/\(action)", body: Reason(reason: reason))
+            print(RolloutsCommand.render(try RolloutsCommand.decoder().decode(View.self, from: data)))
+        }
+    }
+
     struct Pause: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "pause",
             abstract: "Pause a rollout (tasks already running finish)."
         )
-        @OptionGroup var api: ServerAPIOptions
-        @Argument(help: "Rollout id.") var id: String
-        @Option(help: "Why.") var reason: String?
+        @OptionGroup var steering: Steering
 
-        func run() async throws {
-            let data = try await api.call(.POST, "/api/v1/rollouts/\(id)/pause", body: Reason(reason: reason))
-            print(RolloutsCommand.render(try RolloutsCommand.decoder().decode(View.self, from: data)))
-        }
+        func run() async throws { try await steering.send("pause") }
     }
 
     struct Resume: AsyncParsableCommand {
@@ -263,14 +271,9 @@ struct RolloutsCommand: AsyncParsableCommand {
             commandName: "resume",
             abstract: "Resume a paused rollout (an inconclusive wave counts as passed)."
         )
-        @OptionGroup var api: ServerAPIOptions
-        @Argument(help: "Rollout id.") var id: String
-        @Option(help: "Why.") var reason: String?
+        @OptionGroup var steering: Steering
 
-        func run() async throws {
-            let data = try await api.call(.POST, "/api/v1/rollouts/\(id)/resume", body: Reason(reason: reason))
-            print(RolloutsCommand.render(try RolloutsCommand.decoder().decode(View.self, from: data)))
-        }
+        func run() async throws { try await steering.send("resume") }
     }
 
     struct Abort: AsyncParsableCommand {
@@ -278,14 +281,9 @@ struct RolloutsCommand: AsyncParsableCommand {
             commandName: "abort",
             abstract: "Abort a rollout: no new tasks; the change is marked failed."
         )
-        @OptionGroup var api: ServerAPIOptions
-        @Argument(help: "Rollout id.") var id: String
-        @Option(help: "Why.") var reason: String?
+        @OptionGroup var steering: Steering
 
-        func run() async throws {
-            let data = try await api.call(.POST, "/api/v1/rollouts/\(id)/abort", body: Reason(reason: reason))
-            print(RolloutsCommand.render(try RolloutsCommand.decoder().decode(View.self, from: data)))
-        }
+        func run() async throws { try await steering.send("abort") }
     }
 
     struct ApproveNext: AsyncParsableCommand {
@@ -293,17 +291,8 @@ struct RolloutsCommand: AsyncParsableCommand {
             commandName: "approve-next",
             abstract: "Let a rollout waiting for approval enter its next environment."
         )
-        @OptionGroup var api: ServerAPIOptions
-        @Argument(help: "Rollout id.") var id: String
-        @Option(help: "Why.") var reason: String?
+        @OptionGroup var steering: Steering
 
-        func run() async throws {
-            let data = try await api.call(
-                .POST,
-                "/api/v1/rollouts/\(id)/approve-next-environment",
-                body: Reason(reason: reason)
-            )
-            print(RolloutsCommand.render(try RolloutsCommand.decoder().decode(View.self, from: data)))
-        }
+        func run() async throws { try await steering.send("approve-next-environment") }
     }
 }

@@ -201,6 +201,28 @@ import Testing
         return try JSONDecoder().decode(UpdatePlan.self, from: Data(bytes))
     }
 
+    /// `POST /api/v1/rollouts` for the setup's change, as `role`, with optional options JSON.
+    static func startRollout(
+        _ client: some TestClientProtocol,
+        _ setup: Setup,
+        options: String? = nil,
+        as role: Role = .operator
+    ) async throws -> TestResponse {
+        let body = #"{"change":"\#(setup.changeID)""# + (options.map { #","options":"# + $0 } ?? "") + "}"
+        return try await client.execute(
+            uri: "/api/v1/rollouts",
+            method: .post,
+            headers: setup.harness.bearer(role),
+            body: ByteBuffer(string: body)
+        )
+    }
+
+    /// The rollout as a viewer sees it.
+    static func status(_ client: some TestClientProtocol, _ id: String, _ harness: Harness) async throws -> View {
+        try await client.execute(uri: "/api/v1/rollouts/\(id)", method: .get, headers: harness.bearer(.viewer))
+            .json(View.self)
+    }
+
     static func report(
         _ client: some TestClientProtocol,
         _ agent: TestAgent,
@@ -238,14 +260,7 @@ import Testing
         let (setup, router) = try await Self.setup()
         let harness = setup.harness
         try await Application(router: router).test(.router) { client in
-            let started = try await client.execute(
-                uri: "/api/v1/rollouts",
-                method: .post,
-                headers: harness.bearer(.operator),
-                body: ByteBuffer(
-                    string: #"{"change":"\#(setup.changeID)","options":{"canary":"1","maxConcurrency":"1"}}"#
-                )
-            )
+            let started = try await Self.startRollout(client, setup, options: #"{"canary":"1","maxConcurrency":"1"}"#)
             #expect(started.status == .created, "\(started.text)")
             let id = try started.json(View.self).id
             var order: [String] = []
@@ -260,12 +275,7 @@ import Testing
                 harness.clock.advance(30)
                 await setup.rollouts.tickAll()
             }
-            let status = try await client.execute(
-                uri: "/api/v1/rollouts/\(id)",
-                method: .get,
-                headers: harness.bearer(.viewer)
-            )
-            .json(View.self)
+            let status = try await Self.status(client, id, harness)
             #expect(status.state == "completed", "\(status.reason ?? "")")
             #expect(order.count == 4)
             #expect(order.prefix(2).allSatisfy { $0.hasPrefix("dev") })
@@ -293,12 +303,7 @@ import Testing
         let (setup, router) = try await Self.setup()
         let harness = setup.harness
         try await Application(router: router).test(.router) { client in
-            let id = try await client.execute(
-                uri: "/api/v1/rollouts",
-                method: .post,
-                headers: harness.bearer(.operator),
-                body: ByteBuffer(string: #"{"change":"\#(setup.changeID)"}"#)
-            ).json(View.self).id
+            let id = try await Self.startRollout(client, setup).json(View.self).id
             let canary = try #require(setup.agents["dev-1"])
             let plan = try #require(try await Self.fetchPlan(client, canary, harness))
             // The agent could not undo it itself: the rollout sends a rollback plan.
@@ -310,12 +315,7 @@ import Testing
             for name in ["dev-2", "prod-1", "prod-2"] {
                 #expect(try await Self.fetchPlan(client, setup.agents[name]!, harness) == nil, "\(name) got a plan")
             }
-            let status = try await client.execute(
-                uri: "/api/v1/rollouts/\(id)",
-                method: .get,
-                headers: harness.bearer(.viewer)
-            )
-            .json(View.self)
+            let status = try await Self.status(client, id, harness)
             #expect(status.state == "rolled-back")
             #expect(status.reason?.contains("canary dev-1") == true || status.reason?.contains("canary") == true)
             #expect(status.waves.dropFirst().allSatisfy { $0.state == "skipped" })
@@ -328,22 +328,12 @@ import Testing
         let (setup, router) = try await Self.setup()
         let harness = setup.harness
         try await Application(router: router).test(.router) { client in
-            let id = try await client.execute(
-                uri: "/api/v1/rollouts",
-                method: .post,
-                headers: harness.bearer(.operator),
-                body: ByteBuffer(string: #"{"change":"\#(setup.changeID)"}"#)
-            ).json(View.self).id
+            let id = try await Self.startRollout(client, setup).json(View.self).id
             let canary = try #require(setup.agents["dev-1"])
             let plan = try #require(try await Self.fetchPlan(client, canary, harness))
             try await Self.report(client, canary, harness, plan: plan, outcome: .rollbackFailed, before: [:])
             #expect(try await Self.fetchPlan(client, canary, harness) == nil, "no rollback plan can be built")
-            let status = try await client.execute(
-                uri: "/api/v1/rollouts/\(id)",
-                method: .get,
-                headers: harness.bearer(.viewer)
-            )
-            .json(View.self)
+            let status = try await Self.status(client, id, harness)
             #expect(status.state == "failed")
             #expect(status.reason?.contains("rollback failed on") == true)
         }
@@ -354,26 +344,15 @@ import Testing
         let (setup, router) = try await Self.setup()
         let harness = setup.harness
         try await Application(router: router).test(.router) { client in
-            let id = try await client.execute(
-                uri: "/api/v1/rollouts",
-                method: .post,
-                headers: harness.bearer(.operator),
-                body: ByteBuffer(
-                    string: #"{"change":"\#(setup.changeID)","options":{"leaseSeconds":120,"errorBudget":"100%"}}"#
-                )
-            ).json(View.self).id
+            let id = try await Self.startRollout(client, setup, options: #"{"leaseSeconds":120,"errorBudget":"100%"}"#)
+                .json(View.self).id
             let canary = try #require(setup.agents["dev-1"])
             let plan = try #require(try await Self.fetchPlan(client, canary, harness))
             // The agent is paused past its lease.
             harness.clock.advance(121)
             await setup.rollouts.tickAll()
             try await Self.report(client, canary, harness, plan: plan, outcome: .completed)
-            let status = try await client.execute(
-                uri: "/api/v1/rollouts/\(id)",
-                method: .get,
-                headers: harness.bearer(.viewer)
-            )
-            .json(View.self)
+            let status = try await Self.status(client, id, harness)
             let task = try #require(status.tasks?.first { $0.hostID == canary.hostID })
             #expect(task.state == .failed)
             #expect(task.reason?.contains("no report before the lease ran out") == true)
@@ -387,25 +366,10 @@ import Testing
         let (setup, router) = try await Self.setup()
         let harness = setup.harness
         try await Application(router: router).test(.router) { client in
-            let viewerStart = try await client.execute(
-                uri: "/api/v1/rollouts",
-                method: .post,
-                headers: harness.bearer(.viewer),
-                body: ByteBuffer(string: #"{"change":"\#(setup.changeID)"}"#)
-            )
+            let viewerStart = try await Self.startRollout(client, setup, as: .viewer)
             #expect(viewerStart.status == .forbidden)
-            let id = try await client.execute(
-                uri: "/api/v1/rollouts",
-                method: .post,
-                headers: harness.bearer(.operator),
-                body: ByteBuffer(string: #"{"change":"\#(setup.changeID)"}"#)
-            ).json(View.self).id
-            let again = try await client.execute(
-                uri: "/api/v1/rollouts",
-                method: .post,
-                headers: harness.bearer(.operator),
-                body: ByteBuffer(string: #"{"change":"\#(setup.changeID)"}"#)
-            )
+            let id = try await Self.startRollout(client, setup).json(View.self).id
+            let again = try await Self.startRollout(client, setup)
             #expect(again.status == .conflict)
             let paused = try await client.execute(
                 uri: "/api/v1/rollouts/\(id)/pause",
@@ -451,12 +415,7 @@ import Testing
             #expect(plan.waves.isEmpty)
             #expect(plan.unschedulable.count == 4)
             #expect(plan.unschedulable.allSatisfy { $0.reason == "no maintenance window" })
-            let start = try await client.execute(
-                uri: "/api/v1/rollouts",
-                method: .post,
-                headers: harness.bearer(.operator),
-                body: ByteBuffer(string: #"{"change":"\#(setup.changeID)"}"#)
-            )
+            let start = try await Self.startRollout(client, setup)
             #expect(start.status == .conflict)
             #expect(start.text.contains("no maintenance window"))
         }

@@ -78,12 +78,7 @@ struct RolloutMetricGateTests {
              "relativeTolerance":0.2,"critical":true,"minimumSamples":5}]}
             """#
         try await Application(router: router).test(.router) { client in
-            let started = try await client.execute(
-                uri: "/api/v1/rollouts",
-                method: .post,
-                headers: harness.bearer(.operator),
-                body: ByteBuffer(string: #"{"change":"\#(setup.changeID)","options":\#(options)}"#)
-            )
+            let started = try await RolloutAPITests.startRollout(client, setup, options: options)
             #expect(started.status == .created, "\(started.text)")
             let id = try started.json(RolloutAPITests.View.self).id
             let canary = try #require(setup.agents["dev-1"])
@@ -91,23 +86,13 @@ struct RolloutMetricGateTests {
             // The new version makes the canary slow.
             latencies.set("dev-1", 0.5)
             try await RolloutAPITests.report(client, canary, harness, plan: plan, outcome: .completed)
-            var status = try await client.execute(
-                uri: "/api/v1/rollouts/\(id)",
-                method: .get,
-                headers: harness.bearer(.viewer)
-            )
-            .json(RolloutAPITests.View.self)
+            var status = try await RolloutAPITests.status(client, id, harness)
             let deadline = Date().addingTimeInterval(60)
             while status.state == "running" && Date() < deadline {
                 try await Task.sleep(for: .seconds(1))
                 harness.clock.advance(Date().timeIntervalSince(harness.clock.now()))
                 await setup.rollouts.tickAll()
-                status = try await client.execute(
-                    uri: "/api/v1/rollouts/\(id)",
-                    method: .get,
-                    headers: harness.bearer(.viewer)
-                )
-                .json(RolloutAPITests.View.self)
+                status = try await RolloutAPITests.status(client, id, harness)
             }
             #expect(
                 status.state == "rolling-back",
@@ -123,12 +108,7 @@ struct RolloutMetricGateTests {
             for name in ["dev-2", "prod-1", "prod-2"] {
                 #expect(try await RolloutAPITests.fetchPlan(client, setup.agents[name]!, harness) == nil)
             }
-            let final = try await client.execute(
-                uri: "/api/v1/rollouts/\(id)",
-                method: .get,
-                headers: harness.bearer(.viewer)
-            )
-            .json(RolloutAPITests.View.self)
+            let final = try await RolloutAPITests.status(client, id, harness)
             #expect(final.state == "rolled-back")
         }
         #expect(try await harness.storage.change(id: setup.changeID)?.state == .rolledBack)

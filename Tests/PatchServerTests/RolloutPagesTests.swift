@@ -88,12 +88,7 @@ import Testing
         let (setup, router) = try await RolloutAPITests.setup()
         let harness = setup.harness
         try await Application(router: router).test(.router) { client in
-            let started = try await client.execute(
-                uri: "/api/v1/rollouts",
-                method: .post,
-                headers: harness.bearer(.operator),
-                body: ByteBuffer(string: #"{"change":"\#(setup.changeID)"}"#)
-            )
+            let started = try await RolloutAPITests.startRollout(client, setup)
             #expect(started.status == .created, "\(started.text)")
             let id = try started.json(RolloutAPITests.View.self).id
             let stored = try #require(try await harness.storage.rollout(id: id))
