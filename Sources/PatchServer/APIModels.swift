@@ -25,6 +25,8 @@ struct HostDTO: Codable, Sendable {
     var packageCount: Int
     var labels: [String: String]
     var tags: [String]
+    /// Set when the host's agent enrolled with another host's machine id without a re-enroll token.
+    var duplicateOf: String?
 
     init(_ host: HostRecord, onlineSince: Date) {
         id = host.id
@@ -37,6 +39,7 @@ struct HostDTO: Codable, Sendable {
         packageCount = host.packageCount
         labels = host.labels
         tags = host.tags
+        duplicateOf = host.duplicateOf
     }
 }
 
@@ -83,6 +86,21 @@ struct AgentListDTO: Codable, Sendable {
 struct EnrollmentTokenRequestDTO: Codable, Sendable {
     var uses: Int?
     var expiresInSeconds: Int?
+    /// Makes a re-enroll token: only an agent presenting this host's machine id may use it, and it
+    /// takes the host over (the host's old agents are revoked).
+    var host: String?
+}
+
+/// An API token as listed (never its secret).
+struct APITokenDTO: Codable, Sendable {
+    var id: String
+    var user: String
+    var name: String
+    var createdAt: Date
+    var expiresAt: Date?
+    var revoked: Bool
+    var expired: Bool
+    var permissions: [String]?
 }
 
 struct APITokenRequestDTO: Codable, Sendable {

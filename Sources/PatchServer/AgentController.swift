@@ -15,6 +15,8 @@ struct AgentController: Sendable {
     let authenticator: AgentAuthenticator
     let vulnerabilities: VulnerabilityService
     let planPublicKey: String
+    /// Bounds what unauthenticated enrollment requests may make the server buffer, all together.
+    let unauthenticatedBodies: BodyBudget
     /// Called with every newly stored plan report (the rollout scheduler applies it at once).
     var onReport: @Sendable (PlanReport) async -> Void = { _ in }
 
@@ -27,7 +29,7 @@ struct AgentController: Sendable {
     }
 
     @Sendable func enroll(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await JSONBody.collect(request, limit: 1024 * 1024)
+        let body = try await JSONBody.collect(request, limit: 64 * 1024, budget: unauthenticatedBodies)
         let enrollment = try JSONBody.decode(EnrollmentRequest.self, from: body)
         guard let secret = BearerSecret(parsing: enrollment.token, prefix: "ppe") else {
             throw Problem.unauthorized("enrollment token is malformed")
@@ -56,11 +58,21 @@ struct AgentController: Sendable {
         case .rejected(let reason):
             context.logger.notice("enrollment refused", metadata: ["pp.reason": .string(reason)])
             throw Problem.unauthorized("enrollment token is invalid, expired or used up")
-        case .enrolled(let agentID, let hostID):
-            context.logger.info(
-                "agent enrolled",
-                metadata: ["pp.agent.id": .string(agentID), "pp.host.id": .string(hostID)]
-            )
+        case .enrolled(let agentID, let hostID), .duplicate(let agentID, let hostID, _):
+            if case .duplicate(_, _, let original) = outcome {
+                context.logger.warning(
+                    "agent enrolled with the machine id of another host without a re-enroll token: flagged as duplicate",
+                    metadata: [
+                        "pp.agent.id": .string(agentID), "pp.host.id": .string(hostID),
+                        "pp.host.duplicate_of": .string(original),
+                    ]
+                )
+            } else {
+                context.logger.info(
+                    "agent enrolled",
+                    metadata: ["pp.agent.id": .string(agentID), "pp.host.id": .string(hostID)]
+                )
+            }
             let response = EnrollmentResponse(
                 agentID: agentID,
                 hostID: hostID,
@@ -72,8 +84,7 @@ struct AgentController: Sendable {
     }
 
     @Sendable func heartbeat(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await JSONBody.collect(request, limit: 1024 * 1024)
-        let agent = try await authenticator.authenticate(request, body: body)
+        let (agent, body) = try await authenticator.authenticate(request, limit: 1024 * 1024)
         let beat = try JSONBody.decode(HeartbeatRequest.self, from: body)
         try FactsValidation.validate(beat.facts, field: "facts", requireMachineID: false)
         try await storage.recordCheckIn(hostID: agent.hostID, facts: beat.facts, now: clock.now())
@@ -88,8 +99,7 @@ struct AgentController: Sendable {
     }
 
     @Sendable func inventory(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await JSONBody.collect(request, limit: configuration.maxAgentBodyBytes)
-        let agent = try await authenticator.authenticate(request, body: body)
+        let (agent, body) = try await authenticator.authenticate(request, limit: configuration.maxAgentBodyBytes)
         let upload = try JSONBody.decode(InventoryUpload.self, from: body)
         let stored = try await storage.inventory(hostID: agent.hostID)
         let packages: [InstalledPackage]
@@ -155,8 +165,7 @@ struct AgentController: Sendable {
 extension AgentController {
     /// The newest plan for the agent's host that has no final report yet (`{}` when none).
     @Sendable func plan(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await JSONBody.collect(request, limit: 64 * 1024)
-        let agent = try await authenticator.authenticate(request, body: body)
+        let (agent, _) = try await authenticator.authenticate(request, limit: 64 * 1024)
         struct Answer: Encodable { var plan: SignedPlan? }
         guard let text = try await storage.pendingPlan(hostID: agent.hostID, now: clock.now()) else {
             return try JSONResponse.make(Answer(plan: nil))
@@ -166,22 +175,35 @@ extension AgentController {
 
     /// Stores a plan report; a retry of the same report is acknowledged again without a second event.
     @Sendable func report(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await JSONBody.collect(request, limit: 4 * 1024 * 1024)
-        let agent = try await authenticator.authenticate(request, body: body)
+        let (agent, body) = try await authenticator.authenticate(request, limit: 4 * 1024 * 1024)
         let report = try JSONBody.decode(PlanReport.self, from: body)
         try PackageValidation.check(report.planID, "planID", max: 128)
         guard report.steps.count <= 200 else {
             throw Problem.badRequest("field 'steps' has \(report.steps.count) entries; at most 200 are accepted")
         }
-        let stored = try await storage.recordPlanReport(
-            hostID: agent.hostID,
-            agentID: agent.id,
-            planID: report.planID,
-            digest: RequestSignature.digest(of: body),
-            outcome: report.outcome.rawValue,
-            report: String(decoding: body, as: UTF8.self),
-            now: clock.now()
-        )
+        let stored: Bool
+        do {
+            stored = try await storage.recordPlanReport(
+                hostID: agent.hostID,
+                agentID: agent.id,
+                planID: report.planID,
+                digest: RequestSignature.digest(of: body),
+                outcome: report.outcome.rawValue,
+                report: String(decoding: body, as: UTF8.self),
+                now: clock.now()
+            )
+        } catch let error as StoreError where error.code == .notFound {
+            try await storage.appendEvent(
+                EventRecord(
+                    at: clock.now(),
+                    actor: "agent:\(agent.id)",
+                    action: "plan.report_refused",
+                    target: "plan:\(report.planID)",
+                    details: try JSONResponse.text(["host": agent.hostID, "reason": error.message])
+                )
+            )
+            throw Problem.forbidden("plan '\(report.planID)' was not issued to this agent's host")
+        }
         if stored { await onReport(report) }
         return try JSONResponse.make(PlanReportAcknowledgement(planID: report.planID, duplicate: !stored))
     }
@@ -225,6 +247,21 @@ enum FactsValidation {
         try PackageValidation.check(facts.os.id, "\(field).os.id", max: 64)
         guard facts.os.versionID.utf8.count <= 64 else {
             throw Problem.badRequest("field '\(field).os.versionID' is longer than 64 bytes")
+        }
+        // Numbers are range-checked here, once, so nothing downstream (pages, metrics, reboot-loop
+        // detection) ever converts an absurd value: `uptimeSeconds: 1e300` is a 400, not a crash later.
+        try InputBounds.check(facts.uptimeSeconds, "\(field).uptimeSeconds", in: 0...(100 * 366 * 86400))
+        for (name, value, limit) in [
+            ("bootID", facts.bootID, 128), ("architecture", facts.architecture, 64),
+            ("kernelRunning", facts.kernelRunning, 256),
+            ("kernelNewestInstalled", facts.kernelNewestInstalled ?? "", 256),
+            ("timeZone", facts.timeZone ?? "", 64), ("os.versionCodename", facts.os.versionCodename, 64),
+            ("os.prettyName", facts.os.prettyName, 256),
+        ] where value.utf8.count > limit {
+            throw Problem.badRequest("field '\(field).\(name)' is longer than \(limit) bytes")
+        }
+        guard facts.rebootRequiredPackages.count <= 10_000 else {
+            throw Problem.badRequest("field '\(field).rebootRequiredPackages' has more than 10000 entries")
         }
     }
 }

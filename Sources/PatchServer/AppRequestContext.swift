@@ -1,6 +1,7 @@
 import ChangeControl
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Who made a request, once authenticated.
 public struct Identity: Sendable, Hashable {
@@ -35,11 +36,17 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The authenticated caller, set by ``AuthenticationMiddleware``.
     public var identity: Identity?
+    /// The peer's address (login throttling counts failures per name and source).
+    public var remoteAddress: SocketAddress?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
         self.identity = nil
+        self.remoteAddress = source.channel.remoteAddress
     }
+
+    /// The peer's IP address as text, empty when unknown.
+    public var sourceAddress: String { remoteAddress?.ipAddress ?? "" }
 
     /// JSON API bodies are small; agent uploads collect their own body with a larger limit.
     public var maxUploadSize: Int { 1024 * 1024 }

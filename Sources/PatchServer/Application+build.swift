@@ -136,10 +136,12 @@ public func buildRouter(
     let table = SecuredRoutes(storage: storage, clock: clock)
     let audit = AuditService(storage: storage, clock: clock, key: dependencies.auditKey)
     let vulnerabilities = VulnerabilityService(storage: storage, clock: clock, logger: dependencies.logger)
-    let fleet = FleetController(storage: storage, identities: identities, clock: clock, configuration: configuration)
+    let scopes = HostScopes(storage: storage)
+    let unauthenticatedBodies = BodyBudget(capacity: configuration.unauthenticatedBodyBytes)
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+    router.add(middleware: ProblemMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.get("healthz") { _, _ in
         Response(
@@ -152,7 +154,11 @@ public func buildRouter(
     let agentAuthenticator = AgentAuthenticator(
         storage: storage,
         clock: clock,
-        maxSkewSeconds: configuration.signatureMaxSkewSeconds
+        maxSkewSeconds: configuration.signatureMaxSkewSeconds,
+        rateLimiter: AgentRateLimiter(
+            perMinute: configuration.agentRequestsPerMinute,
+            burst: configuration.agentRequestBurst
+        )
     )
     let plans = PlanQueue(storage: storage, clock: clock, key: dependencies.planKey)
     let updates = UpdatesController(storage: storage, clock: clock)
@@ -184,10 +190,22 @@ public func buildRouter(
         authenticator: agentAuthenticator,
         vulnerabilities: vulnerabilities,
         planPublicKey: PlanSigningKey.publicKeyText(dependencies.planKey),
+        unauthenticatedBodies: unauthenticatedBodies,
         onReport: { await rollouts.agentReported($0) }
     )
     .addRoutes(to: router.group("api/v1/agent"))
 
+    var fleetController = FleetController(
+        storage: storage,
+        identities: identities,
+        clock: clock,
+        configuration: configuration,
+        scopes: scopes
+    )
+    fleetController.onHostMoved = { host, before, after, actor in
+        try await changes.hostMoved(host, from: before, to: after, actor: actor, rollouts: rollouts)
+    }
+    let fleet = fleetController
     let authenticated = router.group()
         .add(middleware: AuthenticationMiddleware(identities: identities))
         .add(middleware: AuditMiddleware(storage: storage, clock: clock))
@@ -208,6 +226,8 @@ public func buildRouter(
         context,
         identity in
         let id = try context.parameters.require("id")
+        // A plan runs as root on the host: the caller's plans.manage must cover where the host sits.
+        _ = try await scopes.requireHost(id: id, .plansManage, identity: identity)
         let draft = try JSONBody.decode(PlanDraft.self, from: try await JSONBody.collect(request, limit: 1024 * 1024))
         guard let plan = try await plans.queue(hostID: id, draft: draft, actor: identity.actor) else {
             throw Problem.conflict("the plan was already queued")
@@ -223,6 +243,7 @@ public func buildRouter(
         )
     }
     let dashboard = try await DashboardController(
+        unauthenticatedBodies: unauthenticatedBodies,
         identities: identities,
         fleet: fleet,
         storage: storage,

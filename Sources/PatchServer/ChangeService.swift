@@ -3,6 +3,7 @@ import FleetModel
 import Foundation
 import PatchPolicy
 import PatchStore
+import RolloutEngine
 import SecurityAdvisories
 
 /// Resolves what a change request touches from the policy in force and the fleet — hosts,
@@ -244,5 +245,50 @@ extension ChangeService {
             if let index { slots[index].changes.append(entry) }
         }
         return (slots, outside)
+    }
+}
+
+extension ChangeService {
+    /// Whether a change's content may reach a host placed at `places` (named directly, by one of its
+    /// groups or by its environment).
+    func mayReach(_ content: ChangeContent, host: HostRecord, places: [HostScopes.Place]) -> Bool {
+        if content.hosts.contains(host.id) || content.hosts.contains(host.facts.hostname) { return true }
+        return places.contains { place in
+            !place.groups.isDisjoint(with: content.groups) || content.environments.contains(place.environment)
+        }
+    }
+
+    /// A host moved to another environment or group set: approvals of open changes that may reach it
+    /// were given for another set of hosts and stop counting (the change goes back to submitted with
+    /// its impact resolved anew); rollouts already running such a change are paused, so no task runs
+    /// on the strength of an approval that did not cover the host where it is now.
+    func hostMoved(
+        _ host: HostRecord,
+        from before: HostScopes.Place,
+        to after: HostScopes.Place,
+        actor: String,
+        rollouts: RolloutOrchestrator
+    ) async throws {
+        let now = clock.now()
+        let reason = "host \(host.facts.hostname) moved from \(before) to \(after)"
+        let open = try await storage.changes(
+            states: [.submitted, .approved, .scheduled, .inProgress],
+            limit: 1000,
+            offset: 0
+        )
+        for change in open.changes where mayReach(change.content, host: host, places: [before, after]) {
+            if change.state == .inProgress {
+                for rollout in try await storage.rollouts(activeOnly: true, limit: 1000)
+                where rollout.changeID == change.id && rollout.state == .running {
+                    _ = try await rollouts.command(.pause, rolloutID: rollout.id, reason: reason, actor: actor)
+                }
+                continue
+            }
+            let impact = try await resolve(change.content, now: now).impact
+            _ = try await storage.updateChange(id: change.id, actor: actor, action: "approvals_voided") { change in
+                let voided = change.voidApprovals(reason: reason, impact: impact, now: now)
+                return ["reason": reason, "voidedApprovals": voided.map(\.username).joined(separator: ",")]
+            }
+        }
     }
 }

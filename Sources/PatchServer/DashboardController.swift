@@ -19,8 +19,10 @@ struct DashboardController: Sendable {
     let changes: ChangeService
     let library: MustacheLibrary
     let stylesheet: ByteBuffer
+    let unauthenticatedBodies: BodyBudget
 
     init(
+        unauthenticatedBodies: BodyBudget,
         identities: IdentityService,
         fleet: FleetController,
         storage: any PatchStorage,
@@ -31,6 +33,7 @@ struct DashboardController: Sendable {
         guard let resources = Bundle.module.url(forResource: "Resources", withExtension: nil) else {
             throw Problem(.internalServerError, "dashboard resources are missing from the server bundle")
         }
+        self.unauthenticatedBodies = unauthenticatedBodies
         self.identities = identities
         self.fleet = fleet
         self.storage = storage
@@ -90,7 +93,7 @@ struct DashboardController: Sendable {
     }
 
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let body = try await JSONBody.collect(request, limit: 16 * 1024)
+        let body = try await JSONBody.collect(request, limit: 16 * 1024, budget: unauthenticatedBodies)
         guard
             let form = try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(decoding: body, as: UTF8.self))
         else { return try loginPage(request: request, error: "Enter a username and a password.", username: "") }
@@ -102,7 +105,11 @@ struct DashboardController: Sendable {
             )
         }
         let user: UserRecord
-        switch try await identities.login(username: form.username, password: form.password) {
+        switch try await identities.login(
+            username: form.username,
+            password: form.password,
+            source: context.sourceAddress
+        ) {
         case .success(let found): user = found
         case .failure:
             return try loginPage(request: request, error: "Wrong username or password.", username: form.username)
@@ -370,7 +377,7 @@ struct DashboardController: Sendable {
     }
 
     static func duration(_ seconds: Double) -> String {
-        let seconds = max(0, Int(seconds))
+        let seconds = InputBounds.wholeSeconds(seconds)
         if seconds < 60 { return "\(seconds)s" }
         if seconds < 3600 { return "\(seconds / 60)m" }
         if seconds < 86400 { return "\(seconds / 3600)h \(seconds % 3600 / 60)m" }

@@ -11,6 +11,14 @@ struct FleetController: Sendable {
     let identities: IdentityService
     let clock: any WallClock
     let configuration: ServerConfiguration
+    let scopes: HostScopes
+    /// Called after a host's labels or tags moved it to another environment or group set.
+    var onHostMoved: @Sendable (HostRecord, HostScopes.Place, HostScopes.Place, String) async throws -> Void = {
+        _,
+        _,
+        _,
+        _ in
+    }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>, table: SecuredRoutes) {
         let prefix = "/api/v1"
@@ -89,11 +97,17 @@ struct FleetController: Sendable {
                 HostLabelsDTO.self,
                 from: try await JSONBody.collect(request, limit: context.maxUploadSize)
             )
+            try InputBounds.check(body.labels.count, "labels", in: 0...256)
+            try InputBounds.check(body.tags.count, "tags", in: 0...256)
             for (key, value) in body.labels {
                 try PackageValidation.check(key, "labels key", max: 63)
                 try PackageValidation.check(value, "labels.\(key)", max: 253)
             }
             for (index, tag) in body.tags.enumerated() { try PackageValidation.check(tag, "tags[\(index)]", max: 63) }
+            // The caller needs hosts.manage where the host is now and where the new labels put it.
+            let (host, before) = try await scopes.requireHost(id: id, .hostsManage, identity: identity)
+            let after = try await scopes.place(of: host, labels: body.labels, tags: body.tags)
+            try HostScopes.require(.hostsManage, at: after, identity: identity, what: "moving \(host.facts.hostname)")
             guard
                 try await storage.setLabels(
                     hostID: id,
@@ -103,6 +117,7 @@ struct FleetController: Sendable {
                     now: clock.now()
                 )
             else { throw Problem.notFound("no host with id '\(id)'") }
+            if before != after { try await onHostMoved(host, before, after, identity.actor) }
             return try JSONResponse.make(body)
         }
         table.add(.get, "agents", on: group, prefix: prefix, permission: .fleetRead) { _, _, _ in
@@ -126,9 +141,25 @@ struct FleetController: Sendable {
                 EnrollmentTokenRequestDTO.self,
                 from: try await JSONBody.collect(request, limit: context.maxUploadSize)
             )
+            let uses = try InputBounds.check(body.uses, "uses", in: 1...1_000_000, default: 1)
+            let lifetime = try InputBounds.check(
+                body.expiresInSeconds,
+                "expiresInSeconds",
+                in: 1...(366 * 86400),
+                default: 86400
+            )
+            if let hostID = body.host {
+                guard try await storage.host(id: hostID) != nil else {
+                    throw Problem.badRequest("field 'host': no host with id '\(hostID.prefix(64))'")
+                }
+                guard uses == 1, lifetime <= 7 * 86400 else {
+                    throw Problem.badRequest("a re-enroll token has 1 use and lives at most 7 days (604800 s)")
+                }
+            }
             let created = try await identities.createEnrollmentToken(
-                uses: body.uses ?? 1,
-                expiresIn: TimeInterval(body.expiresInSeconds ?? 86400),
+                uses: uses,
+                expiresIn: TimeInterval(lifetime),
+                hostID: body.host,
                 actor: identity.actor
             )
             return try JSONResponse.make(SecretDTO(token: created.text, expiresAt: created.expiresAt), status: .created)
@@ -142,14 +173,58 @@ struct FleetController: Sendable {
                 from: try await JSONBody.collect(request, limit: context.maxUploadSize)
             )
             try PackageValidation.check(body.name, "name", max: 128)
+            let lifetime = try body.expiresInSeconds.map {
+                try InputBounds.seconds($0, "expiresInSeconds", in: 60...Int(IdentityService.maximumLifetime))
+            }
             let created = try await identities.createAPIToken(
                 userID: identity.userID,
                 name: body.name,
-                expiresIn: body.expiresInSeconds.map(TimeInterval.init),
+                expiresIn: lifetime,
                 permissions: body.permissions,
+                caller: identity.authorization,
                 actor: identity.actor
             )
             return try JSONResponse.make(SecretDTO(token: created.text, expiresAt: created.expiresAt), status: .created)
+        }
+        table.add(.get, "tokens", on: group, prefix: prefix, permission: .ownTokensManage) { request, _, identity in
+            // Everyone sees their own tokens; user administrators may ask for everyone's (`?all=true`).
+            let all = request.uri.queryParameters["all"] == "true"
+            if all && !identity.has(.usersManage) {
+                throw Problem.forbidden("\(identity.username) lacks permission 'users.manage' to list others' tokens")
+            }
+            let now = clock.now()
+            var names: [String: String] = [identity.userID: identity.username]
+            var views: [APITokenDTO] = []
+            for token in try await storage.apiTokens(userID: all ? nil : identity.userID) {
+                if names[token.userID] == nil {
+                    names[token.userID] = try await storage.user(id: token.userID)?.username ?? token.userID
+                }
+                views.append(
+                    APITokenDTO(
+                        id: token.id,
+                        user: names[token.userID] ?? token.userID,
+                        name: token.name,
+                        createdAt: token.createdAt,
+                        expiresAt: token.expiresAt,
+                        revoked: token.revoked,
+                        expired: token.expiresAt.map { $0 <= now } ?? false,
+                        permissions: token.permissions
+                    )
+                )
+            }
+            return try JSONResponse.make(["tokens": views])
+        }
+        table.add(.post, "tokens/{id}/revoke", on: group, prefix: prefix, permission: .ownTokensManage) {
+            _,
+            context,
+            identity in
+            let id = try context.parameters.require("id")
+            guard let token = try await storage.apiToken(id: id) else { throw Problem.notFound("no API token '\(id)'") }
+            guard token.userID == identity.userID || identity.has(.usersManage) else {
+                throw Problem.forbidden("\(identity.username) may revoke only their own API tokens")
+            }
+            _ = try await storage.revokeAPIToken(id: id, actor: identity.actor, now: clock.now())
+            return Response(status: .noContent)
         }
         table.add(.get, "events", on: group, prefix: prefix, permission: .auditRead) { request, _, _ in
             let (limit, offset) = try Paging.parse(request.uri.queryParameters, defaultLimit: 100, maxLimit: 1000)
@@ -181,21 +256,11 @@ enum Paging {
         defaultLimit: Int,
         maxLimit: Int
     ) throws -> (Int, Int) {
-        let limit = try integer(parameters, "limit") ?? defaultLimit
-        let offset = try integer(parameters, "offset") ?? 0
-        guard (1...maxLimit).contains(limit) else {
-            throw Problem.badRequest("query parameter 'limit' must be between 1 and \(maxLimit), got \(limit)")
+        let limit = try parameters["limit"].map { try InputBounds.queryInteger($0, "limit", in: 1...maxLimit) }
+        let offset = try parameters["offset"].map {
+            try InputBounds.queryInteger($0, "offset", in: 0...InputBounds.maximumOffset)
         }
-        guard offset >= 0 else { throw Problem.badRequest("query parameter 'offset' must not be negative") }
-        return (limit, offset)
-    }
-
-    static func integer(_ parameters: FlatDictionary<Substring, Substring>, _ name: String) throws -> Int? {
-        guard let text = parameters[Substring(name)] else { return nil }
-        guard let value = Int(text) else {
-            throw Problem.badRequest("query parameter '\(name)' must be an integer, got '\(text)'")
-        }
-        return value
+        return (limit ?? defaultLimit, offset ?? 0)
     }
 }
 

@@ -2,6 +2,7 @@ import ChangeControl
 import Foundation
 import HummingbirdBcrypt
 import Logging
+import NIOConcurrencyHelpers
 import NIOPosix
 import PatchStore
 
@@ -12,6 +13,7 @@ public struct IdentityService: Sendable {
     let storage: any PatchStorage
     let clock: any WallClock
     let bcryptCost: UInt8
+    let loginGate = LoginGate()
 
     /// Creates the service.
     public init(storage: any PatchStorage, clock: any WallClock, bcryptCost: UInt8) {
@@ -75,13 +77,22 @@ public struct IdentityService: Sendable {
         case throttled(until: Date)
     }
 
-    /// Checks a password with throttling: after ``loginThrottleLimit`` failures for a name within
-    /// ``loginThrottleWindow`` no password is even checked until the oldest failure leaves the
-    /// window. Failures and lock-outs are audit events.
-    public func login(username: String, password: String) async throws -> LoginOutcome {
+    /// Checks a password with throttling: after ``loginThrottleLimit`` failures for a name from one
+    /// source address within ``loginThrottleWindow`` no password from that source is even checked
+    /// until the oldest failure leaves the window. Counting per source keeps the lock-out from
+    /// becoming a denial of service: guessing `admin`'s password from one address does not lock the
+    /// real admin out elsewhere. Failures and lock-outs are audit events.
+    public func login(username: String, password: String, source: String = "") async throws -> LoginOutcome {
         let now = clock.now()
+        // One password check at a time per name and source: parallel guesses cannot outrun the
+        // failure count (each would read it before any failure is written).
+        guard loginGate.enter(username: username, source: source) else {
+            return .throttled(until: now.addingTimeInterval(1))
+        }
+        defer { loginGate.leave(username: username, source: source) }
         let failures = try await storage.loginFailures(
             username: username,
+            source: source,
             since: now.addingTimeInterval(-Self.loginThrottleWindow)
         )
         if failures.count >= Self.loginThrottleLimit, let oldest = failures.first {
@@ -92,7 +103,9 @@ public struct IdentityService: Sendable {
                     actor: "anonymous",
                     action: "login.throttled",
                     target: "user:\(username)",
-                    details: try JSONResponse.text(["until": ISO8601DateFormatter().string(from: until)])
+                    details: try JSONResponse.text([
+                        "until": ISO8601DateFormatter().string(from: until), "source": source,
+                    ])
                 )
             )
             return .throttled(until: until)
@@ -100,12 +113,13 @@ public struct IdentityService: Sendable {
         guard let user = try await verifyPassword(username: username, password: password) else {
             _ = try await storage.recordLoginFailure(
                 username: username,
+                source: source,
                 at: now,
                 forgetBefore: now.addingTimeInterval(-Self.loginThrottleWindow)
             )
             return .failure
         }
-        if !failures.isEmpty { try await storage.clearLoginFailures(username: username) }
+        if !failures.isEmpty { try await storage.clearLoginFailures(username: username, source: source) }
         try await storage.appendEvent(
             EventRecord(
                 at: now,
@@ -117,37 +131,62 @@ public struct IdentityService: Sendable {
         return .success(user)
     }
 
-    /// Creates an API token for a user; the returned text is shown once. `permissions` (a subset
-    /// of the owner's) limits what the token can do; `nil` gives it all of the owner's.
+    /// Creates an API token for a user; the returned text is shown once.
+    ///
+    /// A token never carries more than whoever mints it holds: `permissions` must be a subset of the
+    /// caller's permissions (cut to the caller's own token when the caller uses one), and without
+    /// `permissions` a restricted caller's token gets exactly the caller's set — never "everything the
+    /// owner has" (an unrestricted caller's token follows the owner's roles). Permissions
+    /// held only through an elevation are not transferable (the token would outlive it).
+    /// `caller` is `nil` for the admin CLI, which acts as the owner with all of their roles.
+    /// Lifetime: `expiresIn` seconds, ``defaultLifetime`` when `nil`, at most ``maximumLifetime``.
     public func createAPIToken(
         userID: String,
         name: String,
         expiresIn: TimeInterval?,
         permissions: [String]? = nil,
+        caller: Authorization? = nil,
         actor: String
     ) async throws
         -> (text: String, expiresAt: Date?)
     {
-        if let expiresIn {
-            guard expiresIn >= 60, expiresIn <= Self.maximumLifetime else {
-                throw Problem.badRequest(
-                    "field 'expiresInSeconds' must be between 60 and \(Int(Self.maximumLifetime)) (5 years), got \(Int(expiresIn))"
-                )
-            }
+        let lifetime = expiresIn ?? Self.defaultLifetime
+        guard lifetime.isFinite, lifetime >= 60, lifetime <= Self.maximumLifetime else {
+            throw Problem.badRequest(
+                "field 'expiresInSeconds' must be between 60 and \(Int(Self.maximumLifetime)) (366 days), got \(lifetime)"
+            )
         }
-        var subset: [String]?
-        if let permissions {
+        let base: Authorization
+        if let caller {
+            base = caller
+        } else {
             guard let user = try await storage.user(id: userID) else { throw Problem.notFound("no user '\(userID)'") }
-            let owner = try await authorization(for: user, tokenPermissions: nil)
+            base = try await authorization(for: user, tokenPermissions: nil)
+        }
+        let subset: [String]?
+        if permissions == nil, base.tokenPermissions == nil {
+            // A caller with all of their roles (a session, an unrestricted token, the CLI) gets a
+            // token that follows the owner's roles as they change; grants are re-read on every use.
+            subset = nil
+        } else if let permissions {
+            guard permissions.count <= Permission.allCases.count * 2 else {
+                throw Problem.badRequest("field 'permissions' names more permissions than exist")
+            }
             do {
-                subset = try owner.validateTokenSubset(permissions).map(\.rawValue).sorted()
+                subset = try base.validateTokenSubset(permissions).map(\.rawValue).sorted()
             } catch let error as ChangeControlError {
                 throw Problem.badRequest(error.description)
             }
+        } else {
+            // A restricted token minting another: at most the same subset, never its owner's all.
+            subset = base.transferablePermissions.map(\.rawValue).sorted()
+        }
+        guard subset?.isEmpty != true else {
+            throw Problem.badRequest("field 'permissions': the token would carry no permission")
         }
         let secret = BearerSecret.generate(prefix: "ppt")
         let now = clock.now()
-        let expiresAt = expiresIn.map { now.addingTimeInterval($0) }
+        let expiresAt = now.addingTimeInterval(lifetime)
         try await storage.createAPIToken(
             APITokenRecord(
                 id: secret.id,
@@ -163,8 +202,10 @@ public struct IdentityService: Sendable {
         return (secret.text, expiresAt)
     }
 
-    /// The longest lifetime an API token may have.
-    public static let maximumLifetime: TimeInterval = 5 * 366 * 86400
+    /// The lifetime of an API token created without one: 90 days.
+    public static let defaultLifetime: TimeInterval = 90 * 86400
+    /// The longest lifetime an API token may have: 366 days.
+    public static let maximumLifetime: TimeInterval = 366 * 86400
 
     /// Resolves a bearer token to its identity; `nil` when unknown, wrong, expired or revoked.
     public func authenticate(bearer text: String) async throws -> Identity? {
@@ -233,6 +274,7 @@ public struct IdentityService: Sendable {
     public func createEnrollmentToken(
         uses: Int,
         expiresIn: TimeInterval,
+        hostID: String? = nil,
         actor: String
     ) async throws -> (
         text: String, expiresAt: Date
@@ -242,7 +284,7 @@ public struct IdentityService: Sendable {
         }
         guard expiresIn >= 1, expiresIn <= 366 * 86400 else {
             throw Problem.badRequest(
-                "field 'expiresInSeconds' must be between 1 and 31622400 (366 days), got \(Int(expiresIn))"
+                "field 'expiresInSeconds' must be between 1 and 31622400 (366 days), got \(expiresIn)"
             )
         }
         let secret = BearerSecret.generate(prefix: "ppe")
@@ -255,7 +297,8 @@ public struct IdentityService: Sendable {
                 usesAllowed: uses,
                 createdAt: now,
                 expiresAt: expiresAt,
-                createdBy: actor
+                createdBy: actor,
+                hostID: hostID
             ),
             actor: actor
         )
@@ -272,4 +315,28 @@ public struct IdentityService: Sendable {
 
     /// A bcrypt hash of a random string, used when the user does not exist.
     private static let decoyHash = "$2b$12$C6UzMDM.H6dfI/f/IKxGhuK1mF1Ncfm1y0rKqrY1gJ3dQn0vXq4eS"
+}
+
+/// Admits one password check at a time per (name, source) and a bounded number overall, so that
+/// unauthenticated callers cannot make the server run bcrypt without limit.
+final class LoginGate: Sendable {
+    private struct State {
+        var inFlight: Set<String> = []
+    }
+    private let state = NIOLockedValueBox(State())
+    /// Most password checks running at once, all names together.
+    static let maximumInFlight = 16
+
+    func enter(username: String, source: String) -> Bool {
+        state.withLockedValue { state in
+            let key = username + "\u{0}" + source
+            guard state.inFlight.count < Self.maximumInFlight, !state.inFlight.contains(key) else { return false }
+            state.inFlight.insert(key)
+            return true
+        }
+    }
+
+    func leave(username: String, source: String) {
+        _ = state.withLockedValue { $0.inFlight.remove(username + "\u{0}" + source) }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// Reads request bodies with a size limit and decodes JSON with errors that name the field.
@@ -16,6 +17,21 @@ enum JSONBody {
             _ = error
             throw Problem.tooLarge("request body exceeds the limit of \(limit) bytes")
         }
+    }
+
+    /// Collects the body of a request nobody has authenticated yet: `limit` bytes are reserved from
+    /// the shared `budget` first, so that all such requests together never hold more than the
+    /// budget's capacity; when it is spent the answer is 503 with `Retry-After`.
+    static func collect(_ request: Request, limit: Int, budget: BodyBudget) async throws -> [UInt8] {
+        guard budget.reserve(limit) else {
+            throw Problem(
+                .serviceUnavailable,
+                "too many unauthenticated requests in flight; retry shortly",
+                headers: [.retryAfter: "1"]
+            )
+        }
+        defer { budget.release(limit) }
+        return try await collect(request, limit: limit)
     }
 
     /// Decodes `T`, answering 400 with the JSON path of the offending field.
@@ -57,4 +73,29 @@ enum JSONBody {
             return "body could not be decoded: \(error)"
         }
     }
+}
+
+/// A shared allowance of bytes that requests may hold in memory before they are authenticated.
+final class BodyBudget: Sendable {
+    /// The most bytes reserved at once.
+    let capacity: Int
+    private let reserved = NIOLockedValueBox(0)
+
+    /// Creates a budget of `capacity` bytes.
+    init(capacity: Int) { self.capacity = max(0, capacity) }
+
+    /// Reserves `bytes` if they fit.
+    func reserve(_ bytes: Int) -> Bool {
+        reserved.withLockedValue { reserved in
+            guard bytes <= capacity - reserved else { return false }
+            reserved += bytes
+            return true
+        }
+    }
+
+    /// Gives back a reservation.
+    func release(_ bytes: Int) { reserved.withLockedValue { $0 = max(0, $0 - bytes) } }
+
+    /// Bytes reserved now.
+    var inUse: Int { reserved.withLockedValue { $0 } }
 }

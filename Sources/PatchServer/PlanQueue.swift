@@ -43,6 +43,30 @@ public struct PlanQueue: Sendable {
         self.key = key
     }
 
+    /// Range checks on every number and count of a draft: the agent runs what the server signs, so
+    /// the server refuses what could overflow or exhaust an agent (hours to seconds, ports, sizes).
+    static func validateNumbers(_ draft: PlanDraft) throws {
+        try InputBounds.check(draft.packages.count, "packages", in: 1...10_000)
+        try InputBounds.check(draft.timeBudgetSeconds ?? 3600, "timeBudgetSeconds", in: 60...(7 * 86400))
+        try InputBounds.check(draft.snapshotCommand?.count ?? 0, "snapshotCommand", in: 0...256)
+        for (name, checks) in [("preChecks", draft.preChecks ?? []), ("postChecks", draft.postChecks ?? [])] {
+            try InputBounds.check(checks.count, name, in: 0...100)
+            for (index, check) in checks.enumerated() {
+                let field = "\(name)[\(index)]"
+                switch check {
+                case .freeSpace(_, let bytes): try InputBounds.check(bytes, "\(field).minimumBytes", in: 0...(1 << 60))
+                case .backupMarker(_, let hours):
+                    try InputBounds.check(hours, "\(field).maximumAgeHours", in: 1...(100 * 366 * 24))
+                case .command(let arguments, _):
+                    try InputBounds.check(arguments.count, "\(field).arguments", in: 1...256)
+                case .httpGet(_, let status, _): try InputBounds.check(status, "\(field).expectedStatus", in: 100...599)
+                case .tcpConnect(_, let port): try InputBounds.check(port, "\(field).port", in: 1...65535)
+                case .packageManagerLockFree, .packagesConsistent, .serviceActive, .installedVersionsMatchPlan: break
+                }
+            }
+        }
+    }
+
     /// Validates, signs and queues a plan for a host.
     public func queue(
         hostID: String,
@@ -65,6 +89,7 @@ public struct PlanQueue: Sendable {
                 }
             }
         }
+        try Self.validateNumbers(draft)
         let validity = draft.validForSeconds ?? 86400
         guard (60...30 * 86400).contains(validity) else {
             throw Problem.badRequest("field 'validForSeconds' must be between 60 and 2592000, got \(validity)")

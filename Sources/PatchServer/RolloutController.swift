@@ -151,7 +151,7 @@ struct RolloutController: Sendable {
                     command,
                     rolloutID: id,
                     reason: body.reason,
-                    identity: identity
+                    actor: identity.actor
                 )
                 return try JSONResponse.make(RolloutView(updated, tasks: false))
             }

@@ -35,6 +35,32 @@ public struct RolloutOptions: Codable, Sendable, Hashable {
 
     /// Creates options (all defaults).
     public init() {}
+
+    /// Range checks on every number, before any of them is multiplied or converted.
+    func validate() throws {
+        try InputBounds.check(bakeTimeSeconds ?? 0, "bakeTimeSeconds", in: 0...(30 * 86400))
+        try InputBounds.check(waveBakeSeconds ?? 0, "waveBakeSeconds", in: 0...(7 * 86400))
+        try InputBounds.check(taskMinutes ?? 30, "taskMinutes", in: 1...(7 * 24 * 60))
+        try InputBounds.check(leaseSeconds ?? 3600, "leaseSeconds", in: 60...(7 * 86400))
+        try InputBounds.check(disruptionBudgets?.count ?? 0, "disruptionBudgets", in: 0...10_000)
+        try InputBounds.check(preChecks?.count ?? 0, "preChecks", in: 0...100)
+        try InputBounds.check(postChecks?.count ?? 0, "postChecks", in: 0...100)
+        try InputBounds.check(metricGates?.count ?? 0, "metricGates", in: 0...50)
+        for (index, gate) in (metricGates ?? []).enumerated() {
+            let field = "metricGates[\(index)]"
+            if let value = gate.relativeTolerance {
+                try InputBounds.check(value, "\(field).relativeTolerance", in: 0...1000)
+            }
+            if let value = gate.absoluteTolerance {
+                try InputBounds.check(value, "\(field).absoluteTolerance", in: 0...1e15)
+            }
+            try InputBounds.check(gate.minimumSamples ?? 10, "\(field).minimumSamples", in: 1...100_000)
+        }
+        var draft = PlanDraft(packages: [PlanPackage(name: "-", version: "-", action: .install)])
+        draft.preChecks = preChecks
+        draft.postChecks = postChecks
+        try PlanQueue.validateNumbers(draft)
+    }
 }
 
 /// A metric gate as JSON.

@@ -25,6 +25,16 @@ public struct RolloutOrchestrator: Sendable {
         let policy = try await changes.policy()
         let document = policy?.document ?? PolicyDocument()
         let resolution = try await changes.resolve(change.content, now: now)
+        if [.approved, .scheduled].contains(change.state) {
+            // The approval covers the environments the change reached when it was decided; a host
+            // moved since (say, relabelled from prod into dev) is not covered by it.
+            let approved = Set((change.impact?.environments ?? []).map(\.environment))
+            if let moved = resolution.hosts.first(where: { !approved.contains($0.environment) }) {
+                throw Problem.conflict(
+                    "\(change.id) now reaches \(moved.hostname) in \(moved.environment), which its approval does not cover; edit and resubmit it"
+                )
+            }
+        }
         var hosts: [RolloutHost] = []
         var zones: Set<String> = []
         for host in resolution.hosts {
@@ -100,6 +110,7 @@ public struct RolloutOrchestrator: Sendable {
         guard let change = try await storage.change(id: changeID) else {
             throw Problem.notFound("no change request '\(changeID)'")
         }
+        try options.validate()
         do {
             return try RolloutPlanner.plan(try await request(for: change, options: options, now: clock.now()))
         } catch let error as RolloutEngineError {
@@ -118,6 +129,7 @@ public struct RolloutOrchestrator: Sendable {
                 "\(changeID) is \(change.state.rawValue); only an approved or scheduled change can be rolled out"
             )
         }
+        try options.validate()
         for gate in options.metricGates ?? [] {
             do { _ = try gate.gate() } catch let error as RolloutEngineError {
                 throw Problem.badRequest(error.description)
@@ -189,7 +201,7 @@ public struct RolloutOrchestrator: Sendable {
         _ command: RolloutCommand,
         rolloutID: String,
         reason: String?,
-        identity: Identity
+        actor: String
     ) async throws -> Rollout {
         let now = clock.now()
         let updated: Rollout
@@ -200,7 +212,7 @@ public struct RolloutOrchestrator: Sendable {
                 return [
                     EventRecord(
                         at: now,
-                        actor: identity.actor,
+                        actor: actor,
                         action: "rollout.\(command.rawValue)",
                         target: "rollout:\(rolloutID)",
                         details: try JSONResponse.text([
@@ -224,7 +236,7 @@ public struct RolloutOrchestrator: Sendable {
                 rollout: updated,
                 event: command.rawValue,
                 message:
-                    "rollout \(rolloutID) \(updated.state.rawValue) by \(identity.username)\(reason.map { ": \($0)" } ?? "")"
+                    "rollout \(rolloutID) \(updated.state.rawValue) by \(actor)\(reason.map { ": \($0)" } ?? "")"
             )
         }
         if command == .abort { try await finishChange(updated) }

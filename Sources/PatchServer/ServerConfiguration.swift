@@ -46,6 +46,15 @@ public struct ServerConfiguration: Sendable {
     /// Approvals needed per change kind and risk, and the emergency review deadline.
     public var approvalPolicy = ApprovalPolicy()
 
+    /// Signed agent requests allowed per agent per minute (token bucket); 0 turns the limit off.
+    /// Default 120.
+    public var agentRequestsPerMinute = 120
+    /// Requests an agent may make at once before its rate applies. Default 60.
+    public var agentRequestBurst = 60
+    /// Bytes that unauthenticated requests (enrollment, login) may hold in memory, all together.
+    /// Default 4 MiB.
+    public var unauthenticatedBodyBytes = 4 * 1024 * 1024
+
     /// Creates the default configuration.
     public init() {}
 

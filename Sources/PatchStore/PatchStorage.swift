@@ -8,6 +8,9 @@ import SecurityAdvisories
 public enum EnrollmentOutcome: Sendable, Hashable {
     /// The agent was registered.
     case enrolled(agentID: String, hostID: String)
+    /// The agent presented the machine id of an existing host without a re-enroll token for it: it
+    /// was registered on a new host flagged as a duplicate of `duplicateOf`, which is left untouched.
+    case duplicate(agentID: String, hostID: String, duplicateOf: String)
     /// The token was unknown, wrong, expired or used up; the reason is for logs, not for the client.
     case rejected(reason: String)
 }
@@ -70,6 +73,10 @@ public protocol PatchStorage: Sendable {
     func createAPIToken(_ token: APITokenRecord, actor: String) async throws
     /// The API token with this id.
     func apiToken(id: String) async throws -> APITokenRecord?
+    /// API tokens, newest first: one user's, or everyone's when `userID` is `nil`.
+    func apiTokens(userID: String?) async throws -> [APITokenRecord]
+    /// Revokes an API token (an `api_token.revoked` event); `false` when there is no such token.
+    func revokeAPIToken(id: String, actor: String, now: Date) async throws -> Bool
 
     // MARK: Enrollment and agents
     /// Stores a new enrollment token.
@@ -194,6 +201,8 @@ public protocol PatchStorage: Sendable {
     // MARK: Agent plan reports
     /// Stores an agent's plan report and its event in one transaction; `false` when this exact
     /// report (same plan and digest) was stored before, so agents can retry until acknowledged.
+    /// A report on a plan that was not issued to `hostID` throws ``StoreError/Code/notFound`` and
+    /// stores nothing: an agent speaks only for its own host.
     func recordPlanReport(
         hostID: String,
         agentID: String,
@@ -236,12 +245,13 @@ public protocol PatchStorage: Sendable {
     func removeGrant(userID: String, role: String, scope: GrantScope, actor: String, now: Date) async throws -> Bool
     /// Every user.
     func users() async throws -> [UserRecord]
-    /// Records a failed login (and an event); returns the failures kept for the name.
-    func recordLoginFailure(username: String, at: Date, forgetBefore: Date) async throws -> Int
-    /// Failed logins for a name after a time.
-    func loginFailures(username: String, since: Date) async throws -> [Date]
-    /// Forgets a name's failures after a successful login.
-    func clearLoginFailures(username: String) async throws
+    /// Records a failed login from a source address (and an event); returns the failures kept for
+    /// the name from that source.
+    func recordLoginFailure(username: String, source: String, at: Date, forgetBefore: Date) async throws -> Int
+    /// Failed logins for a name from a source after a time.
+    func loginFailures(username: String, source: String, since: Date) async throws -> [Date]
+    /// Forgets a name's failures from a source after a successful login.
+    func clearLoginFailures(username: String, source: String) async throws
 
     // MARK: Change requests
 

@@ -104,6 +104,9 @@ public struct EnrollmentTokenRecord: Sendable, Hashable, Codable {
     public var expiresAt: Date
     /// Who created it.
     public var createdBy: String
+    /// For a re-enroll token: the one host it may re-enroll (an agent presenting that host's
+    /// machine id takes the host over and the host's old agents are revoked). `nil`: new hosts only.
+    public var hostID: String?
 
     /// Creates a token record.
     public init(
@@ -113,8 +116,10 @@ public struct EnrollmentTokenRecord: Sendable, Hashable, Codable {
         usesConsumed: Int = 0,
         createdAt: Date,
         expiresAt: Date,
-        createdBy: String
+        createdBy: String,
+        hostID: String? = nil
     ) {
+        self.hostID = hostID
         self.id = id
         self.secretHash = secretHash
         self.usesAllowed = usesAllowed
@@ -179,6 +184,9 @@ public struct HostRecord: Sendable, Hashable, Codable {
     public var labels: [String: String]
     /// Tags set by operators, used by policy groups.
     public var tags: [String]
+    /// The host whose machine id this host's agent claimed at enrollment without a re-enroll token
+    /// for it: flagged as a duplicate rather than merged into that host.
+    public var duplicateOf: String?
 
     /// Creates a host record.
     public init(
@@ -189,8 +197,10 @@ public struct HostRecord: Sendable, Hashable, Codable {
         inventoryFingerprint: String?,
         packageCount: Int,
         labels: [String: String] = [:],
-        tags: [String] = []
+        tags: [String] = [],
+        duplicateOf: String? = nil
     ) {
+        self.duplicateOf = duplicateOf
         self.id = id
         self.facts = facts
         self.firstSeen = firstSeen

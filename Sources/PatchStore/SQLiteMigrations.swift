@@ -333,6 +333,16 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v9-hardening") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE enrollment_tokens ADD COLUMN host_id TEXT REFERENCES hosts(id);
+                    ALTER TABLE hosts ADD COLUMN duplicate_of TEXT;
+                    ALTER TABLE login_failures ADD COLUMN source TEXT NOT NULL DEFAULT '';
+                    CREATE INDEX login_failures_source ON login_failures(username, source, at);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -45,15 +45,24 @@ extension SQLiteStorage {
 
     public func grants(userID: String) async throws -> [RoleGrant] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM role_grants WHERE user_id = ? ORDER BY id", arguments: [userID])
-                .map {
-                    RoleGrant(
-                        role: $0["role"],
-                        scope: try GrantScope(parsing: $0["scope"]),
-                        expiresAt: Self.date($0["expires_at"] as Int64?),
-                        elevationID: $0["elevation_id"]
-                    )
-                }
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT g.*, json_extract(e.body, '$.breakGlass') AS break_glass
+                    FROM role_grants g LEFT JOIN elevations e ON e.id = g.elevation_id
+                    WHERE g.user_id = ? ORDER BY g.id
+                    """,
+                arguments: [userID]
+            )
+            .map {
+                RoleGrant(
+                    role: $0["role"],
+                    scope: try GrantScope(parsing: $0["scope"]),
+                    expiresAt: Self.date($0["expires_at"] as Int64?),
+                    elevationID: $0["elevation_id"],
+                    breakGlass: ($0["break_glass"] as Bool?) == true ? true : nil
+                )
+            }
         }
     }
 
@@ -120,38 +129,52 @@ extension SQLiteStorage {
         try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY username").map(Self.user) }
     }
 
-    public func recordLoginFailure(username: String, at: Date, forgetBefore: Date) async throws -> Int {
+    public func recordLoginFailure(
+        username: String,
+        source: String,
+        at: Date,
+        forgetBefore: Date
+    ) async throws -> Int {
         try await write { db in
             try db.execute(sql: "DELETE FROM login_failures WHERE at < ?", arguments: [Self.millis(forgetBefore)])
             try db.execute(
-                sql: "INSERT INTO login_failures (username, at) VALUES (?, ?)",
-                arguments: [username, Self.millis(at)]
+                sql: "INSERT INTO login_failures (username, source, at) VALUES (?, ?, ?)",
+                arguments: [username, source, Self.millis(at)]
             )
             try Self.insertEvent(
-                EventRecord(at: at, actor: "anonymous", action: "login.failed", target: "user:\(username)"),
+                EventRecord(
+                    at: at,
+                    actor: "anonymous",
+                    action: "login.failed",
+                    target: "user:\(username)",
+                    details: try Self.json(["source": source])
+                ),
                 db
             )
             return try Int.fetchOne(
                 db,
-                sql: "SELECT COUNT(*) FROM login_failures WHERE username = ?",
-                arguments: [username]
+                sql: "SELECT COUNT(*) FROM login_failures WHERE username = ? AND source = ?",
+                arguments: [username, source]
             ) ?? 0
         }
     }
 
-    public func loginFailures(username: String, since: Date) async throws -> [Date] {
+    public func loginFailures(username: String, source: String, since: Date) async throws -> [Date] {
         try await pool.read { db in
             try Int64.fetchAll(
                 db,
-                sql: "SELECT at FROM login_failures WHERE username = ? AND at > ? ORDER BY at",
-                arguments: [username, Self.millis(since)]
+                sql: "SELECT at FROM login_failures WHERE username = ? AND source = ? AND at > ? ORDER BY at",
+                arguments: [username, source, Self.millis(since)]
             ).map { Self.date($0) }
         }
     }
 
-    public func clearLoginFailures(username: String) async throws {
+    public func clearLoginFailures(username: String, source: String) async throws {
         try await write { db in
-            try db.execute(sql: "DELETE FROM login_failures WHERE username = ?", arguments: [username])
+            try db.execute(
+                sql: "DELETE FROM login_failures WHERE username = ? AND source = ?",
+                arguments: [username, source]
+            )
         }
     }
 }

@@ -16,12 +16,12 @@ extension SQLiteStorage {
             try db.execute(
                 sql: """
                     INSERT INTO enrollment_tokens
-                        (id, secret_hash, uses_allowed, uses_consumed, created_at, expires_at, created_by)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                        (id, secret_hash, uses_allowed, uses_consumed, created_at, expires_at, created_by, host_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     token.id, token.secretHash, token.usesAllowed, token.usesConsumed, Self.millis(token.createdAt),
-                    Self.millis(token.expiresAt), token.createdBy,
+                    Self.millis(token.expiresAt), token.createdBy, token.hostID,
                 ]
             )
             try Self.insertEvent(
@@ -33,6 +33,7 @@ extension SQLiteStorage {
                     details: try Self.json([
                         "uses": String(token.usesAllowed),
                         "expiresAt": ISO8601DateFormatter().string(from: token.expiresAt),
+                        "reenrollHost": token.hostID ?? "",
                     ])
                 ),
                 db
@@ -64,27 +65,38 @@ extension SQLiteStorage {
             guard (token["uses_consumed"] as Int) < (token["uses_allowed"] as Int) else {
                 return .rejected(reason: "enrollment token \(tokenID) has no uses left")
             }
-            try db.execute(
-                sql: "UPDATE enrollment_tokens SET uses_consumed = uses_consumed + 1 WHERE id = ?",
-                arguments: [tokenID]
-            )
             let facts = registration.facts
             let existingHost = try String.fetchOne(
                 db,
                 sql: "SELECT id FROM hosts WHERE machine_id = ?",
                 arguments: [facts.machineID]
             )
-            let hostID = existingHost ?? registration.newHostID
-            if existingHost == nil {
+            let boundHost: String? = token["host_id"]
+            if let boundHost, boundHost != existingHost {
+                return .rejected(
+                    reason: "re-enroll token \(tokenID) is for host \(boundHost), not the machine id presented"
+                )
+            }
+            try db.execute(
+                sql: "UPDATE enrollment_tokens SET uses_consumed = uses_consumed + 1 WHERE id = ?",
+                arguments: [tokenID]
+            )
+            let hostID = boundHost ?? registration.newHostID
+            // Only a re-enroll token for the host may take an existing host over (and revoke its
+            // agents). Anyone else presenting a known machine id gets a new host flagged as a duplicate.
+            let duplicateOf = boundHost == nil ? existingHost : nil
+            if boundHost == nil {
                 try db.execute(
                     sql: """
                         INSERT INTO hosts (id, machine_id, hostname, os_id, os_version_id, kernel_running,
-                            reboot_required, facts_json, first_seen, last_seen, inventory_fingerprint, package_count)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)
+                            reboot_required, facts_json, first_seen, last_seen, inventory_fingerprint, package_count,
+                            duplicate_of)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?)
                         """,
                     arguments: [
-                        hostID, facts.machineID, facts.hostname, facts.os.id, facts.os.versionID, facts.kernelRunning,
-                        facts.rebootRequired, factsJSON, Self.millis(now), Self.millis(now),
+                        hostID, duplicateOf == nil ? facts.machineID : "\(facts.machineID)#duplicate:\(hostID)",
+                        facts.hostname, facts.os.id, facts.os.versionID, facts.kernelRunning, facts.rebootRequired,
+                        factsJSON, Self.millis(now), Self.millis(now), duplicateOf,
                     ]
                 )
             } else {
@@ -109,11 +121,26 @@ extension SQLiteStorage {
                     target: "host:\(hostID)",
                     details: try Self.json([
                         "hostname": facts.hostname, "enrollmentToken": tokenID,
-                        "reenrolled": existingHost == nil ? "false" : "true",
+                        "reenrolled": boundHost == nil ? "false" : "true",
                     ])
                 ),
                 db
             )
+            if let duplicateOf {
+                try Self.insertEvent(
+                    EventRecord(
+                        at: now,
+                        actor: "agent:\(registration.agentID)",
+                        action: "host.duplicate_machine_id",
+                        target: "host:\(hostID)",
+                        details: try Self.json([
+                            "duplicateOf": duplicateOf, "machineID": facts.machineID, "hostname": facts.hostname,
+                        ])
+                    ),
+                    db
+                )
+                return .duplicate(agentID: registration.agentID, hostID: hostID, duplicateOf: duplicateOf)
+            }
             return .enrolled(agentID: registration.agentID, hostID: hostID)
         }
     }

@@ -147,7 +147,8 @@ extension SQLiteStorage {
             inventoryFingerprint: row["inventory_fingerprint"],
             packageCount: row["package_count"],
             labels: try decode([String: String].self, row["labels"], what: "labels of host \(row["id"] as String)"),
-            tags: try decode([String].self, row["tags"], what: "tags of host \(row["id"] as String)")
+            tags: try decode([String].self, row["tags"], what: "tags of host \(row["id"] as String)"),
+            duplicateOf: row["duplicate_of"]
         )
     }
 }

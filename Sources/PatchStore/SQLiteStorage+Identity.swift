@@ -119,21 +119,53 @@ extension SQLiteStorage {
 
     public func apiToken(id: String) async throws -> APITokenRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE id = ?", arguments: [id]).map {
-                APITokenRecord(
-                    id: $0["id"],
-                    userID: $0["user_id"],
-                    name: $0["name"],
-                    secretHash: $0["secret_hash"],
-                    createdAt: Self.date($0["created_at"] as Int64),
-                    expiresAt: Self.date($0["expires_at"] as Int64?),
-                    revoked: $0["revoked"],
-                    permissions: try ($0["permissions"] as String?).map {
-                        try Self.decode([String].self, $0, what: "token permissions")
-                    }
-                )
-            }
+            try Row.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE id = ?", arguments: [id]).map(Self.apiToken)
         }
+    }
+
+    public func apiTokens(userID: String?) async throws -> [APITokenRecord] {
+        try await pool.read { db in
+            let rows =
+                if let userID {
+                    try Row.fetchAll(
+                        db,
+                        sql: "SELECT * FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id",
+                        arguments: [userID]
+                    )
+                } else {
+                    try Row.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY created_at DESC, id")
+                }
+            return try rows.map(Self.apiToken)
+        }
+    }
+
+    public func revokeAPIToken(id: String, actor: String, now: Date) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: "UPDATE api_tokens SET revoked = 1 WHERE id = ? AND revoked = 0", arguments: [id])
+            guard db.changesCount == 1 else {
+                return try Bool.fetchOne(db, sql: "SELECT 1 FROM api_tokens WHERE id = ?", arguments: [id]) ?? false
+            }
+            try Self.insertEvent(
+                EventRecord(at: now, actor: actor, action: "api_token.revoked", target: "api_token:\(id)"),
+                db
+            )
+            return true
+        }
+    }
+
+    static func apiToken(_ row: Row) throws -> APITokenRecord {
+        APITokenRecord(
+            id: row["id"],
+            userID: row["user_id"],
+            name: row["name"],
+            secretHash: row["secret_hash"],
+            createdAt: date(row["created_at"] as Int64),
+            expiresAt: date(row["expires_at"] as Int64?),
+            revoked: row["revoked"],
+            permissions: try (row["permissions"] as String?).map {
+                try decode([String].self, $0, what: "token permissions")
+            }
+        )
     }
 
     static func user(_ row: Row) -> UserRecord {

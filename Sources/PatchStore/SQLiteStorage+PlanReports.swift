@@ -12,6 +12,12 @@ extension SQLiteStorage {
         now: Date
     ) async throws -> Bool {
         try await write { db in
+            guard
+                try String.fetchOne(db, sql: "SELECT host_id FROM host_plans WHERE plan_id = ?", arguments: [planID])
+                    == hostID
+            else {
+                throw StoreError(code: .notFound, message: "plan \(planID) was not issued to host \(hostID)")
+            }
             try db.execute(
                 sql: """
                     INSERT OR IGNORE INTO plan_reports (host_id, plan_id, digest, outcome, received_at, report)

@@ -50,7 +50,10 @@ extension SQLiteStorage {
                     sql: """
                         SELECT p.plan_id, p.signed_plan FROM host_plans p
                         WHERE p.host_id = ?
-                          AND NOT EXISTS (SELECT 1 FROM plan_reports r WHERE r.plan_id = p.plan_id AND r.outcome <> 'in-progress')
+                          AND NOT EXISTS (
+                              SELECT 1 FROM plan_reports r
+                              WHERE r.plan_id = p.plan_id AND r.host_id = p.host_id AND r.outcome <> 'in-progress'
+                          )
                         ORDER BY p.sequence DESC LIMIT 1
                         """,
                     arguments: [hostID]

@@ -82,7 +82,11 @@ extension SQLiteStorage {
                 let rows = try Row.fetchAll(
                     db,
                     sql:
-                        "SELECT plan_id, outcome, report FROM plan_reports WHERE plan_id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))",
+                        """
+                        SELECT r.plan_id, r.outcome, r.report FROM plan_reports r
+                        JOIN host_plans p ON p.plan_id = r.plan_id AND p.host_id = r.host_id
+                        WHERE r.plan_id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
+                        """,
                     arguments: StatementArguments(chunk)
                 )
                 for row in rows { result[row["plan_id"]] = (row["outcome"], row["report"]) }

@@ -90,7 +90,15 @@ public final class SQLiteStorage: PatchStorage {
 
     // MARK: Time and JSON helpers
 
-    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    /// Milliseconds since 1970, saturated at ±8.64e15 (±100 million days, the ECMAScript range): a
+    /// date from outside can never make the conversion trap.
+    static func millis(_ date: Date) -> Int64 {
+        let value = (date.timeIntervalSince1970 * 1000).rounded()
+        guard value.isFinite else { return value.isNaN ? 0 : (value < 0 ? -maximumMillis : maximumMillis) }
+        return Int64(min(max(value, -Double(maximumMillis)), Double(maximumMillis)))
+    }
+    /// The largest magnitude ``millis(_:)`` returns.
+    static let maximumMillis: Int64 = 8_640_000_000_000_000
     static func millis(_ date: Date?) -> Int64? { date.map { millis($0) } }
     static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
     static func date(_ millis: Int64?) -> Date? { millis.map { date($0) } }

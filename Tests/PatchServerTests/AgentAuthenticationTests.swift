@@ -221,8 +221,24 @@ import Testing
         try await harness.application().test(.router) { client in
             var first = TestAgent(machineID: "machine-1")
             try await client.enroll(&first, token: token)
+            // An ordinary enrollment token does not take an existing machine over: a duplicate host.
+            var stranger = TestAgent(machineID: "machine-1")
+            try await client.enroll(&stranger, token: token)
+            #expect(stranger.hostID != first.hostID)
+            #expect(
+                try await client.signedPost(heartbeatPath, heartbeat(first), agent: first, clock: harness.clock).status
+                    == .ok
+            )
+            let flagged = try await client.execute(
+                uri: "/api/v1/hosts/\(stranger.hostID)",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            #expect(flagged.text.contains("\"duplicateOf\":\"\(first.hostID)\""))
+            // A re-enroll token for the host does.
+            let reenroll = try await harness.enrollmentToken(uses: 1, host: first.hostID)
             var second = TestAgent(machineID: "machine-1")
-            try await client.enroll(&second, token: token)
+            try await client.enroll(&second, token: reenroll)
             #expect(first.hostID == second.hostID)
             #expect(
                 try await client.signedPost(heartbeatPath, heartbeat(first), agent: first, clock: harness.clock).status
@@ -266,6 +282,14 @@ import Testing
             var enrolled = agent
             enrolled.agentID = answer.agentID
             enrolled.hostID = answer.hostID
+            try await harness.storage.enqueuePlan(
+                hostID: answer.hostID,
+                sequence: 1,
+                planID: "pln_1",
+                signedPlan: "{}",
+                actor: "test",
+                now: harness.clock.now()
+            )
             let report = PlanReport(
                 planID: "pln_1",
                 sequence: 1,

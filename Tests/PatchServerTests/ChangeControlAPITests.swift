@@ -456,9 +456,15 @@ import Testing
             let elevation = try glass.json(ElevationView.self).elevation
             #expect(elevation.state == .active)
             #expect(elevation.reviewDueAt != nil)
+            // Admin powers, but not above the break-glass ceiling: no users, grants, roles or tokens.
+            #expect(
+                try await client.execute(uri: "/api/v1/audit/events", method: .get, headers: fleet.bearer("operator"))
+                    .status
+                    == .ok
+            )
             #expect(
                 try await client.execute(uri: "/api/v1/users", method: .get, headers: fleet.bearer("operator")).status
-                    == .ok
+                    == .forbidden
             )
             let selfReview = try await client.execute(
                 uri: "/api/v1/elevations/\(elevation.id)/review",

@@ -81,8 +81,8 @@ struct Harness {
         return logger
     }
 
-    func enrollmentToken(uses: Int = 5, expiresIn: TimeInterval = 3600) async throws -> String {
-        try await identities.createEnrollmentToken(uses: uses, expiresIn: expiresIn, actor: "test").text
+    func enrollmentToken(uses: Int = 5, expiresIn: TimeInterval = 3600, host: String? = nil) async throws -> String {
+        try await identities.createEnrollmentToken(uses: uses, expiresIn: expiresIn, hostID: host, actor: "test").text
     }
 
     /// Stores advisory, KEV and EPSS data as one feed import at the harness clock's time.

@@ -104,13 +104,61 @@ import Testing
         #expect(try usesConsumed() == 0)
     }
 
-    @Test func reenrollmentKeepsHostAndRevokesPreviousAgent() async throws {
+    @Test func knownMachineIDWithoutReenrollTokenIsFlaggedNotMerged() async throws {
         try await fixture.makeToken()
         let first = try await enroll(machine: "m1", agentID: "agt-a", now: T.at(10))
         #expect(first == .enrolled(agentID: "agt-a", hostID: "host-m1"))
         let second = try await store.enroll(
             tokenID: "tok1",
             secretHash: "hash1",
+            registration: AgentRegistration(
+                agentID: "agt-evil",
+                newHostID: "host-NEW",
+                publicKey: "key-b",
+                facts: facts(hostname: "m1", machineID: "mid-m1")
+            ),
+            now: T.at(20)
+        )
+        #expect(second == .duplicate(agentID: "agt-evil", hostID: "host-NEW", duplicateOf: "host-m1"))
+        // The real host and its agent are untouched; the newcomer has a host of its own, flagged.
+        #expect(try await store.agent(id: "agt-a")?.isRevoked == false)
+        #expect(try await store.agent(id: "agt-evil")?.hostID == "host-NEW")
+        #expect(try await store.host(id: "host-NEW")?.duplicateOf == "host-m1")
+        #expect(try await store.host(id: "host-m1")?.duplicateOf == nil)
+        #expect(try await store.hosts(HostQuery()).total == 2)
+        let flagged = try await store.events(limit: 10, offset: 0).filter { $0.action == "host.duplicate_machine_id" }
+        #expect(flagged.map(\.target) == ["host:host-NEW"])
+    }
+
+    @Test func reenrollTokenIsBoundToItsHost() async throws {
+        try await fixture.makeToken()
+        _ = try await enroll(machine: "m1", agentID: "agt-a", now: T.at(10))
+        _ = try await enroll(machine: "m2", agentID: "agt-b", now: T.at(10))
+        try await fixture.makeToken(id: "tok-re", secretHash: "hash-re", uses: 1, hostID: "host-m1")
+        let wrongMachine = try await store.enroll(
+            tokenID: "tok-re",
+            secretHash: "hash-re",
+            registration: AgentRegistration(
+                agentID: "agt-x",
+                newHostID: "host-X",
+                publicKey: "key-x",
+                facts: facts(hostname: "m2", machineID: "mid-m2")
+            ),
+            now: T.at(20)
+        )
+        #expect(isRejected(wrongMachine))
+        #expect(try await store.agent(id: "agt-b")?.isRevoked == false)
+        #expect(try await store.agent(id: "agt-x") == nil)
+    }
+
+    @Test func reenrollmentKeepsHostAndRevokesPreviousAgent() async throws {
+        try await fixture.makeToken()
+        let first = try await enroll(machine: "m1", agentID: "agt-a", now: T.at(10))
+        #expect(first == .enrolled(agentID: "agt-a", hostID: "host-m1"))
+        try await fixture.makeToken(id: "tok-re", secretHash: "hash-re", uses: 1, hostID: "host-m1")
+        let second = try await store.enroll(
+            tokenID: "tok-re",
+            secretHash: "hash-re",
             registration: AgentRegistration(
                 agentID: "agt-b",
                 newHostID: "host-NEW",
@@ -132,7 +180,7 @@ import Testing
         #expect(host.firstSeen == T.at(10))
         #expect(host.lastSeen == T.at(20))
         #expect(try await store.hosts(HostQuery()).total == 1)
-        #expect(try usesConsumed() == 2)
+        #expect(try usesConsumed() == 1)
         #expect(try await store.agents().map(\.id) == ["agt-b", "agt-a"])
     }
 

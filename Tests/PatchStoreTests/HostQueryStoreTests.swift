@@ -281,8 +281,16 @@ import Testing
             let host = try await fixture.enrollHost(hostFacts, now: T.at(-100 * 86400))
             try await store.recordCheckIn(hostID: host, facts: hostFacts, now: T.at(-ago))
         }
-        // One re-enrollment (revokes one agent, adds one) and one revocation.
-        _ = try await fixture.enrollHost(facts(hostname: "a"), agentID: "agt-a-2", now: T.at(-60))
+        // One re-enrollment with a re-enroll token for the host (revokes one agent, adds one) and one
+        // revocation.
+        try await fixture.makeToken(id: "tok-re", secretHash: "hash-re", uses: 1, hostID: "host-mid-a")
+        _ = try await fixture.enrollHost(
+            facts(hostname: "a"),
+            agentID: "agt-a-2",
+            tokenID: "tok-re",
+            secretHash: "hash-re",
+            now: T.at(-60)
+        )
         #expect(try await store.revokeAgent(id: "agt-mid-i", actor: "user:admin", now: T.base))
 
         let summary = try await store.fleetSummary(now: T.base, onlineSince: T.at(-900))

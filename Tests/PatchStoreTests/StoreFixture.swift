@@ -33,7 +33,8 @@ final class StoreFixture: Sendable {
         secretHash: String = "hash1",
         uses: Int = 100,
         createdAt: Date = T.base,
-        expiresAt: Date = T.base.addingTimeInterval(30 * 86400)
+        expiresAt: Date = T.base.addingTimeInterval(30 * 86400),
+        hostID: String? = nil
     ) async throws {
         try await store.createEnrollmentToken(
             EnrollmentTokenRecord(
@@ -42,7 +43,8 @@ final class StoreFixture: Sendable {
                 usesAllowed: uses,
                 createdAt: createdAt,
                 expiresAt: expiresAt,
-                createdBy: "user:admin"
+                createdBy: "user:admin",
+                hostID: hostID
             ),
             actor: "user:admin"
         )

@@ -11,6 +11,8 @@ public struct Authorization: Sendable, Hashable {
         public var scope: GrantScope
         /// The elevation behind it, for a temporary grant.
         public var elevationID: String?
+        /// Whether that elevation was break-glass.
+        public var breakGlass: Bool = false
     }
 
     /// The active grants.
@@ -29,17 +31,30 @@ public struct Authorization: Sendable, Hashable {
             guard grant.isActive(at: now), let role = Role.builtIn(named: grant.role) ?? roles[grant.role] else {
                 return nil
             }
-            return Entry(role: role, scope: grant.scope, elevationID: grant.elevationID)
+            return Entry(
+                role: role,
+                scope: grant.scope,
+                elevationID: grant.elevationID,
+                breakGlass: grant.breakGlass ?? false
+            )
         }
         self.tokenPermissions = tokenPermissions
     }
 
-    /// The entries that give `permission`; a scoped entry only gives scopable permissions.
+    /// The entries that give `permission`; a scoped entry only gives scopable permissions, and a
+    /// break-glass entry none above the break-glass ceiling.
     private func entries(giving permission: Permission) -> [Entry] {
         if let tokenPermissions, !tokenPermissions.contains(permission) { return [] }
         return entries.filter { entry in
             entry.role.permissions.contains(permission) && (entry.scope == .global || permission.isScopable)
+                && !(entry.breakGlass && permission.isAboveBreakGlassCeiling)
         }
+    }
+
+    /// The permissions a new API token may carry: held now, and not only through an elevation
+    /// (a token would outlive it).
+    public var transferablePermissions: Set<Permission> {
+        permissions.filter { elevation(for: $0) == nil }
     }
 
     /// Whether the caller holds `permission` somewhere (what a route checks before looking closer).
@@ -70,11 +85,11 @@ public struct Authorization: Sendable, Hashable {
             guard let permission = Permission(rawValue: text) else {
                 throw ChangeControlError(.invalid, field: "permissions[\(index)]", "unknown permission '\(text)'")
             }
-            guard allows(permission) else {
+            guard transferablePermissions.contains(permission) else {
                 throw ChangeControlError(
                     .notPermitted,
                     field: "permissions[\(index)]",
-                    "'\(text)' is not among your own permissions; a token carries a subset of them"
+                    "'\(text)' is not among the permissions you hold without elevation; a token carries a subset of them"
                 )
             }
             subset.insert(permission)

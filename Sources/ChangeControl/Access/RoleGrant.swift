@@ -10,9 +10,19 @@ public struct RoleGrant: Sendable, Hashable, Codable {
     public var expiresAt: Date?
     /// The elevation that created it, when it is temporary.
     public var elevationID: String?
+    /// Whether that elevation was taken by break-glass (no approver): such a grant has a ceiling —
+    /// it never creates users, grants, roles or tokens (see ``Permission/isAboveBreakGlassCeiling``).
+    public var breakGlass: Bool?
 
     /// Creates a grant.
-    public init(role: String, scope: GrantScope = .global, expiresAt: Date? = nil, elevationID: String? = nil) {
+    public init(
+        role: String,
+        scope: GrantScope = .global,
+        expiresAt: Date? = nil,
+        elevationID: String? = nil,
+        breakGlass: Bool? = nil
+    ) {
+        self.breakGlass = breakGlass
         self.role = role
         self.scope = scope
         self.expiresAt = expiresAt

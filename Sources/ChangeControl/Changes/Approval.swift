@@ -23,6 +23,9 @@ public struct Approval: Sendable, Hashable, Codable {
     public var comment: String
     /// The elevation they acted under, if any.
     public var elevationID: String?
+    /// Why the approval stopped counting although the content did not change (a host it covered
+    /// moved to another environment or group); `nil` while it stands.
+    public var voidedReason: String?
 
     /// Creates an approval.
     public init(

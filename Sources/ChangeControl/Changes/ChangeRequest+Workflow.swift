@@ -32,6 +32,32 @@ extension ChangeRequest {
         return voided
     }
 
+    /// Voids the approvals that stand because the change's scope moved under them (a host changed
+    /// environment or group): the CAB decided on another set of hosts. A submitted, approved or
+    /// scheduled change goes back to submitted with the new impact and its risk re-assessed.
+    /// - Returns: the approvals voided.
+    @discardableResult
+    public mutating func voidApprovals(reason: String, impact: ChangeImpact?, now: Date) -> [Approval] {
+        guard [.submitted, .approved, .scheduled].contains(state) else { return [] }
+        let digest = content.digest
+        var voided: [Approval] = []
+        for index in approvals.indices
+        where approvals[index].contentDigest == digest && approvals[index].voidedReason == nil {
+            approvals[index].voidedReason = reason
+            voided.append(approvals[index])
+        }
+        if let impact {
+            self.impact = impact
+            self.risk = RiskAssessment.assess(impact)
+        }
+        if state != .submitted {
+            state = .submitted
+            plannedStart = nil
+        }
+        updatedAt = now
+        return voided
+    }
+
     /// Submits a draft. A standard change that fits its template is approved at once; `holds` are
     /// the compliance holds covering the change's scope now (any refuses the submission).
     public mutating func submit(

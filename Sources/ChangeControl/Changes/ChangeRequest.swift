@@ -107,7 +107,7 @@ public struct ChangeRequest: Sendable, Hashable, Codable {
     /// Decisions that still count: those given to the current content.
     public var currentApprovals: [Approval] {
         let digest = content.digest
-        return approvals.filter { $0.contentDigest == digest }
+        return approvals.filter { $0.contentDigest == digest && $0.voidedReason == nil }
     }
 
     /// Whether an emergency change's review is overdue at `now`.

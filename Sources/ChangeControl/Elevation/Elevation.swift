@@ -44,6 +44,13 @@ public struct Elevation: Sendable, Hashable, Codable {
 
     /// The longest elevation allowed.
     public static let maximumDuration: TimeInterval = 24 * 3600
+
+    /// A duration in whole minutes for messages; never traps, whatever the value.
+    static func minutesText(_ duration: TimeInterval) -> String {
+        let minutes = (duration / 60).rounded(.towardZero)
+        guard let whole = Int(exactly: minutes) else { return "\(duration / 60)" }
+        return String(whole)
+    }
     /// How long after a break-glass elevation its review is due.
     public static let breakGlassReviewWindow: TimeInterval = 72 * 3600
 
@@ -63,7 +70,7 @@ public struct Elevation: Sendable, Hashable, Codable {
             throw ChangeControlError(
                 .invalid,
                 field: "durationMinutes",
-                "must be between 1 and \(Int(Self.maximumDuration / 60)) minutes, got \(Int(duration / 60))"
+                "must be between 1 and \(Int(Self.maximumDuration / 60)) minutes, got \(Self.minutesText(duration))"
             )
         }
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
@@ -170,6 +177,12 @@ public struct Elevation: Sendable, Hashable, Codable {
     /// The grant this elevation gives while active.
     public var grant: RoleGrant? {
         guard state == .active else { return nil }
-        return RoleGrant(role: role, scope: scope, expiresAt: expiresAt, elevationID: id)
+        return RoleGrant(
+            role: role,
+            scope: scope,
+            expiresAt: expiresAt,
+            elevationID: id,
+            breakGlass: breakGlass ? true : nil
+        )
     }
 }
