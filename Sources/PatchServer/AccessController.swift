@@ -102,7 +102,7 @@ struct AccessController: Sendable {
             request,
             context,
             identity in
-            let user = try await user(named: try context.parameters.require("name"))
+            let user = try await user(named: try context.parameters.requireDecoded("name"))
             let body = try await ChangeController.body(GrantBody.self, request)
             guard try await identities.role(named: body.role) != nil else {
                 throw Problem.badRequest("field 'role': unknown role '\(body.role)'")
@@ -115,7 +115,7 @@ struct AccessController: Sendable {
             request,
             context,
             identity in
-            let user = try await user(named: try context.parameters.require("name"))
+            let user = try await user(named: try context.parameters.requireDecoded("name"))
             let body = try await ChangeController.body(GrantBody.self, request)
             let scope = try scope(body.scope)
             guard
@@ -136,7 +136,7 @@ struct AccessController: Sendable {
             request,
             context,
             identity in
-            let name = try context.parameters.require("name")
+            let name = try context.parameters.requireDecoded("name")
             let body = try await ChangeController.body(RoleBody.self, request)
             var role: Role
             do { role = try Role.validateCustom(name: name, permissions: body.permissions) } catch let error
@@ -200,7 +200,7 @@ struct AccessController: Sendable {
                 _,
                 context,
                 identity in
-                let id = try context.parameters.require("id")
+                let id = try context.parameters.requireDecoded("id")
                 let now = clock.now()
                 do {
                     let elevation = try await storage.updateElevation(

@@ -71,10 +71,13 @@ public func buildApplication(
                 NIOSSLCertificateSource.certificate($0)
             }
             let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
-            let tls = TLSConfiguration.makeServerConfiguration(
+            var tls = TLSConfiguration.makeServerConfiguration(
                 certificateChain: certificates,
                 privateKey: .privateKey(key)
             )
+            // TLS 1.2 and 1.3 only; for 1.2, forward-secret AEAD suites only (1.3 has nothing else).
+            tls.minimumTLSVersion = .tlsv12
+            tls.cipherSuites = ServerConfiguration.tls12CipherSuites
             server = try .tls(.http1(), tlsConfiguration: tls)
         } catch {
             throw Problem(
@@ -87,7 +90,7 @@ public func buildApplication(
     }
     let onListening = dependencies.onListening
     return Application(
-        router: router,
+        responder: HeadAsGetResponder(inner: router.buildResponder()),
         server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
@@ -141,6 +144,7 @@ public func buildRouter(
 
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+    router.add(middleware: HTTPMethodsMiddleware(usesTLS: configuration.usesTLS))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.get("healthz") { _, _ in
@@ -225,7 +229,7 @@ public func buildRouter(
         request,
         context,
         identity in
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.requireDecoded("id")
         // A plan runs as root on the host: the caller's plans.manage must cover where the host sits.
         _ = try await scopes.requireHost(id: id, .plansManage, identity: identity)
         let draft = try JSONBody.decode(PlanDraft.self, from: try await JSONBody.collect(request, limit: 1024 * 1024))

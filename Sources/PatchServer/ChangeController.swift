@@ -78,7 +78,7 @@ struct ChangeController: Sendable {
     }
 
     func load(_ context: AppRequestContext) async throws -> ChangeRequest {
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.requireDecoded("id")
         guard let change = try await storage.change(id: id) else { throw Problem.notFound("no change request '\(id)'") }
         return change
     }
@@ -174,6 +174,15 @@ struct ChangeController: Sendable {
             let body = try await Self.body(EditBody.self, request)
             let now = clock.now()
             let impact = change.state == .draft ? nil : try await service.resolve(body.content, now: now).impact
+            if let impact {
+                var probe = change
+                probe.impact = impact
+                guard service.covers(probe, permission: .changesRequest, identity: identity) else {
+                    throw Problem.forbidden(
+                        "\(identity.username) may not request changes in every environment the edited \(change.id) reaches"
+                    )
+                }
+            }
             return try await update(change.id, identity, "edited") { change in
                 let before = change.content.digest
                 let voided = try change.edit(title: body.title, content: body.content, impact: impact, now: now)
@@ -332,7 +341,7 @@ struct ChangeController: Sendable {
             request,
             context,
             identity in
-            let name = try context.parameters.require("name")
+            let name = try context.parameters.requireDecoded("name")
             var template = try await Self.body(StandardChangeTemplate.self, request)
             guard template.name == name else {
                 throw Problem.badRequest("field 'name' is '\(template.name)' but the path names '\(name)'")

@@ -146,7 +146,7 @@ extension DashboardController {
         guard identity.has(.changesRead) else {
             throw Problem.forbidden("\(identity.username) cannot read change requests")
         }
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.requireDecoded("id")
         guard let change = try await storage.change(id: id) else {
             throw Problem.notFound("no change request '\(id)'")
         }

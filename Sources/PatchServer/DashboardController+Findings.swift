@@ -55,7 +55,7 @@ extension DashboardController {
         guard identity.has(.fleetRead) else {
             throw Problem.forbidden("\(identity.username) cannot read the fleet")
         }
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.requireDecoded("id")
         guard let advisory = try await storage.advisory(id: id) else {
             throw Problem.notFound("no advisory with id '\(id)'")
         }

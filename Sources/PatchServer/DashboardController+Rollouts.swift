@@ -62,7 +62,7 @@ extension DashboardController {
         guard identity.has(.changesRead) else {
             throw Problem.forbidden("\(identity.username) cannot read rollouts")
         }
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.requireDecoded("id")
         guard let rollout = try await storage.rollout(id: id) else {
             throw Problem.notFound("no rollout '\(id)'")
         }
@@ -164,7 +164,7 @@ extension DashboardController {
         guard identity.has(.changesRead) else {
             throw Problem.forbidden("\(identity.username) cannot read rollouts")
         }
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.requireDecoded("id")
         guard let first = try await storage.rollout(id: id) else {
             throw Problem.notFound("no rollout '\(id)'")
         }

@@ -20,14 +20,14 @@ struct FindingsController: Sendable {
             request,
             context,
             _ in
-            let id = try context.parameters.require("id")
+            let id = try context.parameters.requireDecoded("id")
             guard try await storage.host(id: id) != nil else { throw Problem.notFound("no host with id '\(id)'") }
             var query = try FindingQueryParser.parse(request.uri.queryParameters)
             query.hostID = id
             return try JSONResponse.make(try await page(query))
         }
         table.add(.get, "advisories/{id}", on: group, prefix: prefix, permission: .fleetRead) { request, context, _ in
-            let id = try context.parameters.require("id")
+            let id = try context.parameters.requireDecoded("id")
             guard let advisory = try await storage.advisory(id: id) else {
                 throw Problem.notFound("no advisory with id '\(id)'")
             }

@@ -92,7 +92,7 @@ struct FleetController: Sendable {
             request,
             context,
             identity in
-            let id = try context.parameters.require("id")
+            let id = try context.parameters.requireDecoded("id")
             let body = try JSONBody.decode(
                 HostLabelsDTO.self,
                 from: try await JSONBody.collect(request, limit: context.maxUploadSize)
@@ -127,7 +127,7 @@ struct FleetController: Sendable {
             _,
             context,
             identity in
-            let id = try context.parameters.require("id")
+            let id = try context.parameters.requireDecoded("id")
             guard try await storage.revokeAgent(id: id, actor: identity.actor, now: clock.now()) else {
                 throw Problem.notFound("no agent with id '\(id)'")
             }
@@ -218,7 +218,7 @@ struct FleetController: Sendable {
             _,
             context,
             identity in
-            let id = try context.parameters.require("id")
+            let id = try context.parameters.requireDecoded("id")
             guard let token = try await storage.apiToken(id: id) else { throw Problem.notFound("no API token '\(id)'") }
             guard token.userID == identity.userID || identity.has(.usersManage) else {
                 throw Problem.forbidden("\(identity.username) may revoke only their own API tokens")
@@ -243,7 +243,7 @@ struct FleetController: Sendable {
     }
 
     func requireHost(_ context: AppRequestContext) async throws -> HostRecord {
-        let id = try context.parameters.require("id")
+        let id = try context.parameters.requireDecoded("id")
         guard let host = try await storage.host(id: id) else { throw Problem.notFound("no host with id '\(id)'") }
         return host
     }

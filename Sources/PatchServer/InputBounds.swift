@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import HummingbirdCore
 
 /// Range checks for numbers that come from outside (JSON bodies, query strings, headers, agent
 /// reports), made before any arithmetic or conversion: in Swift an overflow traps, and a trap takes
@@ -63,4 +65,16 @@ enum InputBounds {
 
     /// The deepest offset a list accepts: far beyond any real list, far below overflow.
     static let maximumOffset = 100_000_000
+}
+
+extension FlatDictionary where Key == Substring, Value == Substring {
+    /// A path parameter, percent-decoded (`/api/v1/users/al%69ce` names `alice`); a malformed
+    /// escape is a 400.
+    func requireDecoded(_ name: String) throws -> String {
+        guard let raw = self[Substring(name)] else { throw Problem.badRequest("path parameter '\(name)' is missing") }
+        guard let decoded = String(raw).removingPercentEncoding else {
+            throw Problem.badRequest("path parameter '\(name)' has a malformed percent escape: '\(raw.prefix(64))'")
+        }
+        return decoded
+    }
 }

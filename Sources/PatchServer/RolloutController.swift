@@ -77,7 +77,7 @@ struct RolloutController: Sendable {
             request,
             context,
             _ in
-            let id = try context.parameters.require("id")
+            let id = try context.parameters.requireDecoded("id")
             let options = try await ChangeController.body(RolloutOptions.self, request)
             return try JSONResponse.make(try await rollouts.plan(changeID: id, options: options))
         }
@@ -108,7 +108,7 @@ struct RolloutController: Sendable {
             return try JSONResponse.make(["rollouts": list.map { RolloutView($0, tasks: false) }])
         }
         table.add(.get, "rollouts/{id}", on: group, prefix: prefix, permission: .changesRead) { _, context, _ in
-            let id = try context.parameters.require("id")
+            let id = try context.parameters.requireDecoded("id")
             guard let rollout = try await storage.rollout(id: id) else { throw Problem.notFound("no rollout '\(id)'") }
             return try JSONResponse.make(RolloutView(rollout, tasks: true))
         }
@@ -121,7 +121,7 @@ struct RolloutController: Sendable {
                 request,
                 context,
                 identity in
-                let id = try context.parameters.require("id")
+                let id = try context.parameters.requireDecoded("id")
                 let body = try await ChangeController.body(CommandBody.self, request)
                 guard let rollout = try await storage.rollout(id: id) else {
                     throw Problem.notFound("no rollout '\(id)'")

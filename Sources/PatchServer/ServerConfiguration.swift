@@ -58,6 +58,13 @@ public struct ServerConfiguration: Sendable {
     /// Creates the default configuration.
     public init() {}
 
+    /// The TLS 1.2 cipher suites offered (OpenSSL names): ECDHE key exchange with AES-GCM or
+    /// ChaCha20-Poly1305 only. TLS 1.0 and 1.1 are refused.
+    public static let tls12CipherSuites = [
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+    ].joined(separator: ":")
+
     /// Whether HTTPS is configured.
     public var usesTLS: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
 }

@@ -35,7 +35,7 @@ struct UpdatesController: Sendable {
     func addRoutes(to group: RouterGroup<AppRequestContext>, table: SecuredRoutes) {
         let prefix = "/api/v1"
         table.add(.get, "hosts/{id}/updates", on: group, prefix: prefix, permission: .fleetRead) { _, context, _ in
-            let id = try context.parameters.require("id")
+            let id = try context.parameters.requireDecoded("id")
             guard let host = try await storage.host(id: id) else { throw Problem.notFound("no host with id '\(id)'") }
             return try JSONResponse.make(try await updates(for: host))
         }

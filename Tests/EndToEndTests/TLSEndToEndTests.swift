@@ -43,6 +43,19 @@ import Testing
         #expect(response.status.code == 200)
         let body = try await response.body.collect(upTo: 1024)
         #expect(String(buffer: body) == "ok\n")
+        #expect(response.headers.first(name: "Strict-Transport-Security") == "max-age=31536000; includeSubDomains")
+
+        // TLS 1.0 and 1.1 are refused; 1.2 is accepted.
+        for (version, accepted) in [(TLSVersion.tlsv1, false), (.tlsv11, false), (.tlsv12, true)] {
+            var old = TLSConfiguration.makeClientConfiguration()
+            old.trustRoots = .file(certificate)
+            old.minimumTLSVersion = version
+            old.maximumTLSVersion = version
+            let legacy = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: old))
+            defer { _ = legacy.shutdown() }
+            let outcome = try? await legacy.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(10))
+            #expect((outcome?.status.code == 200) == accepted, "TLS \(version)")
+        }
 
         let plain = HTTPClientRequest(url: base.replacingOccurrences(of: "https://", with: "http://") + "/healthz")
         await #expect(throws: (any Error).self) {

@@ -110,6 +110,50 @@ import Testing
         }
     }
 
+    // MARK: 9. Methods and path parameters
+
+    @Test func headIsAnsweredLikeGetAndTraceIsRefused() async throws {
+        let harness = try await Harness.make()
+        try await harness.application().test(.router) { client in
+            let head = try await client.execute(uri: "/api/v1/hosts", method: .head, headers: harness.bearer(.viewer))
+            #expect(head.status == .ok)
+            #expect(head.body.readableBytes == 0)
+            let anonymous = try await client.execute(uri: "/api/v1/hosts", method: .head)
+            #expect(anonymous.status == .unauthorized)
+            #expect(try await client.execute(uri: "/healthz", method: .head).status == .ok)
+            for method in [HTTPRequest.Method.trace, .connect] {
+                let refused = try await client.execute(uri: "/api/v1/hosts", method: method)
+                #expect(refused.status == .methodNotAllowed)
+                #expect(refused.headers[.allow]?.contains("GET") == true)
+            }
+            // Plain HTTP: no HSTS header (it is only meaningful over HTTPS).
+            #expect(head.headers[.strictTransportSecurity] == nil)
+        }
+    }
+
+    @Test func pathParametersArePercentDecoded() async throws {
+        let harness = try await Harness.make()
+        try await harness.application().test(.router) { client in
+            var headers = harness.bearer(.admin)
+            headers[.contentType] = "application/json"
+            // `viewer%2Duser` is `viewer-user`.
+            let granted = try await client.execute(
+                uri: "/api/v1/users/viewer%2Duser/grants",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: #"{"role":"approver","scope":"environment:dev"}"#)
+            )
+            #expect(granted.status == .created, "\(granted.text)")
+            let malformed = try await client.execute(
+                uri: "/api/v1/users/viewer%zz/grants",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: #"{"role":"approver"}"#)
+            )
+            #expect(malformed.status == .badRequest)
+        }
+    }
+
     // MARK: 3. Token subsets, list, revoke, lifetime
 
     @Test func aRestrictedTokenNeverMintsMoreThanItself() async throws {
