@@ -75,5 +75,9 @@ struct AuditSweeper: Service {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
+        // Seal what the last moments wrote, so a clean stop leaves no unsealed tail.
+        do { try await audit.seal() } catch {
+            logger.error("cannot seal the audit log at shutdown", metadata: ["pp.error": .string("\(error)")])
+        }
     }
 }

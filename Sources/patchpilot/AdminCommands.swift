@@ -32,6 +32,7 @@ struct AdminCommand: AsyncParsableCommand {
                 password = BearerSecret.randomToken(bytes: 12)
             }
             try await identities.createUser(username: username, password: password, role: role, actor: "cli")
+            try await data.sealAudit(storage)
             print("created user \(username) with role \(role)")
             if !passwordStdin { print("password: \(password)") }
         }
@@ -43,7 +44,7 @@ struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token",
         abstract: "Manage API tokens.",
-        subcommands: [Create.self]
+        subcommands: [Create.self, List.self, Revoke.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -51,7 +52,9 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var data: DataDirectoryOptions
         @Option(help: "The user who owns the token.") var user: String = "admin"
         @Option(help: "A label for the token.") var name: String = "cli"
-        @Option(help: "Lifetime such as 30d or 12h; default: no expiry.") var expires: DurationArgument?
+        @Option(help: "Lifetime such as 30d or 12h; default 90d, at most 366d.") var expires: DurationArgument?
+        @Option(help: "Comma-separated permissions the token carries (default: all of the user's).")
+        var permissions: String?
 
         func run() async throws {
             let storage = try data.openStorage()
@@ -63,9 +66,58 @@ struct TokenCommand: AsyncParsableCommand {
                 userID: owner.id,
                 name: name,
                 expiresIn: expires?.seconds,
+                permissions: permissions.map { $0.split(separator: ",").map(String.init) },
                 actor: "cli"
             )
+            try await data.sealAudit(storage)
             print(created.text)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List API tokens (id, user, name, state, expiry, permissions); secrets are never shown."
+        )
+        @OptionGroup var data: DataDirectoryOptions
+        @Option(help: "Only this user's tokens.") var user: String?
+
+        func run() async throws {
+            let storage = try data.openStorage()
+            var userID: String?
+            if let user {
+                guard let owner = try await storage.user(named: user) else {
+                    throw ValidationError("no user named '\(user)' in \(data.databasePath)")
+                }
+                userID = owner.id
+            }
+            let now = Date()
+            let formatter = ISO8601DateFormatter()
+            for token in try await storage.apiTokens(userID: userID) {
+                let owner = try await storage.user(id: token.userID)?.username ?? token.userID
+                let state =
+                    token.revoked ? "revoked" : (token.expiresAt.map { $0 <= now } == true ? "expired" : "active")
+                print(
+                    [
+                        token.id, owner, token.name, state, token.expiresAt.map(formatter.string(from:)) ?? "never",
+                        token.permissions?.joined(separator: ",") ?? "all",
+                    ].joined(separator: "\t")
+                )
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke an API token; it stops working at once.")
+        @OptionGroup var data: DataDirectoryOptions
+        @Argument(help: "The token id (the part after ppt_ and before the second _).") var id: String
+
+        func run() async throws {
+            let storage = try data.openStorage()
+            guard try await storage.revokeAPIToken(id: id, actor: "cli", now: Date()) else {
+                throw ValidationError("no API token with id '\(id)'")
+            }
+            try await data.sealAudit(storage)
+            print("revoked \(id)")
         }
     }
 }
@@ -83,15 +135,28 @@ struct EnrollTokenCommand: AsyncParsableCommand {
         @OptionGroup var data: DataDirectoryOptions
         @Option(help: "How many agents may enroll with it.") var uses = 1
         @Option(help: "Lifetime such as 24h or 7d.") var expires = DurationArgument(argument: "24h")!
+        @Option(
+            help:
+                "Make a re-enroll token for this host id: one use, only for an agent presenting that host's machine id, which then takes the host over (its old agents are revoked)."
+        )
+        var host: String?
 
         func run() async throws {
             let storage = try data.openStorage()
+            if let host {
+                guard try await storage.host(id: host) != nil else {
+                    throw ValidationError("no host with id '\(host)'")
+                }
+                guard uses == 1 else { throw ValidationError("a re-enroll token has exactly one use") }
+            }
             let identities = IdentityService(storage: storage, clock: SystemWallClock(), bcryptCost: 12)
             let created = try await identities.createEnrollmentToken(
                 uses: uses,
                 expiresIn: expires.seconds,
+                hostID: host,
                 actor: "cli"
             )
+            try await data.sealAudit(storage)
             print(created.text)
         }
     }
@@ -130,6 +195,7 @@ struct AgentCommand: AsyncParsableCommand {
             guard try await storage.revokeAgent(id: id, actor: "cli", now: Date()) else {
                 throw ValidationError("no agent with id '\(id)'")
             }
+            try await data.sealAudit(storage)
             print("revoked \(id)")
         }
     }

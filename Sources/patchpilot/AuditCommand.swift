@@ -52,6 +52,11 @@ struct AuditCommand: AsyncParsableCommand {
                 print(
                     "\(result.events) events, \(result.checkpoints) checkpoints, \(result.unsealed) not yet sealed: \(result.isIntact ? "intact" : "\(result.problems.count) problem\(result.problems.count == 1 ? "" : "s")")"
                 )
+                if let since = result.unsealedSince {
+                    print(
+                        "unsealed since \(ISO8601DateFormatter().string(from: since)): events after the last checkpoint could be cut off without a trace until the next seal"
+                    )
+                }
                 if key == nil { print("warning: no public key; checkpoint signatures were not checked") }
             }
             if !result.isIntact { throw ExitCode(1) }

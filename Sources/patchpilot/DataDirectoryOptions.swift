@@ -22,6 +22,17 @@ struct DataDirectoryOptions: ParsableArguments {
 
     /// The key that signs audit checkpoints.
     var auditKeyPath: String { dataDirectory + "/audit-signing.key" }
+
+    /// Seals the audit chain's head with the data directory's audit key: a command that wrote events
+    /// leaves no unsealed tail behind it.
+    func sealAudit(_ storage: any PatchStorage) async throws {
+        let audit = AuditService(
+            storage: storage,
+            clock: SystemWallClock(),
+            key: try PlanSigningKey.loadOrCreate(path: auditKeyPath)
+        )
+        try await audit.seal()
+    }
 }
 
 /// Parses durations such as `90s`, `15m`, `24h`, `30d`.

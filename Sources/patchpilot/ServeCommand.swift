@@ -31,6 +31,18 @@ struct ServeCommand: AsyncParsableCommand {
         []
     @Option(help: "Milliseconds between rollout scheduler ticks.") var rolloutTick = 2000
 
+    /// Crash-only operation: a fatal error (a trap) must end the process at once so the supervisor
+    /// restarts it, not after a minute of symbolicating a backtrace while the port is dead. Swift's
+    /// runtime reads `SWIFT_BACKTRACE` at start, so when it is unset the server re-executes itself
+    /// (same PID, same arguments) with `SWIFT_BACKTRACE=enable=no`. Set the variable yourself to
+    /// choose otherwise (e.g. `enable=yes` while debugging).
+    static func exitFastOnFatalErrors() {
+        guard getenv("SWIFT_BACKTRACE") == nil else { return }
+        setenv("SWIFT_BACKTRACE", "enable=no", 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // exec failed (no /proc): carry on with the runtime's default.
+    }
+
     func validate() throws {
         guard (tlsCertificate == nil) == (tlsKey == nil) else {
             throw ValidationError("--tls-cert and --tls-key must be given together")
@@ -41,6 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        Self.exitFastOnFatalErrors()
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

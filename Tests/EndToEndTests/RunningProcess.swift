@@ -22,11 +22,17 @@ final class RunningProcess: Sendable {
     private let output = TextBuffer()
     private let errors = TextBuffer()
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    init(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        removing removed: [String] = []
+    ) throws {
         let process = Process()
         process.executableURL = Executables.url(executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
+        for key in removed { env[key] = nil }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         let out = Pipe()

@@ -35,8 +35,12 @@ public struct AuditVerification: Sendable, Hashable, Codable {
     public var events: Int
     /// Checkpoints checked.
     public var checkpoints: Int
-    /// Events after the last checkpoint (chained but not yet sealed by a signature).
+    /// Events after the last checkpoint (chained but not yet sealed by a signature). The unsealed
+    /// tail could be cut off without a trace; the server seals every minute and at shutdown, the CLI
+    /// after its writes.
     public var unsealed: Int
+    /// When the oldest unsealed event was written; `nil` when everything is sealed.
+    public var unsealedSince: Date? = nil
     /// What is wrong; empty when the log is intact.
     public var problems: [AuditProblem]
 
@@ -175,6 +179,7 @@ public enum AuditVerifier {
             events: events.count,
             checkpoints: checkpoints.count,
             unsealed: events.filter { $0.id > lastSealed }.count,
+            unsealedSince: events.first { $0.id > lastSealed }?.at,
             problems: problems
         )
     }
