@@ -41,7 +41,7 @@ public struct RolloutOptions: Codable, Sendable, Hashable {
         try InputBounds.check(bakeTimeSeconds ?? 0, "bakeTimeSeconds", in: 0...(30 * 86400))
         try InputBounds.check(waveBakeSeconds ?? 0, "waveBakeSeconds", in: 0...(7 * 86400))
         try InputBounds.check(taskMinutes ?? 30, "taskMinutes", in: 1...(7 * 24 * 60))
-        try InputBounds.check(leaseSeconds ?? 3600, "leaseSeconds", in: 60...(7 * 86400))
+        try InputBounds.check(leaseSeconds ?? 3600, "leaseSeconds", in: 1...(7 * 86400))
         try InputBounds.check(disruptionBudgets?.count ?? 0, "disruptionBudgets", in: 0...10_000)
         try InputBounds.check(preChecks?.count ?? 0, "preChecks", in: 0...100)
         try InputBounds.check(postChecks?.count ?? 0, "postChecks", in: 0...100)

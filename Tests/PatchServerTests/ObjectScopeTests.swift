@@ -127,39 +127,35 @@ import Testing
     }
 
     @Test func changeRoutesCheckTheCallersScopeAgainstTheChange() async throws {
-        let (fleet, built, hosts) = try await Self.setup()
+        let (fleet, built, _) = try await Self.setup()
         try await Application(router: built.router).test(.router) { client in
-            func post(_ path: String, as caller: String, _ body: String = "{}") async throws -> TestResponse {
-                try await client.execute(
-                    uri: path,
-                    method: .post,
-                    headers: fleet.bearer(caller),
-                    body: ByteBuffer(string: body)
-                )
-            }
             func create(_ environment: String) async throws -> String {
                 let body = ChangeControlAPITests.createBody.replacingOccurrences(
                     of: #""environments":["dev","prod"]"#,
                     with: #""environments":["\#(environment)"]"#
                 )
-                let created = try await post("/api/v1/changes", as: "otto", body)
+                let created = try await client.post(fleet, "/api/v1/changes", as: "otto", body)
                 #expect(created.status == .created, "\(created.text)")
                 return try created.json(ChangeControlAPITests.View.self).change.id
             }
             let dev = try await create("dev")
             let prod = try await create("prod")
             // Submitting needs changes.request over every environment the change reaches.
-            #expect(try await post("/api/v1/changes/\(dev)/submit", as: "otto").status == .ok)
-            #expect(try await post("/api/v1/changes/\(prod)/submit", as: "otto").status == .forbidden)
-            #expect(try await post("/api/v1/changes/\(prod)/submit", as: "admin-user").status == .ok)
+            #expect(try await client.post(fleet, "/api/v1/changes/\(dev)/submit", as: "otto").status == .ok)
+            #expect(try await client.post(fleet, "/api/v1/changes/\(prod)/submit", as: "otto").status == .forbidden)
+            #expect(try await client.post(fleet, "/api/v1/changes/\(prod)/submit", as: "admin-user").status == .ok)
             // Approving: a dev approver counts only in dev.
-            #expect(try await post("/api/v1/changes/\(prod)/approve", as: "dora").status == .forbidden)
-            #expect(try await post("/api/v1/changes/\(dev)/approve", as: "dora").status == .ok)
+            #expect(try await client.post(fleet, "/api/v1/changes/\(prod)/approve", as: "dora").status == .forbidden)
+            #expect(try await client.post(fleet, "/api/v1/changes/\(dev)/approve", as: "dora").status == .ok)
             // Running: a dev operator may not schedule or start the prod change.
             let schedule = #"{"start":"2027-01-03T02:00:00Z","outsideWindowReason":"test"}"#
-            #expect(try await post("/api/v1/changes/\(prod)/schedule", as: "otto", schedule).status == .forbidden)
             #expect(
-                try await post("/api/v1/rollouts", as: "otto", #"{"change":"\#(prod)"}"#).status == .forbidden
+                try await client.post(fleet, "/api/v1/changes/\(prod)/schedule", as: "otto", schedule).status
+                    == .forbidden
+            )
+            #expect(
+                try await client.post(fleet, "/api/v1/rollouts", as: "otto", #"{"change":"\#(prod)"}"#).status
+                    == .forbidden
             )
         }
     }
@@ -168,24 +164,18 @@ import Testing
         let (fleet, built, hosts) = try await Self.setup()
         let storage = fleet.harness.storage
         try await Application(router: built.router).test(.router) { client in
-            func post(_ path: String, as caller: String, _ body: String = "{}") async throws -> TestResponse {
-                try await client.execute(
-                    uri: path,
-                    method: .post,
-                    headers: fleet.bearer(caller),
-                    body: ByteBuffer(string: body)
-                )
-            }
             let body = ChangeControlAPITests.createBody.replacingOccurrences(
                 of: #""environments":["dev","prod"]"#,
                 with: #""environments":["dev"]"#
             )
-            let id = try await post("/api/v1/changes", as: "operator-user", body).json(ChangeControlAPITests.View.self)
-                .change.id
-            #expect(try await post("/api/v1/changes/\(id)/submit", as: "operator-user").status == .ok)
+            let id = try await client.post(fleet, "/api/v1/changes", as: "operator-user", body).json(
+                ChangeControlAPITests.View.self
+            )
+            .change.id
+            #expect(try await client.post(fleet, "/api/v1/changes/\(id)/submit", as: "operator-user").status == .ok)
             for approver in ["dora", "approver-user", "ann"] {
                 if try await storage.change(id: id)?.state == .approved { break }
-                #expect(try await post("/api/v1/changes/\(id)/approve", as: approver).status == .ok)
+                #expect(try await client.post(fleet, "/api/v1/changes/\(id)/approve", as: approver).status == .ok)
             }
             #expect(try await storage.change(id: id)?.state == .approved)
             // The dev host is moved into prod (by someone allowed on both sides): the dev approvals
@@ -212,5 +202,17 @@ import Testing
         }
         let events = try await storage.auditEvents(afterID: 0, since: nil, target: nil, limit: 1000)
         #expect(events.contains { $0.action == "change.approvals_voided" })
+    }
+}
+
+extension TestClientProtocol {
+    /// A POST by one of the fleet's callers.
+    fileprivate func post(
+        _ fleet: ChangeControlAPITests.Fleet,
+        _ path: String,
+        as caller: String,
+        _ body: String = "{}"
+    ) async throws -> TestResponse {
+        try await execute(uri: path, method: .post, headers: fleet.bearer(caller), body: ByteBuffer(string: body))
     }
 }
