@@ -64,6 +64,13 @@ let package = Package(
             dependencies: ["PatchPolicy", "ChangeControl", "FleetModel"],
             swiftSettings: swiftSettings
         ),
+        // The HTTP API's wire types (request bodies and their validation, query parameters), shared
+        // by the server, the CLI, the tests and the fuzzers.
+        .target(
+            name: "PatchAPI",
+            dependencies: ["ChangeControl", "RolloutEngine", "AgentProtocol", "FleetModel"],
+            swiftSettings: swiftSettings
+        ),
         // Adapters.
         .target(
             name: "PatchStore",
@@ -77,7 +84,7 @@ let package = Package(
             name: "PatchServer",
             dependencies: [
                 "PatchStore", "FleetModel", "AgentProtocol", "SecurityAdvisories", "PatchPolicy", "ChangeControl",
-                "RolloutEngine",
+                "RolloutEngine", "PatchAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -114,6 +121,7 @@ let package = Package(
             name: "patchpilot",
             dependencies: [
                 "PatchServer", "PatchStore", "PatchAgent", "ChangeControl", "RolloutEngine", "PackageVersions", "FleetModel", "AgentProtocol",
+                "PatchAPI",
                 "SecurityAdvisories",
                 "PatchPolicy",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -187,6 +195,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "PatchAPITests",
+            dependencies: ["PatchAPI", "AgentProtocol", "FleetModel", "ChangeControl", "RolloutEngine"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "PatchStoreTests",
             dependencies: [
                 "PatchStore", "FleetModel", "SecurityAdvisories", "AgentProtocol", "ChangeControl",
@@ -197,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "PatchServerTests",
             dependencies: [
-                "PatchServer", "PatchStore", "AgentProtocol", "FleetModel", "ChangeControl",
+                "PatchServer", "PatchStore", "AgentProtocol", "FleetModel", "ChangeControl", "PatchAPI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,7 +3,7 @@ public struct AgentProtocolError: Error, Sendable, Hashable, CustomStringConvert
     /// A stable error code.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
-            case invalidKey, invalidSignature
+            case invalidKey, invalidSignature, unsignedRequest, staleRequest
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -11,6 +11,10 @@ public struct AgentProtocolError: Error, Sendable, Hashable, CustomStringConvert
         public static let invalidKey = Code(.invalidKey)
         /// A signature does not verify.
         public static let invalidSignature = Code(.invalidSignature)
+        /// Signature headers are missing or malformed.
+        public static let unsignedRequest = Code(.unsignedRequest)
+        /// The signed timestamp is too far from the server's clock.
+        public static let staleRequest = Code(.staleRequest)
         public var description: String { base.rawValue }
     }
 

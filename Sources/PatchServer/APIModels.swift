@@ -83,14 +83,6 @@ struct AgentListDTO: Codable, Sendable {
     var agents: [AgentDTO]
 }
 
-struct EnrollmentTokenRequestDTO: Codable, Sendable {
-    var uses: Int?
-    var expiresInSeconds: Int?
-    /// Makes a re-enroll token: only an agent presenting this host's machine id may use it, and it
-    /// takes the host over (the host's old agents are revoked).
-    var host: String?
-}
-
 /// An API token as listed (never its secret).
 struct APITokenDTO: Codable, Sendable {
     var id: String
@@ -103,13 +95,6 @@ struct APITokenDTO: Codable, Sendable {
     var permissions: [String]?
 }
 
-struct APITokenRequestDTO: Codable, Sendable {
-    var name: String
-    var expiresInSeconds: Int?
-    /// A subset of the owner's permissions; all of them when absent.
-    var permissions: [String]?
-}
-
 struct SecretDTO: Codable, Sendable {
     var token: String
     var expiresAt: Date?
@@ -117,9 +102,4 @@ struct SecretDTO: Codable, Sendable {
 
 struct EventListDTO: Codable, Sendable {
     var events: [EventRecord]
-}
-
-struct HostLabelsDTO: Codable, Sendable {
-    var labels: [String: String]
-    var tags: [String]
 }

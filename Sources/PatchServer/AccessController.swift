@@ -1,6 +1,7 @@
 import ChangeControl
 import Foundation
 import Hummingbird
+import PatchAPI
 import PatchStore
 
 /// Users, their role grants (global or scoped to an environment or host group), custom roles, and
@@ -9,30 +10,6 @@ struct AccessController: Sendable {
     let storage: any PatchStorage
     let identities: IdentityService
     let clock: any WallClock
-
-    struct UserBody: Decodable {
-        var username: String
-        var password: String
-        var role: String
-    }
-
-    struct GrantBody: Decodable {
-        var role: String
-        var scope: String?
-    }
-
-    struct RoleBody: Decodable {
-        var permissions: [String]
-        var summary: String?
-    }
-
-    struct ElevationBody: Decodable {
-        var role: String
-        var scope: String?
-        var durationMinutes: Int
-        var reason: String
-        var breakGlass: Bool?
-    }
 
     struct UserView: Encodable {
         var id: String
@@ -76,7 +53,7 @@ struct AccessController: Sendable {
             return try JSONResponse.make(["users": views])
         }
         table.add(.post, "users", on: group, prefix: prefix, permission: .usersManage) { request, _, identity in
-            let body = try await ChangeController.body(UserBody.self, request)
+            let body = try await JSONBody.decode(CreateUserRequest.self, request, limit: 64 * 1024)
             do {
                 let user = try await identities.createUser(
                     username: body.username,
@@ -103,7 +80,7 @@ struct AccessController: Sendable {
             context,
             identity in
             let user = try await user(named: try context.parameters.requireDecoded("name"))
-            let body = try await ChangeController.body(GrantBody.self, request)
+            let body = try await JSONBody.decode(GrantRequest.self, request, limit: 64 * 1024)
             guard try await identities.role(named: body.role) != nil else {
                 throw Problem.badRequest("field 'role': unknown role '\(body.role)'")
             }
@@ -116,7 +93,7 @@ struct AccessController: Sendable {
             context,
             identity in
             let user = try await user(named: try context.parameters.requireDecoded("name"))
-            let body = try await ChangeController.body(GrantBody.self, request)
+            let body = try await JSONBody.decode(GrantRequest.self, request, limit: 64 * 1024)
             let scope = try scope(body.scope)
             guard
                 try await storage.removeGrant(
@@ -137,7 +114,7 @@ struct AccessController: Sendable {
             context,
             identity in
             let name = try context.parameters.requireDecoded("name")
-            let body = try await ChangeController.body(RoleBody.self, request)
+            let body = try await JSONBody.decode(RoleRequest.self, request, limit: 64 * 1024)
             var role: Role
             do { role = try Role.validateCustom(name: name, permissions: body.permissions) } catch let error
                 as ChangeControlError
@@ -154,7 +131,7 @@ struct AccessController: Sendable {
             request,
             _,
             identity in
-            let body = try await ChangeController.body(ElevationBody.self, request)
+            let body = try await JSONBody.decode(ElevationRequest.self, request, limit: 64 * 1024)
             guard try await identities.role(named: body.role) != nil else {
                 throw Problem.badRequest("field 'role': unknown role '\(body.role)'")
             }

@@ -4,6 +4,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOConcurrencyHelpers
+import PatchAPI
 import PatchStore
 
 /// Verifies signed agent requests in two steps, so that nobody without an agent key can make the
@@ -32,51 +33,26 @@ struct AgentAuthenticator: Sendable {
 
     /// Step 1: everything the headers carry, or a 401 (429 when the agent exceeds its rate).
     func authenticateHeaders(_ request: Request) async throws -> VerifiedHeaders {
-        guard let agentID = request.headers[HTTPField.Name(SignatureHeader.agent)!],
-            let timestampText = request.headers[HTTPField.Name(SignatureHeader.timestamp)!],
-            let nonce = request.headers[HTTPField.Name(SignatureHeader.nonce)!],
-            let signature = request.headers[HTTPField.Name(SignatureHeader.signature)!],
-            let announced = request.headers[HTTPField.Name(SignatureHeader.contentSHA256)!]
-        else { throw Problem.unauthorized("request is not signed: signature headers missing") }
-        guard (1...128).contains(agentID.utf8.count) else {
-            throw Problem.unauthorized("agent id must be 1 to 128 characters")
-        }
-        guard timestampText.utf8.count <= 20, let timestamp = Int64(timestampText) else {
-            throw Problem.unauthorized("signature timestamp '\(timestampText.prefix(32))' is not a number")
-        }
+        func header(_ name: String) -> String? { request.headers[HTTPField.Name(name)!] }
         let now = clock.now()
-        let serverSeconds = Int64(InputBounds.wholeSeconds(now.timeIntervalSince1970))
-        let (difference, overflow) = serverSeconds.subtractingReportingOverflow(timestamp)
-        guard !overflow, difference.magnitude <= UInt64(maxSkewSeconds) else {
-            throw Problem.unauthorized(
-                "signature timestamp \(timestamp) is more than \(maxSkewSeconds) s away from server time \(serverSeconds)"
-            )
-        }
-        guard nonce.utf8.count >= 16, nonce.utf8.count <= 128 else {
-            throw Problem.unauthorized("signature nonce must be 16 to 128 characters")
-        }
-        guard announced.utf8.count == 64, announced.utf8.allSatisfy(\.isLowercaseHexDigit) else {
-            throw Problem.unauthorized("header \(SignatureHeader.contentSHA256) must be 64 lowercase hex digits")
-        }
-        guard signature.utf8.count <= 128 else { throw Problem.unauthorized("bad request signature") }
-        guard let agent = try await storage.agent(id: agentID) else {
+        let headers = try SignedRequestHeaders(
+            agent: header(SignatureHeader.agent),
+            timestamp: header(SignatureHeader.timestamp),
+            nonce: header(SignatureHeader.nonce),
+            signature: header(SignatureHeader.signature),
+            contentSHA256: header(SignatureHeader.contentSHA256),
+            now: Int64(InputBounds.wholeSeconds(now.timeIntervalSince1970)),
+            maxSkewSeconds: maxSkewSeconds
+        )
+        guard let agent = try await storage.agent(id: headers.agentID) else {
             throw Problem.unauthorized("unknown agent")
         }
-        guard !agent.isRevoked else { throw Problem.unauthorized("agent \(agentID) is revoked") }
+        guard !agent.isRevoked else { throw Problem.unauthorized("agent \(agent.id) is revoked") }
         guard let rawKey = Base64.decode(agent.publicKey),
-            let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: rawKey),
-            let rawSignature = Base64.decode(signature)
+            let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: rawKey)
+        else { throw Problem.unauthorized("agent key is unusable") }
+        guard headers.isValid(publicKey: publicKey, method: request.method.rawValue, path: request.uri.description)
         else { throw Problem.unauthorized("bad request signature") }
-        let text = RequestSignature.canonicalString(
-            method: request.method.rawValue,
-            path: request.uri.description,
-            timestamp: timestamp,
-            nonce: nonce,
-            bodyDigest: announced
-        )
-        guard publicKey.isValidSignature(rawSignature, for: Array(text.utf8)) else {
-            throw Problem.unauthorized("bad request signature")
-        }
         if let retryAfter = rateLimiter.admit(agentID: agent.id, at: now) {
             throw Problem(
                 .tooManyRequests,
@@ -84,7 +60,7 @@ struct AgentAuthenticator: Sendable {
                 headers: [.retryAfter: String(retryAfter)]
             )
         }
-        return VerifiedHeaders(agent: agent, nonce: nonce, bodyDigest: announced)
+        return VerifiedHeaders(agent: agent, nonce: headers.nonce, bodyDigest: headers.bodyDigest)
     }
 
     /// Step 2: the body matches the signed digest and the nonce is fresh.
@@ -151,9 +127,4 @@ final class AgentRateLimiter: Sendable {
             return nil
         }
     }
-}
-
-extension UInt8 {
-    /// `0-9` or `a-f`.
-    var isLowercaseHexDigit: Bool { (0x30...0x39).contains(self) || (0x61...0x66).contains(self) }
 }

@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import PatchAPI
 import PatchStore
 
 /// The agent-facing API: enrollment (enrollment token) and signed check-ins and inventory uploads.
@@ -30,7 +31,7 @@ struct AgentController: Sendable {
 
     @Sendable func enroll(_ request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await JSONBody.collect(request, limit: 64 * 1024, budget: unauthenticatedBodies)
-        let enrollment = try JSONBody.decode(EnrollmentRequest.self, from: body)
+        let enrollment = try APIBody.decode(EnrollmentRequest.self, from: body)
         guard let secret = BearerSecret(parsing: enrollment.token, prefix: "ppe") else {
             throw Problem.unauthorized("enrollment token is malformed")
         }
@@ -42,7 +43,7 @@ struct AgentController: Sendable {
         // A host without /etc/machine-id (some containers) gets an identity of its own agent, so
         // that it neither collides with other such hosts nor is merged with them on re-enrollment.
         if facts.machineID.isEmpty { facts.machineID = "agent:" + agentID }
-        try FactsValidation.validate(facts, field: "facts", requireMachineID: true)
+        try AgentInput.validate(facts, field: "facts", requireMachineID: true)
         let outcome = try await storage.enroll(
             tokenID: secret.id,
             secretHash: secret.secretHash,
@@ -85,8 +86,7 @@ struct AgentController: Sendable {
 
     @Sendable func heartbeat(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (agent, body) = try await authenticator.authenticate(request, limit: 1024 * 1024)
-        let beat = try JSONBody.decode(HeartbeatRequest.self, from: body)
-        try FactsValidation.validate(beat.facts, field: "facts", requireMachineID: false)
+        let beat = try APIBody.decode(HeartbeatRequest.self, from: body)
         try await storage.recordCheckIn(hostID: agent.hostID, facts: beat.facts, now: clock.now())
         let stored = try await storage.host(id: agent.hostID)?.inventoryFingerprint
         return try JSONResponse.make(
@@ -100,7 +100,7 @@ struct AgentController: Sendable {
 
     @Sendable func inventory(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (agent, body) = try await authenticator.authenticate(request, limit: configuration.maxAgentBodyBytes)
-        let upload = try JSONBody.decode(InventoryUpload.self, from: body)
+        let upload = try APIBody.decode(InventoryUpload.self, from: body)
         let stored = try await storage.inventory(hostID: agent.hostID)
         let packages: [InstalledPackage]
         switch (upload.packages, upload.delta, upload.baseFingerprint) {
@@ -112,13 +112,11 @@ struct AgentController: Sendable {
                     "field 'baseFingerprint' is \(base) but the server holds \(stored.fingerprint ?? "no inventory"); send a full upload"
                 )
             }
-            try PackageValidation.validate(delta.added, field: "delta.added")
-            try PackageValidation.validate(delta.changed, field: "delta.changed")
             packages = delta.applied(to: stored.packages)
         default:
             throw Problem.badRequest("send either 'packages' (full upload) or 'delta' with 'baseFingerprint'")
         }
-        try PackageValidation.validate(packages, field: upload.packages == nil ? "delta" : "packages")
+        if upload.packages == nil { try AgentInput.validate(packages, field: "delta") }
         guard packages.count <= configuration.maxPackagesPerHost else {
             throw Problem.tooLarge(
                 "inventory has \(packages.count) packages; the limit is \(configuration.maxPackagesPerHost)"
@@ -176,11 +174,7 @@ extension AgentController {
     /// Stores a plan report; a retry of the same report is acknowledged again without a second event.
     @Sendable func report(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (agent, body) = try await authenticator.authenticate(request, limit: 4 * 1024 * 1024)
-        let report = try JSONBody.decode(PlanReport.self, from: body)
-        try PackageValidation.check(report.planID, "planID", max: 128)
-        guard report.steps.count <= 200 else {
-            throw Problem.badRequest("field 'steps' has \(report.steps.count) entries; at most 200 are accepted")
-        }
+        let report = try APIBody.decode(PlanReport.self, from: body)
         let stored: Bool
         do {
             stored = try await storage.recordPlanReport(
@@ -206,63 +200,6 @@ extension AgentController {
         }
         if stored { await onReport(report) }
         return try JSONResponse.make(PlanReportAcknowledgement(planID: report.planID, duplicate: !stored))
-    }
-}
-
-/// Checks on package records that JSON decoding alone does not make.
-enum PackageValidation {
-    static func validate(_ packages: [InstalledPackage], field: String) throws {
-        var seen = Set<PackageKey>()
-        for (index, package) in packages.enumerated() {
-            let location = "\(field)[\(index)]"
-            try check(package.name, "\(location).name", max: 256)
-            try check(package.architecture, "\(location).architecture", max: 64)
-            try check(package.version, "\(location).version", max: 256)
-            try check(package.sourceName, "\(location).sourceName", max: 256)
-            try check(package.sourceVersion, "\(location).sourceVersion", max: 256)
-            guard seen.insert(package.key).inserted else {
-                throw Problem.badRequest("\(location): duplicate package \(package.name):\(package.architecture)")
-            }
-        }
-    }
-
-    static func check(_ value: String, _ field: String, max: Int) throws {
-        guard !value.isEmpty else { throw Problem.badRequest("field '\(field)' must not be empty") }
-        guard value.utf8.count <= max else {
-            throw Problem.badRequest("field '\(field)' is longer than \(max) bytes")
-        }
-        guard !value.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f }) else {
-            throw Problem.badRequest("field '\(field)' contains control characters")
-        }
-    }
-}
-
-/// Checks on host facts.
-enum FactsValidation {
-    static func validate(_ facts: HostFacts, field: String, requireMachineID: Bool) throws {
-        try PackageValidation.check(facts.hostname, "\(field).hostname", max: 253)
-        if requireMachineID || !facts.machineID.isEmpty {
-            try PackageValidation.check(facts.machineID, "\(field).machineID", max: 160)
-        }
-        try PackageValidation.check(facts.os.id, "\(field).os.id", max: 64)
-        guard facts.os.versionID.utf8.count <= 64 else {
-            throw Problem.badRequest("field '\(field).os.versionID' is longer than 64 bytes")
-        }
-        // Numbers are range-checked here, once, so nothing downstream (pages, metrics, reboot-loop
-        // detection) ever converts an absurd value: `uptimeSeconds: 1e300` is a 400, not a crash later.
-        try InputBounds.check(facts.uptimeSeconds, "\(field).uptimeSeconds", in: 0...(100 * 366 * 86400))
-        for (name, value, limit) in [
-            ("bootID", facts.bootID, 128), ("architecture", facts.architecture, 64),
-            ("kernelRunning", facts.kernelRunning, 256),
-            ("kernelNewestInstalled", facts.kernelNewestInstalled ?? "", 256),
-            ("timeZone", facts.timeZone ?? "", 64), ("os.versionCodename", facts.os.versionCodename, 64),
-            ("os.prettyName", facts.os.prettyName, 256),
-        ] where value.utf8.count > limit {
-            throw Problem.badRequest("field '\(field).\(name)' is longer than \(limit) bytes")
-        }
-        guard facts.rebootRequiredPackages.count <= 10_000 else {
-            throw Problem.badRequest("field '\(field).rebootRequiredPackages' has more than 10000 entries")
-        }
     }
 }
 

@@ -7,6 +7,7 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import PatchAPI
 import PatchStore
 import Prometheus
 import ServiceLifecycle
@@ -232,7 +233,7 @@ public func buildRouter(
         let id = try context.parameters.requireDecoded("id")
         // A plan runs as root on the host: the caller's plans.manage must cover where the host sits.
         _ = try await scopes.requireHost(id: id, .plansManage, identity: identity)
-        let draft = try JSONBody.decode(PlanDraft.self, from: try await JSONBody.collect(request, limit: 1024 * 1024))
+        let draft = try await JSONBody.decode(PlanDraft.self, request, limit: 1024 * 1024)
         guard let plan = try await plans.queue(hostID: id, draft: draft, actor: identity.actor) else {
             throw Problem.conflict("the plan was already queued")
         }

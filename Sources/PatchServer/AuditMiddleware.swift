@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import PatchStore
 
 /// Gives every authenticated request an id (the caller's `X-Request-ID` when sane, else a fresh one;
@@ -37,7 +38,11 @@ struct AuditMiddleware: RouterMiddleware {
                 }
                 return response
             }
-        } catch var problem as Problem {
+        } catch {
+            var problem = ProblemMiddleware.problem(for: error)
+            if problem.status == .internalServerError, !(error is Problem) {
+                context.logger.error("request failed", metadata: ["pp.error": .string("\(error)")])
+            }
             problem.headers[.requestID] = requestID
             throw problem
         }

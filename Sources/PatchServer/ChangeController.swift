@@ -1,6 +1,7 @@
 import ChangeControl
 import Foundation
 import Hummingbird
+import PatchAPI
 import PatchStore
 
 /// Change requests over HTTP: create, edit, submit, decide, schedule, run, review, comment; the
@@ -9,28 +10,6 @@ struct ChangeController: Sendable {
     let storage: any PatchStorage
     let clock: any WallClock
     let service: ChangeService
-
-    struct CreateBody: Decodable {
-        var title: String
-        var kind: ChangeKind
-        var template: String?
-        var justification: String?
-        var content: ChangeContent
-    }
-
-    struct EditBody: Decodable {
-        var title: String?
-        var content: ChangeContent
-    }
-
-    struct CommentBody: Decodable {
-        var comment: String?
-    }
-
-    struct ScheduleBody: Decodable {
-        var start: Date
-        var outsideWindowReason: String?
-    }
 
     /// A change with what the API adds: its tally, whether its review is overdue, its digest.
     struct ChangeView: Encodable {
@@ -60,21 +39,9 @@ struct ChangeController: Sendable {
         )
     }
 
-    static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }
-
-    static func body<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-        var data = try await JSONBody.collect(request, limit: 256 * 1024)
-        // Actions without options (submit, approve without a comment) may send no body at all.
-        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { data = Array("{}".utf8) }
-        do {
-            return try decoder().decode(type, from: Data(data))
-        } catch let error as DecodingError {
-            throw Problem.badRequest("invalid JSON body: \(JSONBody.describe(error))")
-        }
+    /// The body of a change-control request, decoded and validated.
+    static func body<T: APIRequestBody>(_ type: T.Type, _ request: Request) async throws -> T {
+        try await JSONBody.decode(type, request, limit: 256 * 1024)
     }
 
     func load(_ context: AppRequestContext) async throws -> ChangeRequest {
@@ -141,8 +108,7 @@ struct ChangeController: Sendable {
             return try JSONResponse.make(ChangeList(changes: views, total: views.count, limit: 500, offset: 0))
         }
         table.add(.post, "changes", on: group, prefix: prefix, permission: .changesRequest) { request, _, identity in
-            let body = try await Self.body(CreateBody.self, request)
-            try PackageValidation.check(body.title, "title", max: 200)
+            let body = try await Self.body(CreateChangeRequest.self, request)
             let now = clock.now()
             let change = try await storage.createChange(
                 { number in
@@ -171,7 +137,7 @@ struct ChangeController: Sendable {
             identity in
             let change = try await load(context)
             try requireOwnerOrAdmin(change, identity)
-            let body = try await Self.body(EditBody.self, request)
+            let body = try await Self.body(EditChangeRequest.self, request)
             let now = clock.now()
             let impact = change.state == .draft ? nil : try await service.resolve(body.content, now: now).impact
             if let impact {
@@ -233,7 +199,7 @@ struct ChangeController: Sendable {
                 permission: .changesApprove
             ) { request, context, identity in
                 let change = try await load(context)
-                let body = try await Self.body(CommentBody.self, request)
+                let body = try await Self.body(CommentRequest.self, request)
                 let environments = service.approvableEnvironments(change, identity: identity)
                 let elevation = identity.authorization.elevation(for: .changesApprove)
                 let now = clock.now()
@@ -260,7 +226,7 @@ struct ChangeController: Sendable {
             identity in
             let change = try await load(context)
             try requireRunner(change, identity)
-            let body = try await Self.body(ScheduleBody.self, request)
+            let body = try await Self.body(ScheduleRequest.self, request)
             let fits = try await service.fitsWindow(body.start, windows: change.content.windows)
             let now = clock.now()
             return try await update(change.id, identity, "scheduled") { change in
@@ -307,7 +273,7 @@ struct ChangeController: Sendable {
             context,
             identity in
             let change = try await load(context)
-            let body = try await Self.body(CommentBody.self, request)
+            let body = try await Self.body(CommentRequest.self, request)
             let now = clock.now()
             return try await update(change.id, identity, "reviewed") { change in
                 let overdue = change.isReviewOverdue(at: now)
@@ -325,9 +291,9 @@ struct ChangeController: Sendable {
             context,
             identity in
             let change = try await load(context)
-            let body = try await Self.body(CommentBody.self, request)
+            let body = try await Self.body(CommentRequest.self, request)
             let text = body.comment ?? ""
-            try PackageValidation.check(text, "comment", max: 4000)
+            try TextField.check(text, "comment", max: 4000)
             let now = clock.now()
             return try await update(change.id, identity, "commented") { change in
                 try change.addComment(author: identity.username, text: text, now: now)
@@ -342,11 +308,14 @@ struct ChangeController: Sendable {
             context,
             identity in
             let name = try context.parameters.requireDecoded("name")
-            var template = try await Self.body(StandardChangeTemplate.self, request)
+            var template = try JSONBody.decode(
+                StandardChangeTemplate.self,
+                from: try await JSONBody.collect(request, limit: 256 * 1024)
+            )
             guard template.name == name else {
                 throw Problem.badRequest("field 'name' is '\(template.name)' but the path names '\(name)'")
             }
-            try PackageValidation.check(name, "name", max: 64)
+            try TextField.check(name, "name", max: 64)
             template.summary = String(template.summary.prefix(500))
             try await storage.saveChangeTemplate(template, actor: identity.actor, now: clock.now())
             return try JSONResponse.make(template)

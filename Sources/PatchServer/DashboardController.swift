@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdCore
 import Mustache
 import NIOCore
+import PatchAPI
 import PatchStore
 import SecurityAdvisories
 

@@ -3,6 +3,7 @@ import FleetModel
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import PatchAPI
 import PatchStore
 
 /// The authenticated JSON API for people and automation: hosts, packages, history, agents, tokens.
@@ -93,17 +94,7 @@ struct FleetController: Sendable {
             context,
             identity in
             let id = try context.parameters.requireDecoded("id")
-            let body = try JSONBody.decode(
-                HostLabelsDTO.self,
-                from: try await JSONBody.collect(request, limit: context.maxUploadSize)
-            )
-            try InputBounds.check(body.labels.count, "labels", in: 0...256)
-            try InputBounds.check(body.tags.count, "tags", in: 0...256)
-            for (key, value) in body.labels {
-                try PackageValidation.check(key, "labels key", max: 63)
-                try PackageValidation.check(value, "labels.\(key)", max: 253)
-            }
-            for (index, tag) in body.tags.enumerated() { try PackageValidation.check(tag, "tags[\(index)]", max: 63) }
+            let body = try await JSONBody.decode(HostLabelsRequest.self, request, limit: context.maxUploadSize)
             // The caller needs hosts.manage where the host is now and where the new labels put it.
             let (host, before) = try await scopes.requireHost(id: id, .hostsManage, identity: identity)
             let after = try await scopes.place(of: host, labels: body.labels, tags: body.tags)
@@ -137,24 +128,11 @@ struct FleetController: Sendable {
             request,
             context,
             identity in
-            let body = try JSONBody.decode(
-                EnrollmentTokenRequestDTO.self,
-                from: try await JSONBody.collect(request, limit: context.maxUploadSize)
-            )
-            let uses = try InputBounds.check(body.uses, "uses", in: 1...1_000_000, default: 1)
-            let lifetime = try InputBounds.check(
-                body.expiresInSeconds,
-                "expiresInSeconds",
-                in: 1...(366 * 86400),
-                default: 86400
-            )
-            if let hostID = body.host {
-                guard try await storage.host(id: hostID) != nil else {
-                    throw Problem.badRequest("field 'host': no host with id '\(hostID.prefix(64))'")
-                }
-                guard uses == 1, lifetime <= 7 * 86400 else {
-                    throw Problem.badRequest("a re-enroll token has 1 use and lives at most 7 days (604800 s)")
-                }
+            let body = try await JSONBody.decode(EnrollmentTokenRequest.self, request, limit: context.maxUploadSize)
+            let uses = body.uses ?? 1
+            let lifetime = body.expiresInSeconds ?? 86400
+            if let hostID = body.host, try await storage.host(id: hostID) == nil {
+                throw Problem.badRequest("field 'host': no host with id '\(hostID)'")
             }
             let created = try await identities.createEnrollmentToken(
                 uses: uses,
@@ -168,14 +146,8 @@ struct FleetController: Sendable {
             request,
             context,
             identity in
-            let body = try JSONBody.decode(
-                APITokenRequestDTO.self,
-                from: try await JSONBody.collect(request, limit: context.maxUploadSize)
-            )
-            try PackageValidation.check(body.name, "name", max: 128)
-            let lifetime = try body.expiresInSeconds.map {
-                try InputBounds.seconds($0, "expiresInSeconds", in: 60...Int(IdentityService.maximumLifetime))
-            }
+            let body = try await JSONBody.decode(APITokenRequest.self, request, limit: context.maxUploadSize)
+            let lifetime = body.expiresInSeconds.map(TimeInterval.init)
             let created = try await identities.createAPIToken(
                 userID: identity.userID,
                 name: body.name,
@@ -249,18 +221,15 @@ struct FleetController: Sendable {
     }
 }
 
-/// Parses `limit` and `offset` query parameters.
+/// Parses `limit` and `offset` query parameters (see ``QueryParameters/paging(defaultLimit:maxLimit:)``).
 enum Paging {
     static func parse(
         _ parameters: FlatDictionary<Substring, Substring>,
         defaultLimit: Int,
         maxLimit: Int
     ) throws -> (Int, Int) {
-        let limit = try parameters["limit"].map { try InputBounds.queryInteger($0, "limit", in: 1...maxLimit) }
-        let offset = try parameters["offset"].map {
-            try InputBounds.queryInteger($0, "offset", in: 0...InputBounds.maximumOffset)
-        }
-        return (limit ?? defaultLimit, offset ?? 0)
+        let query = QueryParameters(parameters.map { (String($0.key), String($0.value)) })
+        return try query.paging(defaultLimit: defaultLimit, maxLimit: maxLimit)
     }
 }
 

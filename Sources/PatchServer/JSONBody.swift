@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOConcurrencyHelpers
 import NIOCore
+import PatchAPI
 
 /// Reads request bodies with a size limit and decodes JSON with errors that name the field.
 enum JSONBody {
@@ -34,44 +35,15 @@ enum JSONBody {
         return try await collect(request, limit: limit)
     }
 
-    /// Decodes `T`, answering 400 with the JSON path of the offending field.
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        do {
-            return try JSONDecoder().decode(type, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw Problem.badRequest(describe(error))
-        } catch {
-            throw Problem.badRequest("body is not valid JSON: \(error)")
-        }
+    /// Collects, decodes and validates a request body (`APIInputError` → 400 naming the field).
+    static func decode<T: APIRequestBody>(_ type: T.Type, _ request: Request, limit: Int) async throws -> T {
+        try APIBody.decode(type, from: try await collect(request, limit: limit))
     }
 
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ codingPath: [any CodingKey]) -> String {
-            var text = ""
-            for key in codingPath {
-                if let index = key.intValue {
-                    text += "[\(index)]"
-                } else {
-                    text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"
-                }
-            }
-            return text.isEmpty ? "(root)" : text
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            let parent = path(context.codingPath)
-            let field = parent == "(root)" ? key.stringValue : "\(parent).\(key.stringValue)"
-            return "field '\(field)' is required"
-        case .typeMismatch(let type, let context):
-            return "field '\(path(context.codingPath))' has the wrong type (expected \(type))"
-        case .valueNotFound(let type, let context):
-            return "field '\(path(context.codingPath))' must not be null (expected \(type))"
-        case .dataCorrupted(let context):
-            if context.codingPath.isEmpty { return "body is not valid JSON" }
-            return "field '\(path(context.codingPath))' is invalid: \(context.debugDescription)"
-        @unknown default:
-            return "body could not be decoded: \(error)"
-        }
+    /// Decodes `T` (no validation beyond its own `Decodable`), answering 400 with the JSON path of
+    /// the offending field.
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        try APIBody.decodeOnly(type, from: bytes)
     }
 }
 

@@ -1,6 +1,8 @@
+import AgentProtocol
 import ChangeControl
 import Hummingbird
 import Logging
+import PatchAPI
 import PatchStore
 import RolloutEngine
 
@@ -37,6 +39,8 @@ struct ProblemMiddleware: RouterMiddleware {
     static func problem(for error: any Error) -> Problem {
         switch error {
         case let problem as Problem: return problem
+        case let error as APIInputError: return Problem.badRequest(error.description)
+        case let error as AgentProtocolError: return Problem.unauthorized(error.message)
         case let error as ChangeControlError: return Problem.refusal(error)
         case let error as RolloutEngineError:
             switch error.code {
@@ -49,7 +53,7 @@ struct ProblemMiddleware: RouterMiddleware {
             case .conflict: return Problem.conflict(error.message)
             default: return Problem(.internalServerError, "the store failed; see the server log")
             }
-        case let error as DecodingError: return Problem.badRequest(JSONBody.describe(error))
+        case let error as DecodingError: return Problem.badRequest(APIBody.describe(error))
         default: return Problem(.internalServerError, "internal error; see the server log")
         }
     }

@@ -1,6 +1,7 @@
 import ChangeControl
 import Foundation
 import Hummingbird
+import PatchAPI
 import PatchStore
 import RolloutEngine
 
@@ -8,15 +9,6 @@ import RolloutEngine
 struct RolloutController: Sendable {
     let storage: any PatchStorage
     let rollouts: RolloutOrchestrator
-
-    struct StartBody: Decodable {
-        var change: String
-        var options: RolloutOptions?
-    }
-
-    struct CommandBody: Decodable {
-        var reason: String?
-    }
 
     /// A rollout with counts per state, for status displays.
     struct RolloutView: Encodable {
@@ -82,7 +74,7 @@ struct RolloutController: Sendable {
             return try JSONResponse.make(try await rollouts.plan(changeID: id, options: options))
         }
         table.add(.post, "rollouts", on: group, prefix: prefix, permission: .changesRun) { request, _, identity in
-            let body = try await ChangeController.body(StartBody.self, request)
+            let body = try await ChangeController.body(StartRolloutRequest.self, request)
             guard let change = try await storage.change(id: body.change) else {
                 throw Problem.notFound("no change request '\(body.change)'")
             }
@@ -122,7 +114,7 @@ struct RolloutController: Sendable {
                 context,
                 identity in
                 let id = try context.parameters.requireDecoded("id")
-                let body = try await ChangeController.body(CommandBody.self, request)
+                let body = try await ChangeController.body(RolloutCommandRequest.self, request)
                 guard let rollout = try await storage.rollout(id: id) else {
                     throw Problem.notFound("no rollout '\(id)'")
                 }

@@ -1,6 +1,7 @@
 import AgentProtocol
 import ChangeControl
 import Foundation
+import PatchAPI
 import PatchPolicy
 import PatchStore
 import RolloutEngine

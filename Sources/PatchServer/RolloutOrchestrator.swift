@@ -3,6 +3,7 @@ import ChangeControl
 import Foundation
 import HTTPTypes
 import Logging
+import PatchAPI
 import PatchPolicy
 import PatchStore
 import RolloutEngine

@@ -211,3 +211,49 @@ import Testing
         )
     }
 }
+
+/// Signature headers are bounded and checked before any body is read.
+@Suite struct SignedRequestHeadersTests {
+    static let key = Curve25519.Signing.PrivateKey()
+
+    static func headers(timestamp: String, now: Int64 = 1_800_000_000) throws -> SignedRequestHeaders {
+        let signed = try RequestSignature.sign(
+            method: "POST",
+            path: "/api/v1/agent/heartbeat",
+            body: Array("{}".utf8),
+            agentID: "agt_1",
+            key: key,
+            timestamp: 1_800_000_000,
+            nonce: "0123456789abcdef"
+        )
+        return try SignedRequestHeaders(
+            agent: signed.agentID,
+            timestamp: timestamp,
+            nonce: signed.nonce,
+            signature: signed.signature,
+            contentSHA256: signed.bodyDigest,
+            now: now,
+            maxSkewSeconds: 300
+        )
+    }
+
+    @Test func aFreshSignatureVerifiesOverTheHeadersAndTheBodyMustMatch() throws {
+        let parsed = try Self.headers(timestamp: "1800000000")
+        #expect(parsed.isValid(publicKey: Self.key.publicKey, method: "POST", path: "/api/v1/agent/heartbeat"))
+        #expect(!parsed.isValid(publicKey: Self.key.publicKey, method: "POST", path: "/api/v1/agent/inventory"))
+        #expect(parsed.matches(body: Array("{}".utf8)))
+        #expect(!parsed.matches(body: Array("{ }".utf8)))
+    }
+
+    @Test(arguments: [
+        "-9223372036854775808", "9223372036854775807", "1800000301", "99999999999999999999999", "", "1e9",
+    ])
+    func absurdOrStaleTimestampsAreRefusedWithoutTrapping(timestamp: String) {
+        #expect(throws: AgentProtocolError.self) { _ = try Self.headers(timestamp: timestamp) }
+    }
+
+    @Test func extremeServerClocksDoNotTrapEither() {
+        #expect(throws: AgentProtocolError.self) { _ = try Self.headers(timestamp: "-9223372036854775808", now: .max) }
+        #expect(throws: AgentProtocolError.self) { _ = try Self.headers(timestamp: "9223372036854775807", now: .min) }
+    }
+}
