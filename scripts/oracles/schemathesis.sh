@@ -4,7 +4,9 @@
 #   scripts/oracles/schemathesis.sh [PATH_TO_patchpilot]    (or PATCHPILOT_BIN / PATCHPILOT_BIN_DIR)
 #   env: SCHEMATHESIS_SEED     (default 20240601; "random" lets Schemathesis pick one)
 #        SCHEMATHESIS_EXAMPLES (default 30: the cases per operation and phase)
-#        SCHEMATHESIS_VENV     (default ~/.cache/patchpilot/schemathesis-<version>)
+#        SCHEMATHESIS_VENV     (default ~/.cache/patchpilot/schemathesis-<versions>)
+#        SCHEMATHESIS_SPEC     (default docs/openapi.yaml)
+#        SCHEMATHESIS_KEEP     (a directory to copy the reports and the server log to)
 #
 # Starts a real `patchpilot serve` on a free loopback port with a fresh data directory and a small
 # demo fleet (enrolled and reporting through the API, with the bundled advisories), an admin user
@@ -40,7 +42,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-SPEC="$ROOT/docs/openapi.yaml"
+SPEC="${SCHEMATHESIS_SPEC:-$ROOT/docs/openapi.yaml}"
 BIN="${1:-${PATCHPILOT_BIN:-}}"
 if [[ -z "$BIN" && -n "${PATCHPILOT_BIN_DIR:-}" ]]; then BIN="$PATCHPILOT_BIN_DIR/patchpilot"; fi
 if [[ -z "$BIN" || ! -x "$BIN" ]]; then
