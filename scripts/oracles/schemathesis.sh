@@ -24,20 +24,29 @@
 # are printed with a curl line to reproduce each.
 #
 # What is left out, and why:
-#   * the pages outside /api/v1 (dashboard HTML, /login, /logout, /metrics, /healthz): not JSON API,
-#     and the dashboard's server-sent events (/rollouts/{id}/events) never end, so a request to them
-#     would only time out;
-#   * the stateful phase: it chains calls through the document's links and the identifiers it finds
-#     in answers, so it would feed the admin token's own id to POST /api/v1/tokens/{id}/revoke and
-#     every later call would be 401. Destructive calls are otherwise harmless here: the path ids
-#     Schemathesis generates name nothing that exists (revoking a random agent or token is a 404),
-#     except where this script pins a path parameter to a real record (below), and those records
-#     are ones the run may damage: a throwaway user (`st-target`) for the user and grant routes, a
-#     draft change created for the run, a real host of the demo fleet (labels, queued plans).
+#   * the pages outside /api/v1 (dashboard HTML, /login, /logout, /metrics, /healthz): not the JSON
+#     API, and the dashboard's server-sent events (/rollouts/{id}/events) never end, so a request to
+#     them could only time out;
+#   * the stateful phase (call sequences through links): it is not needed for these checks, it
+#     would add minutes, and the sequences it picks change from run to run.
+# Every /api/v1 operation is tested; the agent routes answer 401 to anything Schemathesis can send
+# (it cannot sign), which still checks that bad input never gets past them.
 #
-# The pinned path parameters make the request bodies reach the validation behind the lookup (a plan
-# draft for a host that exists, rollout options for a change that exists…); every other parameter,
-# header and body is generated.
+# Destructive calls and stable runs. Schemathesis reuses identifiers it finds in answers, so
+# GET /api/v1/tokens hands it the id of the very token it authenticates with: unpinned,
+# POST /api/v1/tokens/{id}/revoke revoked that token and every later request was a 401. So the run
+# pins some path parameters (the configuration written below) to records made for it, which the
+# run may damage freely, and which make the bodies reach the validation behind each lookup:
+#   tokens/{id}/revoke           a second token of the admin's (revoked on the first call);
+#   users/{name}/…               a throwaway viewer, st-target (grants given and taken back);
+#   elevations/{id}/…            an elevation st-target asked for (approved, denied, revoked…);
+#   changes/{id}, …/comments, …/rollout-plan, …/review   a draft that is never submitted (edited);
+#   changes/{id}/submit, …/close and the other moves     a second draft (soon closed, then 409s);
+#   hosts/{id}/…                 a host of the demo fleet (labels, queued plans);
+#   advisories/{id}              an advisory with findings.
+# Other path ids are generated and name nothing (revoking a random agent is a 404). Rollouts are
+# not pinned: starting one needs a policy with windows; their command bodies are still checked
+# (they are decoded before the rollout is looked up).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -55,9 +64,9 @@ DEMO_AGENTS=12
 
 # 1. Schemathesis, pinned (4.x runs on Python 3.11), in a virtual environment of its own so that its
 #    dependencies (hypothesis, jsonschema…) never clash with the other oracles' Python packages.
-#    Hypothesis is pinned below 6.137.x's new lambda-source reader: that one parses whole modules
-#    with `ast.parse` deep in the stack, which trips CPython 3.11.7's "AST constructor recursion
-#    depth mismatch" SystemError (fixed in 3.11.8) and aborts an operation's examples phase.
+#    Hypothesis is pinned below 6.137's new lambda-source reader: that one parses whole modules with
+#    `ast.parse` deep in the stack, which trips the "AST constructor recursion depth mismatch"
+#    SystemError of CPython 3.11.7 (the Python here) and aborts an operation's examples phase.
 SCHEMATHESIS_VERSION=4.32.5
 HYPOTHESIS_VERSION=6.136.9
 VENV="${SCHEMATHESIS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/patchpilot/schemathesis-$SCHEMATHESIS_VERSION-hypothesis-$HYPOTHESIS_VERSION}"
@@ -124,7 +133,17 @@ if [[ "$hosts" -lt "$DEMO_AGENTS" ]]; then
     exit 1
 fi
 HOST_ID="$(api "$URL/api/v1/hosts?limit=1" | json 'd["hosts"][0]["id"]')"
-ADVISORY_ID="$(api "$URL/api/v1/findings?limit=1" | json 'd["findings"][0]["advisory"]')"
+# The findings follow each host's first inventory upload, which comes just after its enrollment.
+ADVISORY_ID=""
+for _ in $(seq 120); do
+    ADVISORY_ID="$(api "$URL/api/v1/findings?limit=1" | json 'd["findings"][0]["advisory"] if d["findings"] else ""')" || true
+    [[ -n "$ADVISORY_ID" ]] && break
+    sleep 0.5
+done
+if [[ -z "$ADVISORY_ID" ]]; then
+    echo "schemathesis oracle: the demo fleet has no findings" >&2
+    exit 1
+fi
 ELEVATION_ID="$(curl -fsS -H "Authorization: Bearer $TARGET_TOKEN" -X POST "$URL/api/v1/elevations" \
     -d '{"role":"operator","durationMinutes":60,"reason":"schemathesis target"}' | json 'd["elevation"]["id"]')"
 # Two drafts: one that only ever gets edited, commented and planned (so it stays a draft), one for
