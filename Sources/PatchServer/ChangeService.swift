@@ -279,8 +279,27 @@ extension ChangeService {
         for change in open.changes where mayReach(change.content, host: host, places: [before, after]) {
             if change.state == .inProgress {
                 for rollout in try await storage.rollouts(activeOnly: true, limit: 1000)
-                where rollout.changeID == change.id && rollout.state == .running {
-                    _ = try await rollouts.command(.pause, rolloutID: rollout.id, reason: reason, actor: actor)
+                where rollout.changeID == change.id {
+                    // The host's tasks that have not started are withdrawn; the rollout pauses so a
+                    // person looks at it before anything else runs.
+                    _ = try await storage.updateRollout(id: rollout.id) { rollout in
+                        let skipped = rollout.withdraw(host: host.id, reason: reason)
+                        guard skipped > 0 else { return [] }
+                        return [
+                            EventRecord(
+                                at: now,
+                                actor: actor,
+                                action: "rollout.host_withdrawn",
+                                target: "rollout:\(rollout.id)",
+                                details: try JSONResponse.text([
+                                    "host": host.id, "tasks": String(skipped), "reason": reason,
+                                ])
+                            )
+                        ]
+                    }
+                    if rollout.state == .running {
+                        _ = try await rollouts.command(.pause, rolloutID: rollout.id, reason: reason, actor: actor)
+                    }
                 }
                 continue
             }

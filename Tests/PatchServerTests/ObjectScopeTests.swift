@@ -6,6 +6,7 @@ import HummingbirdTesting
 import NIOCore
 import PatchServer
 import PatchStore
+import RolloutEngine
 import Testing
 
 /// Object-level authorization: every route that acts on a host or a change checks the caller's
@@ -214,5 +215,32 @@ extension TestClientProtocol {
         _ body: String = "{}"
     ) async throws -> TestResponse {
         try await execute(uri: path, method: .post, headers: fleet.bearer(caller), body: ByteBuffer(string: body))
+    }
+}
+
+extension ObjectScopeTests {
+    @Test func movingAHostOutOfARunningRolloutWithdrawsItsTasksAndPausesTheRollout() async throws {
+        let (setup, router) = try await RolloutAPITests.setup()
+        let harness = setup.harness
+        try await Application(router: router).test(.router) { client in
+            let started = try await RolloutAPITests.startRollout(client, setup)
+            #expect(started.status == .created, "\(started.text)")
+            let id = try started.json(RolloutAPITests.View.self).id
+            let prod = try #require(setup.agents["prod-2"])
+            let moved = try await client.execute(
+                uri: "/api/v1/hosts/\(prod.hostID)/labels",
+                method: .put,
+                headers: harness.bearer(.admin),
+                body: ByteBuffer(string: #"{"labels":{"env":"dev"},"tags":[]}"#)
+            )
+            #expect(moved.status == .ok)
+            let view = try await RolloutAPITests.status(client, id, harness)
+            #expect(view.state == "paused")
+            #expect(view.reason?.contains("moved") == true)
+            let task = try #require(view.tasks?.first { $0.hostID == prod.hostID })
+            #expect(task.state == .skipped)
+        }
+        let events = try await harness.storage.events(limit: 200, offset: 0).map(\.action)
+        #expect(events.contains("rollout.host_withdrawn"))
     }
 }

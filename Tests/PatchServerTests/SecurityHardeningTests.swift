@@ -505,3 +505,67 @@ extension SecurityHardeningTests {
         #expect(try await harness.storage.user(named: "mallory") == nil)
     }
 }
+
+extension SecurityHardeningTests {
+    // MARK: Login throttling is no denial of service
+
+    @Test func failuresFromOneSourceDoNotLockTheUserOutElsewhere() async throws {
+        let harness = try await Harness.make()
+        let identities = harness.identities
+        for _ in 0..<IdentityService.loginThrottleLimit {
+            guard
+                case .failure = try await identities.login(
+                    username: "admin-user",
+                    password: "wrong",
+                    source: "10.0.0.66"
+                )
+            else {
+                Issue.record("a wrong password was not a failure")
+                return
+            }
+        }
+        // The attacker's address is locked out, even with the right password …
+        let attacker = try await identities.login(
+            username: "admin-user",
+            password: "correct horse battery staple",
+            source: "10.0.0.66"
+        )
+        guard case .throttled = attacker else {
+            Issue.record("the attacking source was not throttled: \(attacker)")
+            return
+        }
+        // … the real admin, elsewhere, is not.
+        let real = try await identities.login(
+            username: "admin-user",
+            password: "correct horse battery staple",
+            source: "192.0.2.10"
+        )
+        guard case .success = real else {
+            Issue.record("the real user was locked out: \(real)")
+            return
+        }
+    }
+
+    @Test func parallelGuessesCannotOutrunTheFailureCount() async throws {
+        let harness = try await Harness.make()
+        let identities = harness.identities
+        let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    switch try await identities.login(username: "viewer-user", password: "guess", source: "10.0.0.7") {
+                    case .success: "success"
+                    case .failure: "failure"
+                    case .throttled: "throttled"
+                    }
+                }
+            }
+            var outcomes: [String] = []
+            for try await outcome in group { outcomes.append(outcome) }
+            return outcomes
+        }
+        // At most the limit of passwords were checked; the rest were throttled without a check.
+        #expect(outcomes.filter { $0 == "failure" }.count <= IdentityService.loginThrottleLimit)
+        #expect(outcomes.filter { $0 == "throttled" }.count >= 20 - IdentityService.loginThrottleLimit)
+        #expect(!outcomes.contains("success"))
+    }
+}

@@ -131,6 +131,21 @@ public struct Rollout: Sendable, Hashable, Codable {
         return [.stateChanged(state, reason: reason)]
     }
 
+    /// Withdraws a host from the rollout: its tasks that have not started are skipped with `reason`
+    /// (the approval they relied on no longer covers the host, say). Leased and finished tasks keep
+    /// their state — a plan already handed out is judged by its report.
+    /// - Returns: how many tasks were skipped.
+    @discardableResult
+    public mutating func withdraw(host hostID: String, reason: String) -> Int {
+        var skipped = 0
+        for index in tasks.indices where tasks[index].hostID == hostID && tasks[index].state == .pending {
+            tasks[index].state = .skipped
+            tasks[index].reason = reason
+            skipped += 1
+        }
+        return skipped
+    }
+
     /// Indices of the tasks of one wave.
     public func taskIndices(ofWave wave: Int) -> Range<Int> {
         waveRanges.indices.contains(wave) ? waveRanges[wave] : 0..<0
