@@ -10,7 +10,7 @@ public protocol APIRequestBody: Decodable, Sendable {
 /// Decoding request bodies with errors that name the JSON path of the offending field.
 public enum APIBody {
     /// Decodes and validates `T`. Dates are RFC 3339; an empty body (actions without options) reads
-    /// as `{}`.
+    /// as `{}`; a body of whitespace only is invalid JSON.
     public static func decode<T: APIRequestBody>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         let value = try decodeOnly(type, from: bytes)
         try value.validate()
@@ -19,8 +19,8 @@ public enum APIBody {
 
     /// Decodes `T` without validating it.
     public static func decodeOnly<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
-        var data = bytes
-        if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { data = Array("{}".utf8) }
+        // Only a body with no bytes at all reads as `{}`: whitespace alone is not JSON.
+        let data = bytes.isEmpty ? Array("{}".utf8) : bytes
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         do {

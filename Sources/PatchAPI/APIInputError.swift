@@ -15,6 +15,8 @@ public struct APIInputError: Error, Sendable, Hashable, CustomStringConvertible 
 
     public var description: String {
         guard let field else { return message }
+        // "query parameter 'offset'" and "path parameter 'id'" name themselves.
+        if field.hasSuffix("'") { return "\(field) \(message)" }
         return "field '\(field)' \(message)"
     }
 }

@@ -69,3 +69,17 @@ extension ChangeContent {
         try TextField.checkLength(rollbackPlan, "\(field).rollbackPlan", max: 8000)
     }
 }
+
+extension StandardChangeTemplate: APIRequestBody {
+    /// `PUT /api/v1/change-templates/{name}`: bounded names and counts, no negative limits.
+    public func validate() throws {
+        try TextField.check(name, "name", max: 64)
+        try TextField.checkLength(summary, "summary", max: 2000)
+        try InputBounds.count(environments.count, "environments", atMost: 1000)
+        for (index, environment) in environments.enumerated() {
+            try TextField.check(environment, "environments[\(index)]", max: 64)
+        }
+        if let mostCriticalTier { try InputBounds.check(mostCriticalTier, "mostCriticalTier", in: 0...1000) }
+        if let maxHosts { try InputBounds.check(maxHosts, "maxHosts", in: 0...10_000_000) }
+    }
+}

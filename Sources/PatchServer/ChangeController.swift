@@ -308,14 +308,10 @@ struct ChangeController: Sendable {
             context,
             identity in
             let name = try context.parameters.requireDecoded("name")
-            var template = try JSONBody.decode(
-                StandardChangeTemplate.self,
-                from: try await JSONBody.collect(request, limit: 256 * 1024)
-            )
+            var template = try await Self.body(StandardChangeTemplate.self, request)
             guard template.name == name else {
                 throw Problem.badRequest("field 'name' is '\(template.name)' but the path names '\(name)'")
             }
-            try TextField.check(name, "name", max: 64)
             template.summary = String(template.summary.prefix(500))
             try await storage.saveChangeTemplate(template, actor: identity.actor, now: clock.now())
             return try JSONResponse.make(template)

@@ -63,6 +63,7 @@ struct DashboardController: Sendable {
         addFindingsRoutes(to: authenticated)
         addChangeRoutes(to: authenticated)
         addRolloutRoutes(to: authenticated)
+        addTokenRoutes(to: authenticated)
     }
 
     // MARK: Sign-in

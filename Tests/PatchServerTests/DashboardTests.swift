@@ -1,3 +1,4 @@
+import ChangeControl
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -145,6 +146,53 @@ import Testing
             #expect(logout.status == .seeOther)
             let after = try await client.execute(uri: "/", method: .get, headers: [.cookie: "pp_session=\(session)"])
             #expect(after.status == .seeOther)
+        }
+    }
+}
+
+extension DashboardTests {
+    @Test func tokensPageListsAndRevokesWithTheSessionsCSRFToken() async throws {
+        let harness = try await Harness.make()
+        try await harness.application().test(.router) { client in
+            let signedIn = try await signIn(client)
+            let session = try #require(cookie(signedIn, "pp_session"))
+            let page = try await client.execute(
+                uri: "/tokens",
+                method: .get,
+                headers: [.cookie: "pp_session=\(session)"]
+            )
+            #expect(page.status == .ok)
+            #expect(page.text.contains("admin-user"))
+            #expect(!page.text.contains("ppt_"), "secrets are never shown")
+            let all = try await client.execute(
+                uri: "/tokens?all=true",
+                method: .get,
+                headers: [.cookie: "pp_session=\(session)"]
+            )
+            #expect(all.text.contains("viewer-user"))
+            let csrf = try #require(hiddenField(page.text, "csrf"))
+            let viewer = try #require(try await harness.storage.user(named: "viewer-user"))
+            let viewerToken = try #require(try await harness.storage.apiTokens(userID: viewer.id).first)
+            // Without the CSRF token the form is refused; with it the token is revoked.
+            let forged = try await client.execute(
+                uri: "/tokens/\(viewerToken.id)/revoke",
+                method: .post,
+                headers: [.cookie: "pp_session=\(session)", .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "csrf=wrong")
+            )
+            #expect(forged.status == .forbidden)
+            let revoked = try await client.execute(
+                uri: "/tokens/\(viewerToken.id)/revoke",
+                method: .post,
+                headers: [.cookie: "pp_session=\(session)", .contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "csrf=\(csrf)")
+            )
+            #expect(revoked.status == .seeOther)
+            #expect(try await harness.storage.apiToken(id: viewerToken.id)?.revoked == true)
+            #expect(
+                try await client.execute(uri: "/api/v1/me", method: .get, headers: harness.bearer(.viewer)).status
+                    == .unauthorized
+            )
         }
     }
 }
