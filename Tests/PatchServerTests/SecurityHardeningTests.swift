@@ -569,3 +569,109 @@ extension SecurityHardeningTests {
         #expect(!outcomes.contains("success"))
     }
 }
+
+extension SecurityHardeningTests {
+    // MARK: 10. Route × credential matrix
+
+    /// Every secured route × every kind of credential the probe tried: what must be 401, what 403,
+    /// and what passes the gate (the handler may still answer 400 or 404 for the placeholder ids).
+    @Test func everyRouteRefusesEveryBadCredential() async throws {
+        let harness = try await Harness.make()
+        let identities = harness.identities
+        let admin = try #require(try await harness.storage.user(named: "admin-user"))
+        let expiring = try await identities.createAPIToken(userID: admin.id, name: "x", expiresIn: 60, actor: "t").text
+        let revoked = try await identities.createAPIToken(userID: admin.id, name: "r", expiresIn: nil, actor: "t").text
+        let restricted = try await identities.createAPIToken(
+            userID: admin.id,
+            name: "ro",
+            expiresIn: nil,
+            permissions: ["fleet.read"],
+            actor: "t"
+        ).text
+        let revokedID = try #require(BearerSecret(parsing: revoked, prefix: "ppt")).id
+        _ = try await harness.storage.revokeAPIToken(id: revokedID, actor: "t", now: harness.clock.now())
+        harness.clock.advance(120)
+        let session = try await identities.startSession(userID: admin.id, lifetime: 3600)
+        let csrf = try #require(
+            try await harness.storage.session(id: BearerSecret.hash(session), now: harness.clock.now())?.csrfToken
+        )
+        let wrongSecret = try #require(BearerSecret(parsing: harness.tokens[.admin]!, prefix: "ppt"))
+        let forgedSecret = "ppt_\(wrongSecret.id)_\(String(repeating: "0", count: 64))"
+        let built = try await buildRouter(
+            configuration: harness.configuration,
+            dependencies: ServerDependencies(storage: harness.storage, clock: harness.clock, logger: Harness.logger)
+        )
+        let routes = built.routes.routes
+        try await Application(router: built.router).test(.router) { client in
+            // The approver breaks glass to admin: admin powers below the ceiling only.
+            let glass = try await client.execute(
+                uri: "/api/v1/elevations",
+                method: .post,
+                headers: harness.bearer(.approver),
+                body: ByteBuffer(string: #"{"role":"admin","durationMinutes":30,"reason":"INC","breakGlass":true}"#)
+            )
+            #expect(glass.status == .created)
+            for route in routes {
+                let uri = route.path.replacingOccurrences(
+                    of: #"\{[a-z]+\}"#,
+                    with: "nonexistent",
+                    options: .regularExpression
+                )
+                let method = HTTPRequest.Method(route.method)!
+                let label = "\(route.method) \(route.path)"
+                func send(_ headers: HTTPFields) async throws -> TestResponse {
+                    var headers = headers
+                    headers[.contentType] = "application/json"
+                    return try await client.execute(
+                        uri: uri,
+                        method: method,
+                        headers: headers,
+                        body: ByteBuffer(string: "{}")
+                    )
+                }
+                for bad in [
+                    "Bearer nonsense", "Bearer ppt_unknown_secret", "Bearer \(expiring)", "Bearer \(revoked)",
+                    "Bearer \(forgedSecret)", "Basic YWRtaW46YWRtaW4=", "bearer \(harness.tokens[.admin]!)",
+                ] {
+                    #expect(
+                        try await send([.authorization: bad]).status == .unauthorized,
+                        "\(label) with \(bad.prefix(12))…"
+                    )
+                }
+                // Agent signature headers are no credential for people's routes.
+                let agentHeaders: HTTPFields = [
+                    HTTPField.Name(SignatureHeader.agent)!: "agt_x", HTTPField.Name(SignatureHeader.timestamp)!: "1",
+                    HTTPField.Name(SignatureHeader.nonce)!: "0123456789abcdef0123",
+                    HTTPField.Name(SignatureHeader.signature)!: "AAAA",
+                ]
+                #expect(try await send(agentHeaders).status == .unauthorized, "\(label) with agent headers")
+                // A restricted token: only its own permission.
+                let narrow = try await send([.authorization: "Bearer \(restricted)"]).status
+                if route.permission == .fleetRead {
+                    #expect(narrow != .unauthorized && narrow != .forbidden, "\(label) with a fleet.read token")
+                } else {
+                    #expect(narrow == .forbidden, "\(label) with a fleet.read token got \(narrow)")
+                }
+                // A session cookie: state changes need the CSRF header.
+                let cookie = try await send([.cookie: "pp_session=\(session)"]).status
+                let withCSRF = try await send([.cookie: "pp_session=\(session)", .csrfToken: csrf]).status
+                if method == .get {
+                    #expect(cookie != .unauthorized && cookie != .forbidden, "\(label) with a session")
+                } else {
+                    #expect(cookie == .forbidden, "\(label) with a session and no CSRF token got \(cookie)")
+                    #expect(withCSRF != .unauthorized && withCSRF != .forbidden, "\(label) with session + CSRF")
+                }
+                // Break-glass admin: everything but the ceiling.
+                let elevated = try await send(harness.bearer(.approver)).status
+                let ceiling =
+                    route.permission.isAboveBreakGlassCeiling
+                    && !Role.approver.permissions.contains(route.permission)
+                if ceiling {
+                    #expect(elevated == .forbidden, "\(label) under break-glass got \(elevated)")
+                } else {
+                    #expect(elevated != .unauthorized && elevated != .forbidden, "\(label) under break-glass")
+                }
+            }
+        }
+    }
+}
