@@ -307,6 +307,7 @@ struct DashboardController: Sendable {
         var data = page(identity, title: facts.hostname)
         data["navHosts"] = true
         data["state"] = host.lastSeen >= fleet.onlineSince() ? "online" : "stale"
+        if let original = host.duplicateOf { data["duplicateOf"] = original }
         data["host"] =
             [
                 "id": host.id, "hostname": facts.hostname, "osPretty": facts.os.prettyName, "osID": facts.os.id,

@@ -235,6 +235,12 @@ import Testing
                 headers: harness.bearer(.viewer)
             )
             #expect(flagged.text.contains("\"duplicateOf\":\"\(first.hostID)\""))
+            let page = try await client.execute(
+                uri: "/hosts/\(stranger.hostID)",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            #expect(page.text.contains("enroll-token create --host \(first.hostID)"))
             // A re-enroll token for the host does.
             let reenroll = try await harness.enrollmentToken(uses: 1, host: first.hostID)
             var second = TestAgent(machineID: "machine-1")
