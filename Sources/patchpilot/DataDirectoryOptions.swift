@@ -40,7 +40,10 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
     var seconds: TimeInterval
 
     init?(argument: String) {
-        guard let unit = argument.last, let value = Double(argument.dropLast()), value > 0 else { return nil }
+        // Finite, positive and at most 100 years: nothing downstream converts an absurd duration.
+        guard let unit = argument.last, let value = Double(argument.dropLast()), value.isFinite, value > 0,
+            value <= 100 * 366 * 86400
+        else { return nil }
         switch unit {
         case "s": seconds = value
         case "m": seconds = value * 60
@@ -48,6 +51,7 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
         case "d": seconds = value * 86400
         default: return nil
         }
+        guard seconds <= 100 * 366 * 86400 else { return nil }
     }
 
     static var defaultCompletionKind: CompletionKind { .default }

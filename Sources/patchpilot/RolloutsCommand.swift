@@ -234,7 +234,8 @@ struct RolloutsCommand: AsyncParsableCommand {
                     if view.state != "completed" { throw ExitCode(1) }
                     return
                 }
-                try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+                let seconds = interval.isFinite ? min(max(interval, 0.1), 3600) : 2
+                try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
             }
         }
     }
