@@ -12,13 +12,16 @@ struct Inflater {
     }
 
     private let input: [UInt8]
+    private let outputLimit: Int
     private var position: Int
     private var bitBuffer: UInt64 = 0
     private var bitCount: Int = 0
 
-    /// Creates a decoder for the DEFLATE stream that starts at `offset` in `input`.
-    init(_ input: [UInt8], offset: Int = 0) {
+    /// Creates a decoder for the DEFLATE stream that starts at `offset` in `input`; decoding fails
+    /// rather than let the output grow past `outputLimit` bytes (a stream can expand ~1000-fold).
+    init(_ input: [UInt8], offset: Int = 0, outputLimit: Int = .max) {
         self.input = input
+        self.outputLimit = outputLimit
         self.position = offset
     }
 
@@ -74,6 +77,7 @@ struct Inflater {
         guard length == (~complement & 0xFFFF) else {
             throw Failure(message: "stored block length \(length) does not match its complement")
         }
+        try checkRoom(for: length, after: output.count)
         // Bytes still in the bit buffer come first.
         var remaining = length
         while remaining > 0, bitCount >= 8 {
@@ -95,6 +99,7 @@ struct Inflater {
         while true {
             let symbol = try decode(literals)
             if symbol < 256 {
+                try checkRoom(for: 1, after: output.count)
                 output.append(UInt8(symbol))
                 continue
             }
@@ -108,10 +113,17 @@ struct Inflater {
             guard distance <= output.count else {
                 throw Failure(message: "distance \(distance) reaches before the start of the output")
             }
+            try checkRoom(for: length, after: output.count)
             let start = output.count - distance
             for offset in 0..<length {
                 output.append(output[start + offset])
             }
+        }
+    }
+
+    private func checkRoom(for count: Int, after produced: Int) throws(Failure) {
+        guard count <= outputLimit - produced else {
+            throw Failure(message: "output exceeds the limit of \(outputLimit) bytes")
         }
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import ZIPFoundation
 
 /// Reads OSV JSON advisories (osv.dev, Ubuntu, Debian, Red Hat, Rocky, Alma, Alpine) from bytes.
 ///
@@ -104,34 +103,33 @@ public struct OSVReader: Sendable {
     /// Reads every `.json` member of a zip archive, such as osv.dev's `<ecosystem>/all.zip`.
     /// Members are named `source/member.json` in errors.
     public func readArchive(_ zip: Data, source: String) throws(SecurityAdvisoriesError) -> FeedReadResult {
-        let archive: Archive
+        let archive: ZipArchive
         do {
-            archive = try Archive(data: zip, accessMode: .read)
+            archive = try ZipArchive([UInt8](zip))
         } catch {
             throw SecurityAdvisoriesError(
                 code: .malformedDocument,
                 source: source,
-                message: "not a readable zip archive: \(error)"
+                message: "not a readable zip archive: \(error.message)"
             )
         }
         // Members are parsed as they are extracted, so only one is held in memory at a time.
         var result = FeedReadResult()
-        for entry in archive where entry.type == .file && entry.path.lowercased().hasSuffix(".json") {
-            var member = Data()
-            member.reserveCapacity(Int(entry.uncompressedSize))
+        for member in archive.members where member.isFile && member.path.lowercased().hasSuffix(".json") {
+            let bytes: [UInt8]
             do {
-                _ = try archive.extract(entry) { chunk in member.append(chunk) }
+                bytes = try archive.contents(of: member)
             } catch {
                 let failure = SecurityAdvisoriesError(
                     code: .malformedDocument,
-                    source: "\(source)/\(entry.path)",
-                    message: "cannot extract the archive member: \(error)"
+                    source: "\(source)/\(member.path)",
+                    message: "cannot extract the archive member: \(error.message)"
                 )
                 guard policy == .skip else { throw failure }
                 result.skipped.append(failure)
                 continue
             }
-            result.merge(try read(member, source: "\(source)/\(entry.path)"))
+            result.merge(try read(Data(bytes), source: "\(source)/\(member.path)"))
         }
         return result
     }
