@@ -27,6 +27,14 @@ let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
     ("FuzzRRULE", ["PatchPolicy", "FuzzSupport"]),
     ("FuzzPolicy", ["PatchPolicy", "SecurityAdvisories", "FleetModel", "FuzzSupport"]),
     ("FuzzPlan", ["AgentProtocol", "FleetModel", .product(name: "Crypto", package: "swift-crypto"), "FuzzSupport"]),
+    // Network-facing: what a client sends to the server (headers, JSON bodies, queries, agent reports).
+    (
+        "FuzzRequestHeaders",
+        ["AgentProtocol", .product(name: "Crypto", package: "swift-crypto"), "FuzzSupport"]
+    ),
+    ("FuzzAPIBodies", ["PatchAPI", "AgentProtocol", "ChangeControl", "RolloutEngine", "FleetModel", "FuzzSupport"]),
+    ("FuzzQuery", ["PatchAPI", "FuzzSupport"]),
+    ("FuzzAgentReports", ["PatchAPI", "AgentProtocol", "FleetModel", "FuzzSupport"]),
 ]
 
 let package = Package(
@@ -57,6 +65,21 @@ let package = Package(
         .target(
             name: "PatchPolicy",
             dependencies: ["FleetModel", "SecurityAdvisories", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ChangeControl",
+            dependencies: ["FleetModel", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "RolloutEngine",
+            dependencies: ["PatchPolicy", "ChangeControl", "FleetModel"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PatchAPI",
+            dependencies: ["ChangeControl", "RolloutEngine", "AgentProtocol", "FleetModel"],
             swiftSettings: swiftSettings
         ),
         .target(name: "CFuzzerDriver"),

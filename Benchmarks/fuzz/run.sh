@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# libFuzzer runs over every file and document parser (one target per parser family).
+# libFuzzer runs over every file and document parser (one target per parser family) and over what
+# clients send the server (request-signature headers, JSON bodies, query strings, agent reports).
 #
 #   Benchmarks/fuzz/run.sh [TARGET|all] [RUNS]         (defaults: all, 1000000)
 #   Benchmarks/fuzz/run.sh --merge TARGET [RUNS]       fuzz, then minimise the target's corpus into
@@ -37,6 +38,10 @@ TARGETS=(
     "rrule FuzzRRULE 512"
     "policy FuzzPolicy 16384"
     "plan FuzzPlan 8192"
+    "request-headers FuzzRequestHeaders 1024"
+    "api-bodies FuzzAPIBodies 8192"
+    "query FuzzQuery 2048"
+    "agent-reports FuzzAgentReports 16384"
 )
 
 merge=0
