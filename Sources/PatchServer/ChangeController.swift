@@ -273,6 +273,11 @@ struct ChangeController: Sendable {
             context,
             identity in
             let change = try await load(context)
+            guard service.covers(change, permission: .changesApprove, identity: identity) else {
+                throw Problem.forbidden(
+                    "\(identity.username) may not review changes in every environment \(change.id) reaches"
+                )
+            }
             let body = try await Self.body(CommentRequest.self, request)
             let now = clock.now()
             return try await update(change.id, identity, "reviewed") { change in

@@ -234,6 +234,34 @@ extension ObjectScopeTests {
                 body: ByteBuffer(string: #"{"labels":{"env":"dev"},"tags":[]}"#)
             )
             #expect(moved.status == .ok)
+            // Steering a rollout needs changes.run over every environment its change reaches.
+            let user = try await harness.identities.createUser(
+                username: "otto",
+                password: "correct horse battery staple",
+                role: "viewer",
+                actor: "test"
+            )
+            try await harness.storage.addGrant(
+                userID: user.id,
+                grant: RoleGrant(role: "operator", scope: .environment("dev")),
+                actor: "test",
+                now: harness.clock.now()
+            )
+            let otto = try await harness.identities.createAPIToken(
+                userID: user.id,
+                name: "t",
+                expiresIn: nil,
+                actor: "test"
+            ).text
+            for command in ["resume", "abort"] {
+                let refused = try await client.execute(
+                    uri: "/api/v1/rollouts/\(id)/\(command)",
+                    method: .post,
+                    headers: [.authorization: "Bearer \(otto)"],
+                    body: ByteBuffer(string: "{}")
+                )
+                #expect(refused.status == .forbidden, "\(command): \(refused.text)")
+            }
             let view = try await RolloutAPITests.status(client, id, harness)
             #expect(view.state == "paused")
             #expect(view.reason?.contains("moved") == true)
