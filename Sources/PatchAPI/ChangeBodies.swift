@@ -28,11 +28,17 @@ public struct EditChangeRequest: APIRequestBody {
     }
 }
 
-/// A comment on a decision, review or the change itself.
+/// A comment on a decision, review or the change itself. `contentDigest` (the `contentDigest` of
+/// the change as the caller read it) makes a decision only count for that content: if the change
+/// was edited meanwhile, the decision is refused instead of landing on content nobody reviewed.
 public struct CommentRequest: APIRequestBody, Hashable {
     public var comment: String?
+    public var contentDigest: String?
 
-    public func validate() throws { try TextField.checkLength(comment, "comment", max: 4000) }
+    public func validate() throws {
+        try TextField.checkLength(comment, "comment", max: 4000)
+        try TextField.checkLength(contentDigest, "contentDigest", max: 128)
+    }
 }
 
 /// `POST /api/v1/changes/{id}/schedule`.

@@ -81,9 +81,10 @@ struct AccessController: Sendable {
             identity in
             let user = try await user(named: try context.parameters.requireDecoded("name"))
             let body = try await JSONBody.decode(GrantRequest.self, request, limit: 64 * 1024)
-            guard try await identities.role(named: body.role) != nil else {
+            guard let role = try await identities.role(named: body.role) else {
                 throw Problem.badRequest("field 'role': unknown role '\(body.role)'")
             }
+            try Self.requireHolds(role.permissions, identity: identity, what: "grant role '\(role.name)'")
             let grant = RoleGrant(role: body.role, scope: try scope(body.scope))
             try await storage.addGrant(userID: user.id, grant: grant, actor: identity.actor, now: clock.now())
             return try JSONResponse.make(grant, status: .created)
@@ -120,10 +121,27 @@ struct AccessController: Sendable {
                 as ChangeControlError
             { throw Problem.refusal(error) }
             role.summary = String((body.summary ?? "custom role").prefix(200))
+            // No one widens a role they hold, or defines one with more than they hold themselves.
+            if identity.authorization.entries.contains(where: { $0.role.name == name }) {
+                throw Problem.forbidden("\(identity.username) holds role '\(name)' and may not redefine it")
+            }
+            try Self.requireHolds(role.permissions, identity: identity, what: "define role '\(name)'")
             try await storage.saveCustomRole(role, actor: identity.actor, now: clock.now())
             return try JSONResponse.make(role)
         }
         addElevationRoutes(to: group, table: table, prefix: prefix)
+    }
+
+    /// Throws 403 unless the caller holds every one of `permissions` now (an elevation approved by
+    /// another admin counts; break-glass never carries these routes' permissions): nobody hands out,
+    /// by grant, role definition or elevation approval, more than they have.
+    static func requireHolds(_ permissions: Set<Permission>, identity: Identity, what: String) throws {
+        let missing = permissions.subtracting(identity.authorization.permissions)
+        guard missing.isEmpty else {
+            throw Problem.forbidden(
+                "\(identity.username) may not \(what): it carries \(missing.map(\.rawValue).sorted().joined(separator: ", ")), which \(identity.username) does not hold"
+            )
+        }
     }
 
     func addElevationRoutes(to group: RouterGroup<AppRequestContext>, table: SecuredRoutes, prefix: String) {
@@ -136,6 +154,11 @@ struct AccessController: Sendable {
                 throw Problem.badRequest("field 'role': unknown role '\(body.role)'")
             }
             let breakGlass = body.breakGlass ?? false
+            if identity.authorization.isBreakGlassActive {
+                throw Problem.forbidden(
+                    "\(identity.username) is elevated by break-glass; no further elevation until it ends"
+                )
+            }
             if breakGlass && !identity.has(.elevationBreakGlass) {
                 throw Problem.forbidden("\(identity.username) lacks permission 'elevation.break-glass'")
             }
@@ -179,6 +202,15 @@ struct AccessController: Sendable {
                 identity in
                 let id = try context.parameters.requireDecoded("id")
                 let now = clock.now()
+                if path == "approve", let pending = try await storage.elevation(id: id),
+                    let role = try await identities.role(named: pending.role)
+                {
+                    try Self.requireHolds(
+                        role.permissions,
+                        identity: identity,
+                        what: "approve an elevation to '\(role.name)'"
+                    )
+                }
                 do {
                     let elevation = try await storage.updateElevation(
                         id: id,

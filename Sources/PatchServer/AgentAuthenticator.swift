@@ -22,7 +22,7 @@ struct AgentAuthenticator: Sendable {
     let storage: any PatchStorage
     let clock: any WallClock
     let maxSkewSeconds: Int64
-    let rateLimiter: AgentRateLimiter
+    let rateLimiter: RateLimiter
 
     /// An agent request whose headers are verified; its body is not read yet.
     struct VerifiedHeaders: Sendable {
@@ -53,7 +53,7 @@ struct AgentAuthenticator: Sendable {
         else { throw Problem.unauthorized("agent key is unusable") }
         guard headers.isValid(publicKey: publicKey, method: request.method.rawValue, path: request.uri.description)
         else { throw Problem.unauthorized("bad request signature") }
-        if let retryAfter = rateLimiter.admit(agentID: agent.id, at: now) {
+        if let retryAfter = rateLimiter.admit(key: agent.id, at: now) {
             throw Problem(
                 .tooManyRequests,
                 "agent \(agent.id) exceeds its request rate; retry in \(retryAfter) s",
@@ -88,43 +88,5 @@ struct AgentAuthenticator: Sendable {
         let verified = try await authenticateHeaders(request)
         let body = try await JSONBody.collect(request, limit: limit)
         return (try await authenticateBody(verified, body: body), body)
-    }
-}
-
-/// A token bucket per agent: `burst` requests at once, refilled at `perMinute`. Agents check in
-/// every few minutes; an agent (or a stolen key) hammering the server is answered 429.
-final class AgentRateLimiter: Sendable {
-    private struct Bucket {
-        var tokens: Double
-        var updated: Date
-    }
-
-    private let buckets = NIOLockedValueBox<[String: Bucket]>([:])
-    let perMinute: Double
-    let burst: Double
-
-    /// Creates a limiter; `perMinute` ≤ 0 turns it off.
-    init(perMinute: Int, burst: Int) {
-        self.perMinute = Double(max(0, perMinute))
-        self.burst = Double(max(1, burst))
-    }
-
-    /// `nil` when the request may go ahead (and takes a token), else the seconds to wait.
-    func admit(agentID: String, at now: Date) -> Int? {
-        guard perMinute > 0 else { return nil }
-        return buckets.withLockedValue { buckets in
-            if buckets.count > 200_000 { buckets.removeAll(keepingCapacity: true) }
-            var bucket = buckets[agentID] ?? Bucket(tokens: burst, updated: now)
-            let elapsed = max(0, now.timeIntervalSince(bucket.updated))
-            bucket.tokens = min(burst, bucket.tokens + elapsed * perMinute / 60)
-            bucket.updated = now
-            guard bucket.tokens >= 1 else {
-                buckets[agentID] = bucket
-                return max(1, Int(((1 - bucket.tokens) * 60 / perMinute).rounded(.up)))
-            }
-            bucket.tokens -= 1
-            buckets[agentID] = bucket
-            return nil
-        }
     }
 }

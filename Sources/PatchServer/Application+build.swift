@@ -160,7 +160,7 @@ public func buildRouter(
         storage: storage,
         clock: clock,
         maxSkewSeconds: configuration.signatureMaxSkewSeconds,
-        rateLimiter: AgentRateLimiter(
+        rateLimiter: RateLimiter(
             perMinute: configuration.agentRequestsPerMinute,
             burst: configuration.agentRequestBurst
         )

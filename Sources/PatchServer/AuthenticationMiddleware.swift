@@ -31,7 +31,10 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             let identity = try await identities.authenticate(sessionCookie: cookie.value)
         {
             let isSafe = request.method == .get || request.method == .head
-            if !isSafe, request.uri.path.hasPrefix("/api/"), case .session(_, let csrf) = identity.credential,
+            // The router ignores empty path components (`//api/v1/…` reaches `/api/v1/…`), so the
+            // check looks at the first non-empty one rather than a prefix of the raw path.
+            let isAPI = request.uri.path.split(separator: "/", omittingEmptySubsequences: true).first == "api"
+            if !isSafe, isAPI, case .session(_, let csrf) = identity.credential,
                 !constantTimeEquals(request.headers[.csrfToken] ?? "", csrf)
             {
                 throw Problem.forbidden("missing or wrong X-CSRF-Token header")

@@ -200,12 +200,21 @@ struct ChangeController: Sendable {
             ) { request, context, identity in
                 let change = try await load(context)
                 let body = try await Self.body(CommentRequest.self, request)
-                let environments = service.approvableEnvironments(change, identity: identity)
                 let elevation = identity.authorization.elevation(for: .changesApprove)
                 let now = clock.now()
                 let policy = service.approvalPolicy
+                let service = self.service
                 return try await update(change.id, identity, decision == .approve ? "approval" : "rejection") {
                     change in
+                    // Decided on the change as it is inside the transaction, not as it was read.
+                    if let expected = body.contentDigest, expected != change.content.digest {
+                        throw ChangeControlError(
+                            .illegalTransition,
+                            field: "contentDigest",
+                            "\(change.id) was edited since you read it (content \(change.content.digest)); read it again"
+                        )
+                    }
+                    let environments = service.approvableEnvironments(change, identity: identity)
                     try change.decide(
                         decision,
                         userID: identity.userID,

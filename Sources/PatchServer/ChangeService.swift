@@ -56,7 +56,8 @@ struct ChangeService: Sendable {
         let addresses = Set(content.addresses)
         while true {
             let page = try await storage.hosts(query)
-            for host in page.hosts {
+            // A host flagged as a duplicate machine id is nobody's target until an operator sorts it out.
+            for host in page.hosts where host.duplicateOf == nil {
                 let packages = try await storage.inventory(hostID: host.id).packages
                 let description = HostDescription(
                     id: host.id,
@@ -271,42 +272,55 @@ extension ChangeService {
     ) async throws {
         let now = clock.now()
         let reason = "host \(host.facts.hostname) moved from \(before) to \(after)"
-        let open = try await storage.changes(
-            states: [.submitted, .approved, .scheduled, .inProgress],
-            limit: 1000,
-            offset: 0
-        )
-        for change in open.changes where mayReach(change.content, host: host, places: [before, after]) {
-            if change.state == .inProgress {
-                for rollout in try await storage.rollouts(activeOnly: true, limit: 1000)
-                where rollout.changeID == change.id {
-                    // The host's tasks that have not started are withdrawn; the rollout pauses so a
-                    // person looks at it before anything else runs.
-                    _ = try await storage.updateRollout(id: rollout.id) { rollout in
-                        let skipped = rollout.withdraw(host: host.id, reason: reason)
-                        guard skipped > 0 else { return [] }
-                        return [
-                            EventRecord(
-                                at: now,
-                                actor: actor,
-                                action: "rollout.host_withdrawn",
-                                target: "rollout:\(rollout.id)",
-                                details: try JSONResponse.text([
-                                    "host": host.id, "tasks": String(skipped), "reason": reason,
-                                ])
-                            )
-                        ]
-                    }
-                    if rollout.state == .running {
-                        _ = try await rollouts.command(.pause, rolloutID: rollout.id, reason: reason, actor: actor)
-                    }
+        // Every open change, page by page.
+        var open: [ChangeRequest] = []
+        while true {
+            let page = try await storage.changes(
+                states: [.submitted, .approved, .scheduled, .inProgress],
+                limit: 500,
+                offset: open.count
+            )
+            open += page.changes
+            if page.changes.isEmpty || open.count >= page.total { break }
+        }
+        for change in open where mayReach(change.content, host: host, places: [before, after]) {
+            // Approvals stop counting (a no-op unless the change is submitted, approved or scheduled;
+            // decided on the state read inside the transaction).
+            if change.state != .inProgress {
+                let impact = try await resolve(change.content, now: now).impact
+                _ = try await storage.updateChange(id: change.id, actor: actor, action: "approvals_voided") { change in
+                    let voided = change.voidApprovals(reason: reason, impact: impact, now: now)
+                    return ["reason": reason, "voidedApprovals": voided.map(\.username).joined(separator: ",")]
                 }
-                continue
             }
-            let impact = try await resolve(change.content, now: now).impact
-            _ = try await storage.updateChange(id: change.id, actor: actor, action: "approvals_voided") { change in
-                let voided = change.voidApprovals(reason: reason, impact: impact, now: now)
-                return ["reason": reason, "voidedApprovals": voided.map(\.username).joined(separator: ",")]
+            // Whatever the state was, a rollout running the change no longer runs on the host.
+            for rollout in try await storage.rollouts(activeOnly: true, limit: 1000) where rollout.changeID == change.id
+            {
+                // Plans already queued for the host but not yet fetched are cancelled, so they are
+                // never delivered; their tasks are withdrawn with the pending ones.
+                let queued = rollout.tasks.filter { $0.hostID == host.id && $0.state == .leased }.compactMap(\.planID)
+                let cancelled = Set(
+                    try await storage.cancelUndeliveredPlans(queued, reason: reason, actor: actor, now: now)
+                )
+                _ = try await storage.updateRollout(id: rollout.id) { rollout in
+                    let withdrawn = rollout.withdraw(host: host.id, reason: reason, cancelledPlans: cancelled)
+                    guard withdrawn > 0 else { return [] }
+                    return [
+                        EventRecord(
+                            at: now,
+                            actor: actor,
+                            action: "rollout.host_withdrawn",
+                            target: "rollout:\(rollout.id)",
+                            details: try JSONResponse.text([
+                                "host": host.id, "tasks": String(withdrawn), "reason": reason,
+                            ])
+                        )
+                    ]
+                }
+                // The rollout pauses so a person looks at it before anything else runs.
+                if rollout.state == .running {
+                    _ = try await rollouts.command(.pause, rolloutID: rollout.id, reason: reason, actor: actor)
+                }
             }
         }
     }

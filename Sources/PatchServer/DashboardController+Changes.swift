@@ -213,7 +213,7 @@ extension DashboardController {
                 "decisionClass": approval.decision == .approve ? "online" : "reboot",
                 "environments": list(approval.environments), "at": formatter.string(from: approval.at),
                 "comment": approval.comment, "digest": String(approval.contentDigest.prefix(12)),
-                "voided": approval.contentDigest != digest,
+                "voided": approval.contentDigest != digest || approval.voidedReason != nil,
             ]
             if let elevation = approval.elevationID { row["elevationID"] = elevation }
             return row

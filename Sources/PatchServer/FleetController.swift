@@ -99,15 +99,20 @@ struct FleetController: Sendable {
             let (host, before) = try await scopes.requireHost(id: id, .hostsManage, identity: identity)
             let after = try await scopes.place(of: host, labels: body.labels, tags: body.tags)
             try HostScopes.require(.hostsManage, at: after, identity: identity, what: "moving \(host.facts.hostname)")
-            guard
-                try await storage.setLabels(
-                    hostID: id,
-                    labels: body.labels,
-                    tags: body.tags,
-                    actor: identity.actor,
-                    now: clock.now()
-                )
-            else { throw Problem.notFound("no host with id '\(id)'") }
+            // Written only if the labels are still those the checks above were made against.
+            switch try await storage.replaceLabels(
+                hostID: id,
+                expectedLabels: host.labels,
+                expectedTags: host.tags,
+                labels: body.labels,
+                tags: body.tags,
+                actor: identity.actor,
+                now: clock.now()
+            ) {
+            case nil: throw Problem.notFound("no host with id '\(id)'")
+            case false?: throw Problem.conflict("the labels of host \(id) changed meanwhile; read them and try again")
+            case true?: break
+            }
             if before != after { try await onHostMoved(host, before, after, identity.actor) }
             return try JSONResponse.make(body)
         }
@@ -147,7 +152,17 @@ struct FleetController: Sendable {
             context,
             identity in
             let body = try await JSONBody.decode(APITokenRequest.self, request, limit: context.maxUploadSize)
-            let lifetime = body.expiresInSeconds.map(TimeInterval.init)
+            var lifetime = body.expiresInSeconds.map(TimeInterval.init)
+            // A token never outlives the token that minted it.
+            if case .apiToken(let parentID) = identity.credential,
+                let parentExpiry = try await storage.apiToken(id: parentID)?.expiresAt
+            {
+                let remaining = parentExpiry.timeIntervalSince(clock.now())
+                guard remaining >= 60 else {
+                    throw Problem.badRequest("the calling token expires within a minute; it cannot mint another")
+                }
+                lifetime = min(lifetime ?? IdentityService.defaultLifetime, remaining)
+            }
             let created = try await identities.createAPIToken(
                 userID: identity.userID,
                 name: body.name,

@@ -14,6 +14,9 @@ public struct IdentityService: Sendable {
     let clock: any WallClock
     let bcryptCost: UInt8
     let loginGate = LoginGate()
+    /// Password checks per source address: 30 a minute, in bursts of 30 (bcrypt is costly; rotating
+    /// names does not get around it).
+    let loginSources = RateLimiter(perMinute: 30, burst: 30)
 
     /// Creates the service.
     public init(storage: any PatchStorage, clock: any WallClock, bcryptCost: UInt8) {
@@ -86,6 +89,9 @@ public struct IdentityService: Sendable {
         let now = clock.now()
         // One password check at a time per name and source: parallel guesses cannot outrun the
         // failure count (each would read it before any failure is written).
+        if let wait = loginSources.admit(key: source, at: now) {
+            return .throttled(until: now.addingTimeInterval(TimeInterval(wait)))
+        }
         guard loginGate.enter(username: username, source: source) else {
             return .throttled(until: now.addingTimeInterval(1))
         }

@@ -20,19 +20,40 @@ enum JSONBody {
         }
     }
 
-    /// Collects the body of a request nobody has authenticated yet: `limit` bytes are reserved from
-    /// the shared `budget` first, so that all such requests together never hold more than the
-    /// budget's capacity; when it is spent the answer is 503 with `Retry-After`.
-    static func collect(_ request: Request, limit: Int, budget: BodyBudget) async throws -> [UInt8] {
-        guard budget.reserve(limit) else {
+    /// Collects the body of a request nobody has authenticated yet: its declared length (at most
+    /// `limit` bytes) is reserved from the shared `budget` first, so that all such requests together
+    /// never hold more than the budget's capacity (when it is spent: 503 with `Retry-After`), and
+    /// the body must arrive within `deadline` (else 408), so slow senders cannot hold it.
+    static func collect(
+        _ request: Request,
+        limit: Int,
+        budget: BodyBudget,
+        deadline: Duration = .seconds(10)
+    ) async throws -> [UInt8] {
+        // Reserve what the request says it sends (at most the limit), so small requests hold little.
+        let declared = request.headers[.contentLength].flatMap { $0.utf8.count <= 19 ? Int($0) : nil }
+        let reservation = min(max(declared ?? limit, 0), limit)
+        guard budget.reserve(reservation) else {
             throw Problem(
                 .serviceUnavailable,
                 "too many unauthenticated requests in flight; retry shortly",
                 headers: [.retryAfter: "1"]
             )
         }
-        defer { budget.release(limit) }
-        return try await collect(request, limit: limit)
+        defer { budget.release(reservation) }
+        // A slow sender cannot hold its share of the budget for long: the body must arrive in time.
+        return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask { try await collect(request, limit: limit) }
+            group.addTask {
+                try await Task.sleep(for: deadline)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let body = first else {
+                throw Problem(.requestTimeout, "the request body did not arrive within \(deadline)")
+            }
+            return body
+        }
     }
 
     /// Collects, decodes and validates a request body (`APIInputError` → 400 naming the field).

@@ -29,11 +29,25 @@ public struct RolloutOrchestrator: Sendable {
         if [.approved, .scheduled].contains(change.state) {
             // The approval covers the environments the change reached when it was decided; a host
             // moved since (say, relabelled from prod into dev) is not covered by it.
-            let approved = Set((change.impact?.environments ?? []).map(\.environment))
-            if let moved = resolution.hosts.first(where: { !approved.contains($0.environment) }) {
+            let approved = Dictionary(
+                (change.impact?.environments ?? []).map { ($0.environment, Set($0.commonGroups)) },
+                uniquingKeysWith: { first, _ in first }
+            )
+            if let moved = resolution.hosts.first(where: { approved[$0.environment] == nil }) {
                 throw Problem.conflict(
                     "\(change.id) now reaches \(moved.hostname) in \(moved.environment), which its approval does not cover; edit and resubmit it"
                 )
+            }
+            // Group-scoped approvers decided for the groups every host of an environment shared; a
+            // host outside those groups now (say, a db host that joined the change's reach) is not
+            // covered by their votes.
+            for reach in resolution.impact.environments {
+                let lost = (approved[reach.environment] ?? []).subtracting(reach.commonGroups)
+                guard lost.isEmpty else {
+                    throw Problem.conflict(
+                        "\(change.id)'s hosts in \(reach.environment) no longer all belong to \(lost.sorted().joined(separator: ", ")), as when it was approved; edit and resubmit it"
+                    )
+                }
             }
         }
         var hosts: [RolloutHost] = []
@@ -163,6 +177,16 @@ public struct RolloutOrchestrator: Sendable {
         )
         rollout.options = options
         _ = try rollout.apply(.start)
+        // The change goes in progress first, atomically from approved or scheduled: if its approvals
+        // were voided meanwhile (a host moved), this refuses before any rollout exists.
+        let rolloutID = rollout.id
+        _ = try await storage.updateChange(id: changeID, actor: identity.actor, action: "rollout_started") { change in
+            if change.state == .approved {
+                try change.schedule(start: now, fitsWindow: true, outsideWindowReason: nil, now: now)
+            }
+            try change.advance(.start, now: now)
+            return ["rollout": rolloutID]
+        }
         try await storage.createRollout(
             rollout,
             events: [
@@ -180,14 +204,6 @@ public struct RolloutOrchestrator: Sendable {
             ],
             now: now
         )
-        let rolloutID = rollout.id
-        _ = try await storage.updateChange(id: changeID, actor: identity.actor, action: "rollout_started") { change in
-            if change.state == .approved {
-                try change.schedule(start: now, fitsWindow: true, outsideWindowReason: nil, now: now)
-            }
-            try change.advance(.start, now: now)
-            return ["rollout": rolloutID]
-        }
         await notifier.notify(
             rollout: rollout,
             event: "started",
@@ -240,7 +256,30 @@ public struct RolloutOrchestrator: Sendable {
                     "rollout \(rolloutID) \(updated.state.rawValue) by \(actor)\(reason.map { ": \($0)" } ?? "")"
             )
         }
-        if command == .abort { try await finishChange(updated) }
+        if command == .abort {
+            // Plans queued for leased tasks but not fetched yet are cancelled: an aborted rollout
+            // hands nothing more out.
+            let queued = updated.tasks.filter { $0.state == .leased }.compactMap(\.planID)
+            let reason = "rollout \(rolloutID) aborted"
+            let cancelled = Set(
+                try await storage.cancelUndeliveredPlans(queued, reason: reason, actor: actor, now: now)
+            )
+            if !cancelled.isEmpty {
+                _ = try await storage.updateRollout(id: rolloutID) { rollout in
+                    rollout.skipCancelled(cancelled, reason: reason)
+                    return [
+                        EventRecord(
+                            at: now,
+                            actor: actor,
+                            action: "rollout.plans_cancelled",
+                            target: "rollout:\(rolloutID)",
+                            details: try JSONResponse.text(["plans": cancelled.sorted().joined(separator: ",")])
+                        )
+                    ]
+                }
+            }
+            try await finishChange(updated)
+        }
         if updated.state == .running { try await tick(rolloutID: rolloutID) }
         return try await storage.rollout(id: rolloutID) ?? updated
     }

@@ -106,6 +106,18 @@ public protocol PatchStorage: Sendable {
     /// One host.
     func host(id: String) async throws -> HostRecord?
     /// Replaces a host's labels and tags (with an event); `false` when the host is unknown.
+    /// Sets a host's labels and tags only if they are still `expectedLabels`/`expectedTags` (what
+    /// the caller's access check was made against); `nil` when the host is gone, `false` when they
+    /// changed meanwhile (nothing written).
+    func replaceLabels(
+        hostID: String,
+        expectedLabels: [String: String],
+        expectedTags: [String],
+        labels: [String: String],
+        tags: [String],
+        actor: String,
+        now: Date
+    ) async throws -> Bool?
     func setLabels(
         hostID: String,
         labels: [String: String],
@@ -195,8 +207,12 @@ public protocol PatchStorage: Sendable {
         now: Date
     )
         async throws
-    /// The newest plan for a host that has no report yet, marking it delivered.
+    /// The newest plan for a host that has no report yet and was not cancelled, marking it delivered.
     func pendingPlan(hostID: String, now: Date) async throws -> String?
+    /// Cancels the plans among `planIDs` that no agent has fetched yet (they will never be
+    /// delivered; a `plan.cancelled` event each) and returns their ids. A plan already delivered is
+    /// left alone: its report decides.
+    func cancelUndeliveredPlans(_ planIDs: [String], reason: String, actor: String, now: Date) async throws -> [String]
 
     // MARK: Agent plan reports
     /// Stores an agent's plan report and its event in one transaction; `false` when this exact
@@ -295,6 +311,8 @@ public protocol PatchStorage: Sendable {
     ) async throws -> Elevation
     /// Elevations newest first, of one user or all.
     func elevations(userID: String?, limit: Int) async throws -> [Elevation]
+    /// One elevation.
+    func elevation(id: String) async throws -> Elevation?
     /// Expires every active elevation whose time is up.
     func expireLapsedElevations(now: Date) async throws -> [Elevation]
 

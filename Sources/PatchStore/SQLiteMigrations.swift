@@ -343,6 +343,15 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v10-plan-cancellation") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE host_plans ADD COLUMN cancelled_at INTEGER;
+                    -- Tokens made before lifetimes were mandatory expire a year after their creation.
+                    UPDATE api_tokens SET expires_at = created_at + 31622400000 WHERE expires_at IS NULL;
+                    """
+            )
+        }
         return migrator
     }
 }

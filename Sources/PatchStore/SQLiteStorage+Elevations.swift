@@ -70,6 +70,14 @@ extension SQLiteStorage {
         }
     }
 
+    public func elevation(id: String) async throws -> Elevation? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT body FROM elevations WHERE id = ?", arguments: [id]).map {
+                try Self.decode(Elevation.self, $0, what: "elevation")
+            }
+        }
+    }
+
     public func elevations(userID: String?, limit: Int) async throws -> [Elevation] {
         try await pool.read { db in
             let rows: [String]

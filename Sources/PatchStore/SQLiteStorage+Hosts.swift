@@ -9,6 +9,42 @@ extension SQLiteStorage {
         }
     }
 
+    public func replaceLabels(
+        hostID: String,
+        expectedLabels: [String: String],
+        expectedTags: [String],
+        labels: [String: String],
+        tags: [String],
+        actor: String,
+        now: Date
+    ) async throws -> Bool? {
+        let labelsJSON = try Self.json(labels)
+        let tagsJSON = try Self.json(tags.sorted())
+        return try await write { db -> Bool? in
+            guard
+                let row = try Row.fetchOne(db, sql: "SELECT labels, tags FROM hosts WHERE id = ?", arguments: [hostID])
+            else { return nil }
+            let currentLabels = try Self.decode([String: String].self, row["labels"], what: "labels of host \(hostID)")
+            let currentTags = try Self.decode([String].self, row["tags"], what: "tags of host \(hostID)")
+            guard currentLabels == expectedLabels, currentTags.sorted() == expectedTags.sorted() else { return false }
+            try db.execute(
+                sql: "UPDATE hosts SET labels = ?, tags = ? WHERE id = ?",
+                arguments: [labelsJSON, tagsJSON, hostID]
+            )
+            try Self.insertEvent(
+                EventRecord(
+                    at: now,
+                    actor: actor,
+                    action: "host.labels.changed",
+                    target: "host:\(hostID)",
+                    details: "{\"labels\":\(labelsJSON),\"tags\":\(tagsJSON)}"
+                ),
+                db
+            )
+            return true
+        }
+    }
+
     public func setLabels(
         hostID: String,
         labels: [String: String],

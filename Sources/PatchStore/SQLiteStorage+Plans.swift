@@ -49,7 +49,7 @@ extension SQLiteStorage {
                     db,
                     sql: """
                         SELECT p.plan_id, p.signed_plan FROM host_plans p
-                        WHERE p.host_id = ?
+                        WHERE p.host_id = ? AND p.cancelled_at IS NULL
                           AND NOT EXISTS (
                               SELECT 1 FROM plan_reports r
                               WHERE r.plan_id = p.plan_id AND r.host_id = p.host_id AND r.outcome <> 'in-progress'
@@ -65,6 +65,40 @@ extension SQLiteStorage {
                 arguments: [Self.millis(now), planID]
             )
             return row["signed_plan"]
+        }
+    }
+
+    public func cancelUndeliveredPlans(
+        _ planIDs: [String],
+        reason: String,
+        actor: String,
+        now: Date
+    ) async throws -> [String] {
+        guard !planIDs.isEmpty else { return [] }
+        return try await write { db in
+            var cancelled: [String] = []
+            for planID in planIDs {
+                try db.execute(
+                    sql: """
+                        UPDATE host_plans SET cancelled_at = ?
+                        WHERE plan_id = ? AND delivered_at IS NULL AND cancelled_at IS NULL
+                        """,
+                    arguments: [Self.millis(now), planID]
+                )
+                guard db.changesCount == 1 else { continue }
+                cancelled.append(planID)
+                try Self.insertEvent(
+                    EventRecord(
+                        at: now,
+                        actor: actor,
+                        action: "plan.cancelled",
+                        target: "plan:\(planID)",
+                        details: try Self.json(["reason": reason])
+                    ),
+                    db
+                )
+            }
+            return cancelled
         }
     }
 }

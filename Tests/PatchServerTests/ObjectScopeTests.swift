@@ -272,3 +272,82 @@ extension ObjectScopeTests {
         #expect(events.contains("rollout.host_withdrawn"))
     }
 }
+
+extension ObjectScopeTests {
+    @Test func abortingCancelsPlansNoAgentFetchedYet() async throws {
+        let (setup, router) = try await RolloutAPITests.setup()
+        let harness = setup.harness
+        try await Application(router: router).test(.router) { client in
+            let started = try await RolloutAPITests.startRollout(client, setup)
+            let id = try started.json(RolloutAPITests.View.self).id
+            let view = try await RolloutAPITests.status(client, id, harness)
+            let leased = try #require(view.tasks?.first { $0.state == .leased })
+            let agent = try #require(setup.agents.values.first { $0.hostID == leased.hostID })
+            let aborted = try await client.execute(
+                uri: "/api/v1/rollouts/\(view.id)/abort",
+                method: .post,
+                headers: harness.bearer(.operator),
+                body: ByteBuffer(string: #"{"reason":"stop"}"#)
+            )
+            #expect(aborted.status == .ok, "\(aborted.text)")
+            // The canary's plan was queued but never fetched: it is never handed out now.
+            #expect(try await RolloutAPITests.fetchPlan(client, agent, harness) == nil)
+            let after = try await RolloutAPITests.status(client, view.id, harness)
+            #expect(after.tasks?.first { $0.hostID == leased.hostID }?.state == .skipped)
+        }
+        let events = try await harness.storage.events(limit: 200, offset: 0).map(\.action)
+        #expect(events.contains("plan.cancelled"))
+    }
+
+    @Test func aDecisionOnStaleContentIsRefusedAndVoidedApproversMayDecideAgain() async throws {
+        let (fleet, built, hosts) = try await Self.setup()
+        let storage = fleet.harness.storage
+        try await Application(router: built.router).test(.router) { client in
+            let body = ChangeControlAPITests.createBody.replacingOccurrences(
+                of: #""environments":["dev","prod"]"#,
+                with: #""environments":["dev"]"#
+            )
+            let id = try await client.post(fleet, "/api/v1/changes", as: "operator-user", body)
+                .json(ChangeControlAPITests.View.self).change.id
+            let submitted = try await client.post(fleet, "/api/v1/changes/\(id)/submit", as: "operator-user")
+                .json(ChangeControlAPITests.View.self)
+            let stale = try await client.post(
+                fleet,
+                "/api/v1/changes/\(id)/approve",
+                as: "ann",
+                #"{"contentDigest":"not-what-it-is"}"#
+            )
+            #expect(stale.status == .conflict, "\(stale.text)")
+            let fresh = try await client.post(
+                fleet,
+                "/api/v1/changes/\(id)/approve",
+                as: "ann",
+                #"{"contentDigest":"\#(submitted.contentDigest)"}"#
+            )
+            #expect(fresh.status == .ok, "\(fresh.text)")
+            // A host move voids ann's approval; she may decide again on the same content.
+            _ = try await client.execute(
+                uri: "/api/v1/hosts/\(hosts["dev"]!)/labels",
+                method: .put,
+                headers: fleet.bearer("admin-user"),
+                body: ByteBuffer(string: #"{"labels":{"env":"dev"},"tags":["moved"]}"#)
+            )
+            let labelled = try await client.execute(
+                uri: "/api/v1/hosts/\(hosts["dev"]!)/labels",
+                method: .put,
+                headers: fleet.bearer("admin-user"),
+                body: ByteBuffer(string: #"{"labels":{"env":"prod"},"tags":[]}"#)
+            )
+            #expect(labelled.status == .ok)
+            #expect(try await storage.change(id: id)?.currentApprovals.isEmpty == true)
+            _ = try await client.execute(
+                uri: "/api/v1/hosts/\(hosts["dev"]!)/labels",
+                method: .put,
+                headers: fleet.bearer("admin-user"),
+                body: ByteBuffer(string: #"{"labels":{"env":"dev"},"tags":[]}"#)
+            )
+            let again = try await client.post(fleet, "/api/v1/changes/\(id)/approve", as: "ann")
+            #expect(again.status == .ok, "\(again.text)")
+        }
+    }
+}

@@ -45,9 +45,11 @@ public struct Authorization: Sendable, Hashable {
     /// break-glass entry none above the break-glass ceiling.
     private func entries(giving permission: Permission) -> [Entry] {
         if let tokenPermissions, !tokenPermissions.contains(permission) { return [] }
+        // While a break-glass elevation is active, nothing above the ceiling counts — not even from
+        // the caller's permanent roles: an emergency session cannot mint lasting access.
+        if isBreakGlassActive && permission.isAboveBreakGlassCeiling { return [] }
         return entries.filter { entry in
             entry.role.permissions.contains(permission) && (entry.scope == .global || permission.isScopable)
-                && !(entry.breakGlass && permission.isAboveBreakGlassCeiling)
         }
     }
 
@@ -56,6 +58,9 @@ public struct Authorization: Sendable, Hashable {
     public var transferablePermissions: Set<Permission> {
         permissions.filter { elevation(for: $0) == nil }
     }
+
+    /// Whether the caller is elevated by break-glass right now.
+    public var isBreakGlassActive: Bool { entries.contains(where: \.breakGlass) }
 
     /// Whether the caller holds `permission` somewhere (what a route checks before looking closer).
     public func allows(_ permission: Permission) -> Bool { !entries(giving: permission).isEmpty }

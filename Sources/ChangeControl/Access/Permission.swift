@@ -52,8 +52,9 @@ public enum Permission: String, Sendable, Hashable, CaseIterable, Codable, Compa
     }
 
     /// Whether the permission creates lasting access — users, grants, roles, API or enrollment
-    /// tokens, elevation approvals. Break-glass elevation never carries these: an emergency role
-    /// taken without an approver cannot be turned into access that outlives it.
+    /// tokens, elevation approvals. While a break-glass elevation is active, the caller holds none of
+    /// these (not even from permanent roles): an emergency role taken without an approver cannot be
+    /// turned into access that outlives it.
     public var isAboveBreakGlassCeiling: Bool {
         switch self {
         case .usersManage, .rolesManage, .ownTokensManage, .enrollmentManage, .elevationApprove: true

@@ -144,7 +144,7 @@ extension ChangeRequest {
             )
         }
         let digest = content.digest
-        if approvals.contains(where: { $0.userID == userID && $0.contentDigest == digest }) {
+        if approvals.contains(where: { $0.userID == userID && $0.contentDigest == digest && $0.voidedReason == nil }) {
             throw ChangeControlError(
                 .separationOfDuties,
                 field: "approver",

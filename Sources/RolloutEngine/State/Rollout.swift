@@ -132,18 +132,30 @@ public struct Rollout: Sendable, Hashable, Codable {
     }
 
     /// Withdraws a host from the rollout: its tasks that have not started are skipped with `reason`
-    /// (the approval they relied on no longer covers the host, say). Leased and finished tasks keep
-    /// their state — a plan already handed out is judged by its report.
+    /// (the approval they relied on no longer covers the host, say), and so are its leased tasks
+    /// whose plans were cancelled before any agent fetched them (`cancelledPlans`). A plan already
+    /// handed out is judged by its report.
     /// - Returns: how many tasks were skipped.
     @discardableResult
-    public mutating func withdraw(host hostID: String, reason: String) -> Int {
+    public mutating func withdraw(host hostID: String, reason: String, cancelledPlans: Set<String> = []) -> Int {
         var skipped = 0
-        for index in tasks.indices where tasks[index].hostID == hostID && tasks[index].state == .pending {
+        for index in tasks.indices where tasks[index].hostID == hostID {
+            let cancelled = tasks[index].state == .leased && tasks[index].planID.map(cancelledPlans.contains) == true
+            guard tasks[index].state == .pending || cancelled else { continue }
             tasks[index].state = .skipped
             tasks[index].reason = reason
             skipped += 1
         }
         return skipped
+    }
+
+    /// Skips leased tasks whose plans were cancelled before delivery (an aborted rollout's, say).
+    public mutating func skipCancelled(_ cancelledPlans: Set<String>, reason: String) {
+        for index in tasks.indices
+        where tasks[index].state == .leased && tasks[index].planID.map(cancelledPlans.contains) == true {
+            tasks[index].state = .skipped
+            tasks[index].reason = reason
+        }
     }
 
     /// Indices of the tasks of one wave.
