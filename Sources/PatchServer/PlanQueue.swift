@@ -60,7 +60,10 @@ public struct PlanQueue: Sendable {
                 )
                 return plan
             } catch let error as StoreError where error.code == .conflict {
-                continue  // another writer took the sequence; sign again with the next one
+                // Another writer queued this very plan (the scheduler's tick and a start racing):
+                // queueing is idempotent. Otherwise it took the sequence: sign again with the next one.
+                if let planID, try await storage.planExists(id: planID) { return nil }
+                continue
             }
         }
         throw Problem.conflict("could not allocate a plan sequence for host \(hostID); try again")
