@@ -27,21 +27,7 @@ extension SQLiteStorage {
             let currentLabels = try Self.decode([String: String].self, row["labels"], what: "labels of host \(hostID)")
             let currentTags = try Self.decode([String].self, row["tags"], what: "tags of host \(hostID)")
             guard currentLabels == expectedLabels, currentTags.sorted() == expectedTags.sorted() else { return false }
-            try db.execute(
-                sql: "UPDATE hosts SET labels = ?, tags = ? WHERE id = ?",
-                arguments: [labelsJSON, tagsJSON, hostID]
-            )
-            try Self.insertEvent(
-                EventRecord(
-                    at: now,
-                    actor: actor,
-                    action: "host.labels.changed",
-                    target: "host:\(hostID)",
-                    details: "{\"labels\":\(labelsJSON),\"tags\":\(tagsJSON)}"
-                ),
-                db
-            )
-            return true
+            return try Self.writeLabels(hostID: hostID, labelsJSON, tagsJSON, actor: actor, now: now, db)
         }
     }
 
@@ -57,23 +43,35 @@ extension SQLiteStorage {
         let labelsJSON = try Self.json(labels)
         let tagsJSON = try Self.json(tags.sorted())
         return try await write { db in
-            try db.execute(
-                sql: "UPDATE hosts SET labels = ?, tags = ? WHERE id = ?",
-                arguments: [labelsJSON, tagsJSON, hostID]
-            )
-            guard db.changesCount == 1 else { return false }
-            try Self.insertEvent(
-                EventRecord(
-                    at: now,
-                    actor: actor,
-                    action: "host.labels.changed",
-                    target: "host:\(hostID)",
-                    details: "{\"labels\":\(labelsJSON),\"tags\":\(tagsJSON)}"
-                ),
-                db
-            )
-            return true
+            try Self.writeLabels(hostID: hostID, labelsJSON, tagsJSON, actor: actor, now: now, db)
         }
+    }
+
+    /// Writes a host's labels and tags with their event; `false` when there is no such host.
+    static func writeLabels(
+        hostID: String,
+        _ labelsJSON: String,
+        _ tagsJSON: String,
+        actor: String,
+        now: Date,
+        _ db: Database
+    ) throws -> Bool {
+        try db.execute(
+            sql: "UPDATE hosts SET labels = ?, tags = ? WHERE id = ?",
+            arguments: [labelsJSON, tagsJSON, hostID]
+        )
+        guard db.changesCount == 1 else { return false }
+        try insertEvent(
+            EventRecord(
+                at: now,
+                actor: actor,
+                action: "host.labels.changed",
+                target: "host:\(hostID)",
+                details: "{\"labels\":\(labelsJSON),\"tags\":\(tagsJSON)}"
+            ),
+            db
+        )
+        return true
     }
 
     public func hosts(_ query: HostQuery) async throws -> HostPage {
