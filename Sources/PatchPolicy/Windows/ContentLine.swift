@@ -127,6 +127,13 @@ public struct ContentLine: Sendable, Hashable {
         guard index < chars.count, chars[index] == ":" else {
             throw fail(index + 1, "expected ':' between the property name and its value", field: name)
         }
+        // RFC 5545 values carry no control characters but HTAB; refusing them keeps every calendar
+        // exportable as it was read.
+        if let bad = chars[(index + 1)...].firstIndex(where: { character in
+            character != "\t" && character.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+        }) {
+            throw fail(bad + 1, "control character in the value (only HTAB is allowed)", field: name)
+        }
         return ContentLine(name: name, parameters: parameters, value: String(chars[(index + 1)...]), line: line)
     }
 

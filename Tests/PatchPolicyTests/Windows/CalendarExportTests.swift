@@ -18,6 +18,22 @@ import Testing
         #expect(reparsed.icalendarText == exported)
     }
 
+    /// Found by the ics fuzz target: a CATEGORIES value with a bare CR and NUL was read, but its
+    /// export did not parse back to the same events. Control characters are now refused on input,
+    /// naming the line and column.
+    @Test func controlCharactersInValuesAreRefusedOnInput() throws {
+        for bad in ["fr\r\u{0}eeze", "a\u{1}b", "x\u{7F}"] {
+            let text =
+                "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20250101T000000\r\nDURATION:PT1H\r\n"
+                + "CATEGORIES:\(bad)\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+            #expect(throws: PatchPolicyError.self) { _ = try MaintenanceCalendar.parse(text, source: "bad.ics") }
+        }
+        let tab =
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20250101T000000\r\nDURATION:PT1H\r\n"
+            + "SUMMARY:a\tb\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        #expect(try MaintenanceCalendar.parse(tab, source: "tab.ics").events.first?.summary == "a\tb")
+    }
+
     @Test func exportFoldsLongLinesAndUsesCRLF() throws {
         var event = CalendarEvent(
             start: CalendarDateTime(LocalDateTime(year: 2025, month: 1, day: 1, hour: 2), anchor: .floating),
