@@ -59,8 +59,10 @@ public struct KEVReader: Sendable {
             }
             if let entry { entries.append(entry) }
         }
-        if skipped.isEmpty, let count = try root["count"].optionalNumber(), Int(count) != entries.count {
-            throw root["count"].error(.invalidValue, "count says \(Int(count)) entries, the file has \(entries.count)")
+        // `count` is any JSON number: compare it exactly (converting 1e30 or 2.5 to Int would trap).
+        if skipped.isEmpty, let count = try root["count"].optionalNumber(), Int(exactly: count) != entries.count {
+            let stated = Int(exactly: count).map(String.init) ?? "\(count)"
+            throw root["count"].error(.invalidValue, "count says \(stated) entries, the file has \(entries.count)")
         }
         return KEVCatalog(
             catalogVersion: catalogVersion,

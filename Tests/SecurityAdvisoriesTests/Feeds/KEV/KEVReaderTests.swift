@@ -66,6 +66,18 @@ import Testing
         }
     }
 
+    /// libFuzzer (target kev) found `Int(count)` trapping on a count beyond Int's range.
+    @Test(arguments: ["33333333333333333333333333336", "1e300", "-1e19", "2.5"])
+    func countThatIsNotAnEntryCountIsReported(count: String) throws {
+        let text = Self.brokenCatalogue.replacingOccurrences(of: "2025-13-01", with: "2025-01-01")
+            .replacingOccurrences(of: "\"count\": 3", with: "\"count\": \(count)")
+        let error = try #require(throws: SecurityAdvisoriesError.self) {
+            try KEVReader().read(Data(text.utf8), source: "kev.json")
+        }
+        #expect(error.field == "count")
+        #expect(error.message.hasSuffix("entries, the file has 3"))
+    }
+
     @Test(arguments: [
         ("2021-11-03", 1_635_897_600.0),
         ("2021-12-16T22:34:00Z", 1_639_694_040.0),
