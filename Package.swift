@@ -205,6 +205,7 @@ let package = Package(
                 "PatchStore", "FleetModel", "SecurityAdvisories", "AgentProtocol", "ChangeControl",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

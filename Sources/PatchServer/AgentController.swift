@@ -101,18 +101,22 @@ struct AgentController: Sendable {
     @Sendable func inventory(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (agent, body) = try await authenticator.authenticate(request, limit: configuration.maxAgentBodyBytes)
         let upload = try APIBody.decode(InventoryUpload.self, from: body)
-        let stored = try await storage.inventory(hostID: agent.hostID)
+        guard let host = try await storage.host(id: agent.hostID) else {
+            throw Problem.notFound("no host with id \(agent.hostID)")
+        }
+        let storedFingerprint = host.inventoryFingerprint
         let packages: [InstalledPackage]
         switch (upload.packages, upload.delta, upload.baseFingerprint) {
         case (let full?, nil, nil):
             packages = full
         case (nil, let delta?, let base?):
-            guard base == stored.fingerprint else {
+            guard base == storedFingerprint else {
                 throw Problem.conflict(
-                    "field 'baseFingerprint' is \(base) but the server holds \(stored.fingerprint ?? "no inventory"); send a full upload"
+                    "field 'baseFingerprint' is \(base) but the server holds \(storedFingerprint ?? "no inventory"); send a full upload"
                 )
             }
-            packages = delta.applied(to: stored.packages)
+            // Only a delta needs the stored package list.
+            packages = delta.applied(to: try await storage.inventory(hostID: agent.hostID).packages)
         default:
             throw Problem.badRequest("send either 'packages' (full upload) or 'delta' with 'baseFingerprint'")
         }
@@ -128,10 +132,23 @@ struct AgentController: Sendable {
                 "field 'fingerprint' is \(upload.fingerprint) but the packages hash to \(fingerprint)"
             )
         }
+        // Package versions never seen in the fleet are correlated first (usually none: hosts share
+        // versions), so that storing the inventory can tell which findings persist. A failure here
+        // is logged, not the agent's problem: the correlation worker catches up.
+        if fingerprint != storedFingerprint {
+            do {
+                try await vulnerabilities.prepare(packages: packages, os: host.facts.os)
+            } catch {
+                context.logger.error(
+                    "cannot correlate new packages",
+                    metadata: ["pp.host.id": .string(agent.hostID), "pp.error": .string("\(error)")]
+                )
+            }
+        }
         do {
             let diff = try await storage.replaceInventory(
                 hostID: agent.hostID,
-                expectedFingerprint: stored.fingerprint,
+                expectedFingerprint: storedFingerprint,
                 packages: packages,
                 fingerprint: fingerprint,
                 now: clock.now()
@@ -146,15 +163,6 @@ struct AgentController: Sendable {
             )
         } catch let error as StoreError where error.code == .conflict {
             throw Problem.conflict(error.message)
-        }
-        // The inventory is stored; findings follow it (a failure here is logged, not the agent's problem).
-        do {
-            try await vulnerabilities.recompute(hostID: agent.hostID)
-        } catch {
-            context.logger.error(
-                "cannot recompute findings",
-                metadata: ["pp.host.id": .string(agent.hostID), "pp.error": .string("\(error)")]
-            )
         }
         return try JSONResponse.make(InventoryAcknowledgement(fingerprint: fingerprint, packageCount: packages.count))
     }

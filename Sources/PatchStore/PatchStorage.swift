@@ -131,7 +131,8 @@ public protocol PatchStorage: Sendable {
     func fleetSummary(now: Date, onlineSince: Date) async throws -> FleetSummary
     /// A host's stored inventory.
     func inventory(hostID: String) async throws -> StoredInventory
-    /// Replaces a host's package list, recording the differences as history.
+    /// Replaces a host's package list, recording the differences as history; the host's findings
+    /// follow (those that disappear are stored as fixed, with their start).
     ///
     /// Fails with ``StoreError/Code-swift.struct/conflict`` when the stored fingerprint is no longer
     /// `expectedFingerprint` (another upload won the race), and with
@@ -169,8 +170,20 @@ public protocol PatchStorage: Sendable {
     func knownExploited() async throws -> [KnownExploitedVulnerability]
     /// Every EPSS score.
     func epssScores() async throws -> [EPSSScore]
-    /// Replaces a host's open findings with `findings`: new ones open, missing ones are marked fixed.
-    func reconcileFindings(hostID: String, findings: [Finding], now: Date) async throws -> FindingsReconciliation
+    /// Adds the packages a host of `release` reports to the package catalog (distinct versions
+    /// stored once) and returns those never correlated, for correlation before the inventory is
+    /// stored.
+    func registerPackages(release: String, packages: [InstalledPackage]) async throws -> [CatalogPackage]
+    /// Catalog packages never correlated, oldest first.
+    func uncorrelatedPackages(limit: Int) async throws -> [CatalogPackage]
+    /// A page of the catalog by id.
+    func catalogPackages(afterID: Int64, limit: Int) async throws -> [CatalogPackage]
+    /// Catalog packages whose binary or source name is in `names`.
+    func catalogPackages(named names: Set<String>) async throws -> [CatalogPackage]
+    /// Stores the complete correlation results of catalog packages: new (package, advisory)
+    /// findings open on every host that runs the package, changed ones update in place, missing
+    /// ones are stored as fixed on every such host. Marks the packages correlated.
+    func recordCorrelation(_ results: [PackageCorrelation], now: Date) async throws -> CorrelationOutcome
     /// A filtered page of findings, most severe first, and the total matching.
     func findings(_ query: FindingQuery) async throws -> (findings: [StoredFinding], total: Int)
     /// Hosts with an installed package whose binary or source name is in `names` (for incremental

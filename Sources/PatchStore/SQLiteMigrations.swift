@@ -352,6 +352,7 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v11-normalized-fleet") { db in try NormalizedFleetMigration.migrate(db) }
         return migrator
     }
 }

@@ -90,8 +90,8 @@ extension SQLiteStorage {
                     sql: """
                         INSERT INTO hosts (id, machine_id, hostname, os_id, os_version_id, kernel_running,
                             reboot_required, facts_json, first_seen, last_seen, inventory_fingerprint, package_count,
-                            duplicate_of)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?)
+                            duplicate_of, number)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, (SELECT COALESCE(MAX(number), 0) + 1 FROM hosts))
                         """,
                     arguments: [
                         hostID, duplicateOf == nil ? facts.machineID : "\(facts.machineID)#duplicate:\(hostID)",

@@ -3,78 +3,6 @@ import GRDB
 import SecurityAdvisories
 
 extension SQLiteStorage {
-    public func reconcileFindings(hostID: String, findings: [Finding], now: Date) async throws -> FindingsReconciliation
-    {
-        let at = Self.millis(now)
-        let encodedAliases = try findings.map { try Self.json($0.aliases) }
-        return try await write { db -> FindingsReconciliation in
-            var open: [FindingKey: Int64] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT id, package, architecture, advisory_id FROM findings WHERE host_id = ? AND fixed_at IS NULL",
-                arguments: [hostID]
-            ) {
-                open[
-                    FindingKey(package: row["package"], architecture: row["architecture"], advisory: row["advisory_id"])
-                ] =
-                    row["id"]
-            }
-            let insert = try db.makeStatement(
-                sql: """
-                    INSERT INTO findings (host_id, package, architecture, advisory_id, installed_version, source_package,
-                        source_version, fixed_version, status, severity, severity_rank, cvss, epss, epss_percentile, kev,
-                        kev_due, aliases, first_seen, last_seen, fixed_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
-                    """
-            )
-            let update = try db.makeStatement(
-                sql: """
-                    UPDATE findings SET installed_version = ?, source_package = ?, source_version = ?, fixed_version = ?,
-                        status = ?, severity = ?, severity_rank = ?, cvss = ?, epss = ?, epss_percentile = ?, kev = ?,
-                        kev_due = ?, aliases = ?, last_seen = ?
-                    WHERE id = ?
-                    """
-            )
-            var opened = 0
-            var seen = Set<FindingKey>()
-            for (index, finding) in findings.enumerated() {
-                let key = finding.key
-                guard seen.insert(key).inserted else { continue }
-                let values: [(any DatabaseValueConvertible)?] = [
-                    finding.installedVersion, finding.sourcePackage, finding.sourceVersion, finding.fixedVersion,
-                    finding.status.rawValue, finding.severity.rawValue, Self.rank(finding.severity), finding.cvssScore,
-                    finding.epssScore, finding.epssPercentile, finding.knownExploited, Self.millis(finding.kevDueDate),
-                    encodedAliases[index],
-                ]
-                if let id = open.removeValue(forKey: key) {
-                    try update.execute(arguments: StatementArguments(values + [at, id]))
-                } else {
-                    let head: [(any DatabaseValueConvertible)?] = [
-                        hostID, finding.package, finding.architecture, finding.advisory,
-                    ]
-                    try insert.execute(arguments: StatementArguments(head + values + [at, at]))
-                    opened += 1
-                }
-            }
-            let close = try db.makeStatement(sql: "UPDATE findings SET fixed_at = ? WHERE id = ?")
-            for id in open.values { try close.execute(arguments: [at, id]) }
-            if opened > 0 || !open.isEmpty {
-                try Self.insertEvent(
-                    EventRecord(
-                        at: now,
-                        actor: "system",
-                        action: "findings.changed",
-                        target: "host:\(hostID)",
-                        details: try Self.json(["opened": opened, "closed": open.count, "open": seen.count])
-                    ),
-                    db
-                )
-            }
-            return FindingsReconciliation(opened: opened, closed: open.count, open: seen.count)
-        }
-    }
-
     public func findings(_ query: FindingQuery) async throws -> (findings: [StoredFinding], total: Int) {
         var conditions: [String] = []
         var arguments: [DatabaseValue] = []
@@ -107,29 +35,29 @@ extension SQLiteStorage {
             arguments += [package.databaseValue, package.databaseValue]
         }
         if let osID = query.osID {
-            conditions.append("h.os_id = ?")
+            conditions.append("f.os_id = ?")
             arguments.append(osID.databaseValue)
         }
         if let version = query.osVersionID {
-            conditions.append("h.os_version_id = ?")
+            conditions.append("f.os_version_id = ?")
             arguments.append(version.databaseValue)
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let limit = max(0, min(query.limit, 10_000))
         let offset = max(0, query.offset)
         let filter = StatementArguments(arguments)
+        let source =
+            query.includeFixed
+            ? "(\(Self.openFindingsSQL) UNION ALL \(Self.fixedFindingsSQL))" : "(\(Self.openFindingsSQL))"
         return try await pool.read { db in
             let total =
-                try Int.fetchOne(
-                    db,
-                    sql: "SELECT COUNT(*) FROM findings f JOIN hosts h ON h.id = f.host_id \(whereClause)",
-                    arguments: filter
-                ) ?? 0
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(source) f \(whereClause)", arguments: filter) ?? 0
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT f.* FROM findings f JOIN hosts h ON h.id = f.host_id \(whereClause)
-                    ORDER BY f.kev DESC, f.severity_rank DESC, COALESCE(f.cvss, 0) DESC, f.host_id, f.package, f.advisory_id
+                    SELECT f.* FROM \(source) f \(whereClause)
+                    ORDER BY f.kev DESC, f.severity_rank DESC, COALESCE(f.cvss, 0) DESC, f.host_id, f.package, f.advisory_id,
+                        f.fixed_at IS NOT NULL, f.first_seen
                     LIMIT \(limit) OFFSET \(offset)
                     """,
                 arguments: filter
@@ -137,6 +65,32 @@ extension SQLiteStorage {
             return (try rows.map(Self.storedFinding), total)
         }
     }
+
+    /// Open host findings as rows with the columns of a stored finding (and the host's OS).
+    static let openFindingsSQL = """
+        SELECT (hp.host << 32) | pf.id AS id, h.id AS host_id, p.name AS package, p.architecture,
+            p.version AS installed_version, p.source_name AS source_package, p.source_version, pf.advisory_id,
+            pf.aliases, pf.fixed_version, pf.status, pf.severity, pf.severity_rank, pf.cvss, pf.epss,
+            pf.epss_percentile, pf.kev, pf.kev_due,
+            COALESCE(fs.first_seen, \(derivedStartSQL)) AS first_seen, h.last_seen AS last_seen, NULL AS fixed_at,
+            h.os_id, h.os_version_id
+        FROM package_findings pf
+        JOIN packages p ON p.id = pf.package
+        JOIN host_packages hp ON hp.package = pf.package AND hp.state IS NULL
+        JOIN hosts h ON h.number = hp.host
+        LEFT JOIN finding_starts fs ON fs.host = hp.host AND fs.package = hp.package AND fs.advisory_id = pf.advisory_id
+        """
+
+    /// Fixed host findings with the same columns.
+    static let fixedFindingsSQL = """
+        SELECT ff.id, h.id AS host_id, p.name AS package, p.architecture, p.version AS installed_version,
+            p.source_name AS source_package, p.source_version, ff.advisory_id, ff.aliases, ff.fixed_version,
+            ff.status, ff.severity, ff.severity_rank, ff.cvss, ff.epss, ff.epss_percentile, ff.kev, ff.kev_due,
+            ff.first_seen, ff.last_seen, ff.fixed_at, h.os_id, h.os_version_id
+        FROM fixed_findings ff
+        JOIN packages p ON p.id = ff.package
+        JOIN hosts h ON h.number = ff.host
+        """
 
     public func hostIDs(withPackagesNamed names: Set<String>) async throws -> [String] {
         guard !names.isEmpty else { return [] }
@@ -152,8 +106,10 @@ extension SQLiteStorage {
                     try String.fetchAll(
                         db,
                         sql: """
-                            SELECT DISTINCT host_id FROM installed_packages
-                            WHERE source_name IN (\(marks)) OR name IN (\(marks))
+                            SELECT DISTINCT h.id FROM packages p
+                            JOIN host_packages hp ON hp.package = p.id
+                            JOIN hosts h ON h.number = hp.host
+                            WHERE p.source_name IN (\(marks)) OR p.name IN (\(marks))
                             """,
                         arguments: arguments
                     )
@@ -167,7 +123,12 @@ extension SQLiteStorage {
         try await pool.read { db in
             try String.fetchAll(
                 db,
-                sql: "SELECT DISTINCT host_id FROM findings WHERE fixed_at IS NULL ORDER BY host_id"
+                sql: """
+                    SELECT DISTINCT h.id FROM package_findings pf
+                    JOIN host_packages hp ON hp.package = pf.package AND hp.state IS NULL
+                    JOIN hosts h ON h.number = hp.host
+                    ORDER BY h.id
+                    """
             )
         }
     }
@@ -175,28 +136,43 @@ extension SQLiteStorage {
     public func riskSummary() async throws -> RiskSummary {
         try await pool.read { db in
             var bySeverity: [String: Int] = [:]
+            // Counts of host findings come from the catalog's host counts; distinct hosts from the join.
             for row in try Row.fetchAll(
                 db,
-                sql: "SELECT severity, COUNT(*) AS n FROM findings WHERE fixed_at IS NULL GROUP BY severity"
+                sql: """
+                    SELECT pf.severity, SUM(p.host_count) AS n FROM package_findings pf
+                    JOIN packages p ON p.id = pf.package WHERE p.host_count > 0 GROUP BY pf.severity
+                    """
             ) {
                 bySeverity[row["severity"]] = row["n"]
             }
             let totals = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT COALESCE(SUM(kev), 0) AS kev, COALESCE(SUM(fixed_version IS NOT NULL), 0) AS fixable,
-                        COUNT(DISTINCT CASE WHEN severity = 'critical' THEN host_id END) AS critical_hosts,
-                        COUNT(DISTINCT CASE WHEN kev = 1 THEN host_id END) AS kev_hosts
-                    FROM findings WHERE fixed_at IS NULL
+                    SELECT COALESCE(SUM(CASE WHEN pf.kev = 1 THEN p.host_count END), 0) AS kev,
+                        COALESCE(SUM(CASE WHEN pf.fixed_version IS NOT NULL THEN p.host_count END), 0) AS fixable
+                    FROM package_findings pf JOIN packages p ON p.id = pf.package
                     """
             )
+            func hosts(_ condition: String) throws -> Int {
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(DISTINCT hp.host) FROM package_findings pf
+                        JOIN host_packages hp ON hp.package = pf.package AND hp.state IS NULL
+                        WHERE \(condition)
+                        """
+                ) ?? 0
+            }
+            let criticalHosts = try hosts("pf.severity = 'critical'")
+            let kevHosts = try hosts("pf.kev = 1")
             let advisories = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM advisories WHERE withdrawn IS NULL") ?? 0
             return RiskSummary(
                 bySeverity: bySeverity,
                 knownExploited: totals?["kev"] ?? 0,
                 fixable: totals?["fixable"] ?? 0,
-                hostsWithCritical: totals?["critical_hosts"] ?? 0,
-                hostsWithKnownExploited: totals?["kev_hosts"] ?? 0,
+                hostsWithCritical: criticalHosts,
+                hostsWithKnownExploited: kevHosts,
                 advisories: advisories
             )
         }

@@ -12,7 +12,13 @@ extension SQLiteStorage {
     }
 
     public func inventory(hostID: String) async throws -> StoredInventory {
-        try await pool.read { db in try Self.inventory(hostID: hostID, db) }
+        try await pool.read { db in
+            let host = try Self.inventoryHost(hostID: hostID, db)
+            return StoredInventory(
+                fingerprint: host.fingerprint,
+                packages: try Self.hostPackages(host.number, db).values.map(\.package).sorted { $0.key < $1.key }
+            )
+        }
     }
 
     public func replaceInventory(
@@ -30,57 +36,37 @@ extension SQLiteStorage {
             )
         }
         return try await write { db -> PackageSetDiff in
-            let stored = try Self.inventory(hostID: hostID, db)
-            guard stored.fingerprint == expectedFingerprint else {
+            let host = try Self.inventoryHost(hostID: hostID, db)
+            guard host.fingerprint == expectedFingerprint else {
                 throw StoreError(
                     code: .conflict,
-                    message: "inventory of host \(hostID) changed meanwhile (stored \(stored.fingerprint ?? "none"))"
+                    message: "inventory of host \(hostID) changed meanwhile (stored \(host.fingerprint ?? "none"))"
                 )
             }
-            let diff = PackageSetDiff(from: stored.packages, to: packages)
-            let previous = Dictionary(stored.packages.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
             let at = Self.millis(now)
-            let delete = try db.makeStatement(
-                sql: "DELETE FROM installed_packages WHERE host_id = ? AND name = ? AND architecture = ?"
-            )
-            let upsert = try db.makeStatement(
-                sql: """
-                    INSERT OR REPLACE INTO installed_packages
-                        (host_id, name, architecture, version, source_name, source_version, state, manager)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            )
-            let history = try db.makeStatement(
-                sql: """
-                    INSERT INTO inventory_changes
-                        (host_id, at, kind, name, architecture, old_version, new_version, old_state, new_state)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            )
-            for key in diff.removed {
-                try delete.execute(arguments: [hostID, key.name, key.architecture])
-                let old = previous[key]
-                try history.execute(arguments: [
-                    hostID, at, PackageChange.Kind.removed.rawValue, key.name, key.architecture,
-                    old?.version, nil, old?.state.rawValue, nil,
-                ])
+            // The same inventory again touches one row.
+            if host.fingerprint == fingerprint, host.inventorySince != nil {
+                try db.execute(sql: "UPDATE hosts SET last_seen = ? WHERE number = ?", arguments: [at, host.number])
+                return PackageSetDiff(from: [], to: [])
             }
-            for (kind, list) in [(PackageChange.Kind.added, diff.added), (.changed, diff.changed)] {
-                for package in list {
-                    try upsert.execute(arguments: [
-                        hostID, package.name, package.architecture, package.version, package.sourceName,
-                        package.sourceVersion, package.state.rawValue, package.manager.rawValue,
-                    ])
-                    let old = previous[package.key]
-                    try history.execute(arguments: [
-                        hostID, at, kind.rawValue, package.name, package.architecture, old?.version,
-                        package.version, old?.state.rawValue, package.state.rawValue,
-                    ])
-                }
-            }
+            let stored = try Self.hostPackages(host.number, db)
+            let diff = PackageSetDiff(from: stored.values.map(\.package), to: packages)
+            let before = try Self.openHostFindings(host.number, db)
+            try Self.applyInventoryDiff(diff, host: host, stored: stored, at: at, db)
             try db.execute(
-                sql: "UPDATE hosts SET inventory_fingerprint = ?, package_count = ?, last_seen = ? WHERE id = ?",
-                arguments: [fingerprint, packages.count, at, hostID]
+                sql: """
+                    UPDATE hosts SET inventory_fingerprint = ?, package_count = ?, last_seen = ?,
+                        inventory_since = COALESCE(inventory_since, ?)
+                    WHERE number = ?
+                    """,
+                arguments: [fingerprint, packages.count, at, at, host.number]
+            )
+            let (opened, closed, open) = try Self.settleHostFindings(
+                host.number,
+                before: before,
+                lastSeen: host.lastSeen,
+                at: at,
+                db
             )
             try Self.insertEvent(
                 EventRecord(
@@ -95,55 +81,254 @@ extension SQLiteStorage {
                 ),
                 db
             )
+            if opened > 0 || closed > 0 {
+                try Self.insertEvent(
+                    EventRecord(
+                        at: now,
+                        actor: "system",
+                        action: "findings.changed",
+                        target: "host:\(hostID)",
+                        details: try Self.json(["opened": opened, "closed": closed, "open": open])
+                    ),
+                    db
+                )
+            }
             return diff
         }
     }
 
     public func inventoryHistory(hostID: String, limit: Int, offset: Int) async throws -> [PackageChange] {
-        try await pool.read { db in
-            try Row.fetchAll(
+        let limit = max(0, limit)
+        let offset = max(0, offset)
+        return try await pool.read { db in
+            let host = try Self.inventoryHost(hostID: hostID, db)
+            let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM inventory_changes WHERE host_id = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-                arguments: [hostID, limit, offset]
-            ).map { row in
-                PackageChange(
-                    hostID: row["host_id"],
+                sql: """
+                    SELECT ih.at, ih.old_state, ih.new_state, ih.old_package, ih.new_package,
+                        op.name AS old_name, op.architecture AS old_architecture, op.version AS old_version,
+                        np.name AS new_name, np.architecture AS new_architecture, np.version AS new_version
+                    FROM inventory_history ih
+                    LEFT JOIN packages op ON op.id = ih.old_package
+                    LEFT JOIN packages np ON np.id = ih.new_package
+                    WHERE ih.host = ? ORDER BY ih.id DESC LIMIT ? OFFSET ?
+                    """,
+                arguments: [host.number, limit, offset]
+            )
+            var changes = rows.map { row -> PackageChange in
+                let oldVersion: String? = row["old_version"]
+                let newVersion: String? = row["new_version"]
+                let kind: PackageChange.Kind =
+                    oldVersion == nil ? .added : (newVersion == nil ? .removed : .changed)
+                return PackageChange(
+                    hostID: hostID,
                     at: Self.date(row["at"] as Int64),
-                    kind: PackageChange.Kind(rawValue: row["kind"]) ?? .changed,
-                    name: row["name"],
-                    architecture: row["architecture"],
-                    oldVersion: row["old_version"],
-                    newVersion: row["new_version"],
-                    oldState: row["old_state"],
-                    newState: row["new_state"]
+                    kind: kind,
+                    name: row["new_name"] ?? row["old_name"] ?? "",
+                    architecture: row["new_architecture"] ?? row["old_architecture"] ?? "",
+                    oldVersion: oldVersion,
+                    newVersion: newVersion,
+                    oldState: oldVersion == nil ? nil : Self.stateText(row["old_state"]),
+                    newState: newVersion == nil ? nil : Self.stateText(row["new_state"])
                 )
             }
+            // The first inventory is the baseline: its additions follow the change rows.
+            guard changes.count < limit, let since = host.inventorySince else { return changes }
+            let changeCount =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM inventory_history WHERE host = ?",
+                    arguments: [host.number]
+                )
+                ?? 0
+            let baseline = try Self.baselineInventory(host.number, db)
+            let start = max(0, offset - changeCount)
+            guard start < baseline.count else { return changes }
+            for package in baseline[start..<min(baseline.count, start + limit - changes.count)] {
+                changes.append(
+                    PackageChange(
+                        hostID: hostID,
+                        at: Self.date(since),
+                        kind: .added,
+                        name: package.name,
+                        architecture: package.architecture,
+                        oldVersion: nil,
+                        newVersion: package.version,
+                        oldState: nil,
+                        newState: package.state.rawValue
+                    )
+                )
+            }
+            return changes
         }
     }
 
-    static func inventory(hostID: String, _ db: Database) throws -> StoredInventory {
+    // MARK: Rows
+
+    /// The inventory columns of a host row.
+    struct InventoryHost {
+        var number: Int64
+        var fingerprint: String?
+        var inventorySince: Int64?
+        var lastSeen: Int64
+        var release: String
+    }
+
+    /// One package row of a host.
+    struct HostPackage {
+        var id: Int64
+        var since: Int64?
+        var package: InstalledPackage
+    }
+
+    static func inventoryHost(hostID: String, _ db: Database) throws -> InventoryHost {
         guard
-            let fingerprintRow = try Row.fetchOne(
+            let row = try Row.fetchOne(
                 db,
-                sql: "SELECT inventory_fingerprint FROM hosts WHERE id = ?",
+                sql: """
+                    SELECT number, inventory_fingerprint, inventory_since, last_seen, facts_json FROM hosts WHERE id = ?
+                    """,
                 arguments: [hostID]
             )
         else { throw StoreError(code: .notFound, message: "no host with id \(hostID)") }
-        let packages = try Row.fetchAll(
+        let facts = try decode(HostFacts.self, row["facts_json"], what: "facts of host \(hostID)")
+        return InventoryHost(
+            number: row["number"],
+            fingerprint: row["inventory_fingerprint"],
+            inventorySince: row["inventory_since"],
+            lastSeen: row["last_seen"],
+            release: CatalogRelease.of(facts.os)
+        )
+    }
+
+    static func hostPackages(_ number: Int64, _ db: Database) throws -> [PackageKey: HostPackage] {
+        var packages: [PackageKey: HostPackage] = [:]
+        for row in try Row.fetchAll(
             db,
-            sql: "SELECT * FROM installed_packages WHERE host_id = ? ORDER BY name, architecture",
-            arguments: [hostID]
-        ).map { row in
-            InstalledPackage(
+            sql: """
+                SELECT hp.package, hp.since, hp.state, p.name, p.architecture, p.version, p.source_name,
+                    p.source_version, p.manager
+                FROM host_packages hp JOIN packages p ON p.id = hp.package WHERE hp.host = ?
+                """,
+            arguments: [number]
+        ) {
+            let package = InstalledPackage(
                 name: row["name"],
                 architecture: row["architecture"],
                 version: row["version"],
                 sourceName: row["source_name"],
                 sourceVersion: row["source_version"],
-                state: PackageState(rawValue: row["state"]) ?? .notInstalled,
+                state: state(row["state"]),
                 manager: PackageManagerKind(rawValue: row["manager"]) ?? .dpkg
             )
+            packages[package.key] = HostPackage(id: row["package"], since: row["since"], package: package)
         }
-        return StoredInventory(fingerprint: fingerprintRow["inventory_fingerprint"], packages: packages)
+        return packages
     }
+
+    /// Writes a diff: host rows, the catalog's host counts, and history (none for the first
+    /// inventory, which is the baseline). A package keeps its lineage start (`since`) across
+    /// version changes while it stays installed.
+    static func applyInventoryDiff(
+        _ diff: PackageSetDiff,
+        host: InventoryHost,
+        stored: [PackageKey: HostPackage],
+        at: Int64,
+        _ db: Database
+    ) throws {
+        let first = host.inventorySince == nil
+        var catalog = CatalogWriter()
+        let insert = try db.makeStatement(
+            sql: "INSERT INTO host_packages (host, package, since, state) VALUES (?, ?, ?, ?)"
+        )
+        let delete = try db.makeStatement(sql: "DELETE FROM host_packages WHERE host = ? AND package = ?")
+        let count = try db.makeStatement(sql: "UPDATE packages SET host_count = host_count + ? WHERE id = ?")
+        let history = try db.makeStatement(
+            sql: """
+                INSERT INTO inventory_history (host, at, old_package, new_package, old_state, new_state)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """
+        )
+        func stateColumn(_ state: PackageState) -> String? { state == .installed ? nil : state.rawValue }
+        for key in diff.removed {
+            guard let old = stored[key] else { continue }
+            try delete.execute(arguments: [host.number, old.id])
+            if old.package.state.countsAsInstalled { try count.execute(arguments: [-1, old.id]) }
+            try history.execute(arguments: [host.number, at, old.id, nil, stateColumn(old.package.state), nil])
+        }
+        for package in diff.added {
+            let id = try catalog.id(release: host.release, package: package, db)
+            let since: Int64? = first ? nil : at
+            try insert.execute(arguments: [host.number, id, since, stateColumn(package.state)])
+            if package.state.countsAsInstalled { try count.execute(arguments: [1, id]) }
+            if !first { try history.execute(arguments: [host.number, at, nil, id, nil, stateColumn(package.state)]) }
+        }
+        for package in diff.changed {
+            guard let old = stored[package.key] else { continue }
+            let id = try catalog.id(release: host.release, package: package, db)
+            let continued = old.package.state.countsAsInstalled && package.state.countsAsInstalled
+            let since: Int64? = continued ? old.since : (first ? nil : at)
+            try delete.execute(arguments: [host.number, old.id])
+            try insert.execute(arguments: [host.number, id, since, stateColumn(package.state)])
+            if old.package.state.countsAsInstalled { try count.execute(arguments: [-1, old.id]) }
+            if package.state.countsAsInstalled { try count.execute(arguments: [1, id]) }
+            try history.execute(arguments: [
+                host.number, at, old.id, id, stateColumn(old.package.state), stateColumn(package.state),
+            ])
+        }
+    }
+
+    /// The first inventory, rebuilt by undoing the history from the current one, by name.
+    static func baselineInventory(_ number: Int64, _ db: Database) throws -> [InstalledPackage] {
+        var set: [Int64: String?] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT package, state FROM host_packages WHERE host = ?",
+            arguments: [number]
+        ) {
+            set[row["package"]] = .some(row["state"])
+        }
+        for row in try Row.fetchAll(
+            db,
+            sql: "SELECT old_package, new_package, old_state FROM inventory_history WHERE host = ? ORDER BY id DESC",
+            arguments: [number]
+        ) {
+            if let new = row["new_package"] as Int64? { set[new] = nil }
+            if let old = row["old_package"] as Int64? { set[old] = .some(row["old_state"]) }
+        }
+        guard !set.isEmpty else { return [] }
+        var packages: [InstalledPackage] = []
+        let ids = Array(set.keys)
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = Array(ids[start..<min(ids.count, start + 500)])
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM packages WHERE id IN (\(marks))",
+                arguments: StatementArguments(chunk)
+            ) {
+                let id: Int64 = row["id"]
+                packages.append(
+                    InstalledPackage(
+                        name: row["name"],
+                        architecture: row["architecture"],
+                        version: row["version"],
+                        sourceName: row["source_name"],
+                        sourceVersion: row["source_version"],
+                        state: state(set[id] ?? nil),
+                        manager: PackageManagerKind(rawValue: row["manager"]) ?? .dpkg
+                    )
+                )
+            }
+        }
+        return packages.sorted { $0.key < $1.key }
+    }
+
+    /// A state column: NULL is `installed`.
+    static func state(_ text: String?) -> PackageState {
+        guard let text else { return .installed }
+        return PackageState(rawValue: text) ?? .notInstalled
+    }
+
+    static func stateText(_ text: String?) -> String { state(text).rawValue }
 }

@@ -1,3 +1,4 @@
+import AgentProtocol
 import FleetModel
 import Foundation
 import GRDB
@@ -176,77 +177,202 @@ import Testing
 
     // MARK: Findings history
 
-    /// curl on a Debian 11 host, upgraded in steps, judged against the real DSA list.
-    @Test func reconciliationOpensAndClosesFindingsWithHistory() async throws {
+    /// curl on a Debian 11 host, upgraded in steps, judged against the real DSA list: the host's
+    /// findings are the join of its packages with the catalog's results, and what the join cannot
+    /// say (a finding that persisted across an upgrade, one that came back after a downgrade, the
+    /// time one was fixed) is kept per host.
+    @Test func inventoryChangesOpenAndCloseFindingsWithHistory() async throws {
         try await fixture.makeToken()
         let host = try await fixture.enrollHost(facts(hostname: "bullseye-01", os: ("debian", "11")))
         let builder = FindingBuilder(correlator: Correlator(index: AdvisoryIndex(advisories: try Self.dsaList())))
         let bullseye = EcosystemRelease(.debian, "11")
-        func findings(_ curl: String) -> [Finding] {
-            builder.findings(
-                packages: [
-                    InstalledPackage(name: "curl", architecture: "amd64", version: curl, manager: .dpkg),
-                    InstalledPackage(
-                        name: "libcurl4",
-                        architecture: "amd64",
-                        version: curl,
-                        sourceName: "curl",
-                        sourceVersion: curl,
-                        manager: .dpkg
-                    ),
-                ],
-                release: bullseye
+        #expect(CatalogRelease.of(facts(hostname: "x", os: ("debian", "11")).os) == "Debian:11")
+        func packages(_ curl: String) -> [InstalledPackage] {
+            [
+                InstalledPackage(name: "curl", architecture: "amd64", version: curl, manager: .dpkg),
+                InstalledPackage(
+                    name: "libcurl4",
+                    architecture: "amd64",
+                    version: curl,
+                    sourceName: "curl",
+                    sourceVersion: curl,
+                    manager: .dpkg
+                ),
+            ]
+        }
+        #expect(
+            Set(builder.findings(packages: packages("7.74.0-1.3+deb11u3"), release: bullseye).map(\.advisory)) == [
+                "DSA-5330-1", "DSA-5365-1",
+            ]
+        )
+        #expect(
+            Set(builder.findings(packages: packages("7.74.0-1.3+deb11u5"), release: bullseye).map(\.advisory)) == [
+                "DSA-5365-1"
+            ]
+        )
+        #expect(builder.findings(packages: packages("7.74.0-1.3+deb11u7"), release: bullseye).isEmpty)
+        var fingerprint: String?
+        func upload(_ list: [InstalledPackage], at: Date) async throws {
+            let fresh = try await store.registerPackages(release: "Debian:11", packages: list)
+            _ = try await store.recordCorrelation(
+                fresh.map {
+                    PackageCorrelation(
+                        packageID: $0.id,
+                        findings: builder.findings(packages: [$0.package], release: bullseye)
+                    )
+                },
+                now: at
             )
-        }
-        let atDeb11u3 = findings("7.74.0-1.3+deb11u3")
-        #expect(Set(atDeb11u3.map(\.advisory)) == ["DSA-5330-1", "DSA-5365-1"])
-        let atDeb11u5 = findings("7.74.0-1.3+deb11u5")
-        #expect(Set(atDeb11u5.map(\.advisory)) == ["DSA-5365-1"])
-        #expect(findings("7.74.0-1.3+deb11u7").isEmpty)
-
-        let first = try await store.reconcileFindings(hostID: host, findings: atDeb11u3, now: T.at(100))
-        #expect(first == FindingsReconciliation(opened: 4, closed: 0, open: 4))
-        // The same set again: nothing opens or closes, no new event.
-        let eventsBefore = try count("events", where: "action = 'findings.changed'")
-        let same = try await store.reconcileFindings(hostID: host, findings: atDeb11u3, now: T.at(150))
-        #expect(same == FindingsReconciliation(opened: 0, closed: 0, open: 4))
-        #expect(try count("events", where: "action = 'findings.changed'") == eventsBefore)
-
-        let upgraded = try await store.reconcileFindings(hostID: host, findings: atDeb11u5, now: T.at(200))
-        #expect(upgraded == FindingsReconciliation(opened: 0, closed: 2, open: 2))
-        var query = FindingQuery()
-        query.hostID = host
-        query.includeFixed = true
-        var all = try await store.findings(query).findings
-        #expect(all.count == 4)
-        for stored in all where stored.finding.advisory == "DSA-5330-1" {
-            #expect(stored.firstSeen == T.at(100))
-            #expect(stored.fixedAt == T.at(200))
-        }
-        for stored in all where stored.finding.advisory == "DSA-5365-1" {
-            #expect(stored.firstSeen == T.at(100))
-            #expect(stored.lastSeen == T.at(200))
-            #expect(stored.fixedAt == nil)
-            #expect(stored.finding.installedVersion == "7.74.0-1.3+deb11u5")
+            let next = InventoryFingerprint.of(list)
+            _ = try await store.replaceInventory(
+                hostID: host,
+                expectedFingerprint: fingerprint,
+                packages: list,
+                fingerprint: next,
+                now: at
+            )
+            fingerprint = next
         }
         var open = FindingQuery()
         open.hostID = host
-        #expect(try await store.findings(open).total == 2)
+        var all = open
+        all.includeFixed = true
 
-        // A downgrade brings DSA-5330-1 back as a new finding; the closed rows keep their history.
-        let downgraded = try await store.reconcileFindings(hostID: host, findings: atDeb11u3, now: T.at(300))
-        #expect(downgraded == FindingsReconciliation(opened: 2, closed: 0, open: 4))
-        all = try await store.findings(query).findings
-        #expect(all.count == 6)
-        let dsa5330 = all.filter { $0.finding.advisory == "DSA-5330-1" }
+        try await upload(packages("7.74.0-1.3+deb11u3"), at: T.at(100))
+        #expect(try await store.findings(open).total == 4)
+        #expect(try count("events", where: "action = 'findings.changed'") == 1)
+        // The same inventory again: nothing opens or closes, no new event.
+        try await upload(packages("7.74.0-1.3+deb11u3"), at: T.at(150))
+        #expect(try await store.findings(open).total == 4)
+        #expect(try count("events", where: "action = 'findings.changed'") == 1)
+
+        try await upload(packages("7.74.0-1.3+deb11u5"), at: T.at(200))
+        #expect(try await store.findings(open).total == 2)
+        var stored = try await store.findings(all).findings
+        #expect(stored.count == 4)
+        for finding in stored where finding.finding.advisory == "DSA-5330-1" {
+            #expect(finding.firstSeen == T.at(100))
+            #expect(finding.fixedAt == T.at(200))
+            #expect(finding.finding.installedVersion == "7.74.0-1.3+deb11u3")
+        }
+        for finding in stored where finding.finding.advisory == "DSA-5365-1" {
+            // Still affected after the upgrade: the finding keeps its start.
+            #expect(finding.firstSeen == T.at(100))
+            #expect(finding.lastSeen == T.at(200))
+            #expect(finding.fixedAt == nil)
+            #expect(finding.finding.installedVersion == "7.74.0-1.3+deb11u5")
+        }
+
+        // A downgrade brings DSA-5330-1 back as a new finding; the fixed ones keep their history.
+        try await upload(packages("7.74.0-1.3+deb11u3"), at: T.at(300))
+        stored = try await store.findings(all).findings
+        #expect(stored.count == 6)
+        let dsa5330 = stored.filter { $0.finding.advisory == "DSA-5330-1" }
         #expect(dsa5330.filter { $0.fixedAt == T.at(200) && $0.firstSeen == T.at(100) }.count == 2)
         #expect(dsa5330.filter { $0.fixedAt == nil && $0.firstSeen == T.at(300) }.count == 2)
+        #expect(stored.filter { $0.finding.advisory == "DSA-5365-1" }.allSatisfy { $0.firstSeen == T.at(100) })
 
-        let fixed = try await store.reconcileFindings(hostID: host, findings: [], now: T.at(400))
-        #expect(fixed == FindingsReconciliation(opened: 0, closed: 4, open: 0))
+        try await upload([], at: T.at(400))
         #expect(try await store.findings(open).total == 0)
-        #expect(try count("findings", where: "fixed_at IS NULL") == 0)
-        #expect(try count("findings") == 6)
+        stored = try await store.findings(all).findings
+        #expect(stored.count == 6)
+        #expect(stored.allSatisfy { $0.fixedAt != nil })
+        #expect(
+            stored.filter { $0.finding.advisory == "DSA-5365-1" }.allSatisfy {
+                $0.firstSeen == T.at(100) && $0.fixedAt == T.at(400)
+            }
+        )
+        // Nothing per host is left for the open set, and the catalog kept one row per version.
+        #expect(try count("finding_starts") == 0)
+        #expect(try count("host_packages") == 0)
+        #expect(try count("packages") == 4)
+        #expect(try count("package_findings") == 6)
+    }
+
+    /// A new advisory re-correlates only the catalog packages it names, and reaches every host
+    /// running them without any upload; withdrawing it stores the findings as fixed.
+    @Test func correlationResultsReachEveryHostOfThePackage() async throws {
+        try await fixture.makeToken(uses: 10)
+        var hosts: [String] = []
+        for index in 0..<3 {
+            hosts.append(try await fixture.enrollHost(facts(hostname: "web-\(index)", os: ("debian", "12"))))
+        }
+        let openssl = InstalledPackage(
+            name: "openssl",
+            architecture: "amd64",
+            version: "3.0.11-1~deb12u2",
+            manager: .dpkg
+        )
+        let bash = InstalledPackage(name: "bash", architecture: "amd64", version: "5.2.15-2+b2", manager: .dpkg)
+        for (index, host) in hosts.enumerated() {
+            let list = index == 2 ? [bash] : [bash, openssl]
+            _ = try await store.registerPackages(release: "Debian:12", packages: list)
+            _ = try await store.replaceInventory(
+                hostID: host,
+                expectedFingerprint: nil,
+                packages: list,
+                fingerprint: InventoryFingerprint.of(list),
+                now: T.at(10)
+            )
+        }
+        #expect(try count("packages") == 2)
+        #expect(try count("host_packages") == 5)
+        let named = try await store.catalogPackages(named: ["openssl"])
+        #expect(named.map(\.package.name) == ["openssl"])
+        #expect(named.first?.hostCount == 2)
+        let finding = Finding(
+            package: "openssl",
+            architecture: "amd64",
+            installedVersion: openssl.version,
+            sourcePackage: "openssl",
+            sourceVersion: openssl.version,
+            advisory: "DSA-9999-1",
+            aliases: ["CVE-2099-0001"],
+            fixedVersion: "3.0.11-1~deb12u3",
+            status: .fixed,
+            severity: .high,
+            cvssScore: 7.5,
+            cvssVector: nil,
+            epssScore: nil,
+            epssPercentile: nil,
+            knownExploited: true,
+            kevDueDate: nil
+        )
+        let opened = try await store.recordCorrelation(
+            [PackageCorrelation(packageID: named[0].id, findings: [finding, finding])],
+            now: T.at(20)
+        )
+        #expect(opened == CorrelationOutcome(packages: 1, added: 1, opened: 2))
+        var query = FindingQuery()
+        query.advisory = "CVE-2099-0001"
+        let page = try await store.findings(query)
+        #expect(page.total == 2)
+        #expect(Set(page.findings.map(\.hostID)) == Set(hosts.prefix(2)))
+        #expect(page.findings.allSatisfy { $0.firstSeen == T.at(20) && $0.finding.knownExploited })
+        let risk = try await store.riskSummary()
+        #expect(risk.bySeverity == ["high": 2])
+        #expect(risk.knownExploited == 2 && risk.fixable == 2 && risk.hostsWithKnownExploited == 2)
+        #expect(try await store.hostIDsWithOpenFindings() == hosts.prefix(2).sorted())
+
+        // The same result again changes nothing; a withdrawal closes it on both hosts.
+        #expect(
+            try await store.recordCorrelation(
+                [PackageCorrelation(packageID: named[0].id, findings: [finding])],
+                now: T.at(30)
+            )
+                == CorrelationOutcome(packages: 1)
+        )
+        let closed = try await store.recordCorrelation(
+            [PackageCorrelation(packageID: named[0].id, findings: [])],
+            now: T.at(40)
+        )
+        #expect(closed == CorrelationOutcome(packages: 1, removed: 1, closed: 2))
+        #expect(try await store.findings(query).total == 0)
+        query.includeFixed = true
+        let fixed = try await store.findings(query).findings
+        #expect(fixed.count == 2)
+        #expect(fixed.allSatisfy { $0.firstSeen == T.at(20) && $0.fixedAt == T.at(40) })
+        #expect(try count("events", where: "action = 'findings.correlated'") == 2)
     }
 }
 

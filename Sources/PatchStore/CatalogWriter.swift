@@ -1,0 +1,62 @@
+import FleetModel
+import GRDB
+
+/// Finds or adds catalog rows for packages inside one write transaction, remembering the ids it
+/// has seen (one statement per distinct package, not per host).
+struct CatalogWriter {
+    struct Identity: Hashable {
+        var release: String
+        var manager: String
+        var name: String
+        var architecture: String
+        var version: String
+        var sourceName: String
+        var sourceVersion: String
+
+        init(release: String, package: InstalledPackage) {
+            self.release = release
+            manager = package.manager.rawValue
+            name = package.name
+            architecture = package.architecture
+            version = package.version
+            sourceName = package.sourceName
+            sourceVersion = package.sourceVersion
+        }
+    }
+
+    private var known: [Identity: Int64] = [:]
+    /// Ids this writer added (new to the catalog).
+    private(set) var added: [Int64] = []
+
+    /// The catalog id of `package` on hosts of `release`, adding the row when it is new.
+    mutating func id(release: String, package: InstalledPackage, _ db: Database) throws -> Int64 {
+        let identity = Identity(release: release, package: package)
+        if let id = known[identity] { return id }
+        let arguments: StatementArguments = [
+            identity.release, identity.name, identity.architecture, identity.version, identity.sourceName,
+            identity.sourceVersion, identity.manager,
+        ]
+        if let id = try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT id FROM packages WHERE release = ? AND name = ? AND architecture = ? AND version = ?
+                    AND source_name = ? AND source_version = ? AND manager = ?
+                """,
+            arguments: arguments
+        ) {
+            known[identity] = id
+            return id
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO packages (release, name, architecture, version, source_name, source_version, manager)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: arguments
+        )
+        let id = db.lastInsertedRowID
+        known[identity] = id
+        added.append(id)
+        return id
+    }
+}
