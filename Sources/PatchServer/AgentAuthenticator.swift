@@ -65,11 +65,9 @@ struct AgentAuthenticator: Sendable {
 
     /// Step 2: the body matches the signed digest and the nonce is fresh.
     func authenticateBody(_ verified: VerifiedHeaders, body: [UInt8]) async throws -> AgentRecord {
-        guard RequestSignature.digest(of: body) == verified.bodyDigest else {
-            throw Problem.unauthorized("request body does not match the signed digest")
-        }
+        try verifyBody(verified, body: body)
         let now = clock.now()
-        let forgetBefore = now.addingTimeInterval(-Double(2 * maxSkewSeconds))
+        let forgetBefore = noncesForgottenBefore(now)
         guard
             try await storage.recordNonce(
                 agentID: verified.agent.id,
@@ -81,6 +79,31 @@ struct AgentAuthenticator: Sendable {
             throw Problem.unauthorized("replayed request (nonce already used)")
         }
         return verified.agent
+    }
+
+    /// The body half of step 2: the body hashes to the signed digest.
+    func verifyBody(_ verified: VerifiedHeaders, body: [UInt8]) throws {
+        guard RequestSignature.digest(of: body) == verified.bodyDigest else {
+            throw Problem.unauthorized("request body does not match the signed digest")
+        }
+    }
+
+    /// Nonces older than twice the allowed skew can no longer be replayed (the timestamp check
+    /// refuses them first), so the store forgets them.
+    func noncesForgottenBefore(_ now: Date) -> Date { now.addingTimeInterval(-Double(2 * maxSkewSeconds)) }
+
+    /// Headers and body digest, leaving the nonce to the caller's own write transaction (which
+    /// must refuse a nonce used before, as ``PatchStorage/recordHeartbeat(agentID:nonce:hostID:facts:now:forgetNoncesBefore:)`` does).
+    func authenticateDeferringNonce(
+        _ request: Request,
+        limit: Int
+    ) async throws -> (
+        verified: VerifiedHeaders, body: [UInt8]
+    ) {
+        let verified = try await authenticateHeaders(request)
+        let body = try await JSONBody.collect(request, limit: limit)
+        try verifyBody(verified, body: body)
+        return (verified, body)
     }
 
     /// Both steps: headers first, then the body collected with `limit` bytes at most.

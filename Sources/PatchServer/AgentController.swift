@@ -85,10 +85,21 @@ struct AgentController: Sendable {
     }
 
     @Sendable func heartbeat(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (agent, body) = try await authenticator.authenticate(request, limit: 1024 * 1024)
+        let (verified, body) = try await authenticator.authenticateDeferringNonce(request, limit: 1024 * 1024)
         let beat = try APIBody.decode(HeartbeatRequest.self, from: body)
-        try await storage.recordCheckIn(hostID: agent.hostID, facts: beat.facts, now: clock.now())
-        let stored = try await storage.host(id: agent.hostID)?.inventoryFingerprint
+        // Nonce, facts and last seen in one write transaction.
+        let now = clock.now()
+        guard
+            let record = try await storage.recordHeartbeat(
+                agentID: verified.agent.id,
+                nonce: verified.nonce,
+                hostID: verified.agent.hostID,
+                facts: beat.facts,
+                now: now,
+                forgetNoncesBefore: authenticator.noncesForgottenBefore(now)
+            )
+        else { throw Problem.unauthorized("replayed request (nonce already used)") }
+        let stored = record.inventoryFingerprint
         return try JSONResponse.make(
             HeartbeatResponse(
                 storedFingerprint: stored,

@@ -103,6 +103,17 @@ public protocol PatchStorage: Sendable {
     // MARK: Hosts and inventory
     /// Updates a host's facts and last-seen time.
     func recordCheckIn(hostID: String, facts: HostFacts, now: Date) async throws
+    /// A heartbeat in one write transaction: records the request's nonce (returns `nil` when it
+    /// was used before, changing nothing), the host's facts and last seen, and returns the stored
+    /// inventory fingerprint.
+    func recordHeartbeat(
+        agentID: String,
+        nonce: String,
+        hostID: String,
+        facts: HostFacts,
+        now: Date,
+        forgetNoncesBefore: Date
+    ) async throws -> HeartbeatRecord?
     /// One host.
     func host(id: String) async throws -> HostRecord?
     /// Replaces a host's labels and tags (with an event); `false` when the host is unknown.

@@ -286,3 +286,14 @@ public struct EventRecord: Sendable, Hashable, Codable {
         self.details = details
     }
 }
+
+/// What a heartbeat returns from the store.
+public struct HeartbeatRecord: Sendable, Hashable {
+    /// The host's stored inventory fingerprint (`nil` before its first upload).
+    public var inventoryFingerprint: String?
+
+    /// Creates a record.
+    public init(inventoryFingerprint: String?) {
+        self.inventoryFingerprint = inventoryFingerprint
+    }
+}

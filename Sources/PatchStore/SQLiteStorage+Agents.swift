@@ -185,13 +185,46 @@ extension SQLiteStorage {
 
     public func recordNonce(agentID: String, nonce: String, now: Date, forgetBefore: Date) async throws -> Bool {
         try await write { db in
-            try db.execute(sql: "DELETE FROM agent_nonces WHERE seen_at < ?", arguments: [Self.millis(forgetBefore)])
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO agent_nonces (agent_id, nonce, seen_at) VALUES (?, ?, ?)",
-                arguments: [agentID, nonce, Self.millis(now)]
-            )
-            return db.changesCount == 1
+            try Self.insertNonce(agentID: agentID, nonce: nonce, now: now, forgetBefore: forgetBefore, db)
         }
+    }
+
+    public func recordHeartbeat(
+        agentID: String,
+        nonce: String,
+        hostID: String,
+        facts: HostFacts,
+        now: Date,
+        forgetNoncesBefore: Date
+    ) async throws -> HeartbeatRecord? {
+        let factsJSON = try Self.json(facts)
+        return try await write { db -> HeartbeatRecord? in
+            guard try Self.insertNonce(agentID: agentID, nonce: nonce, now: now, forgetBefore: forgetNoncesBefore, db)
+            else { return nil }
+            try Self.updateFacts(hostID: hostID, facts: facts, factsJSON: factsJSON, now: now, db)
+            guard db.changesCount == 1 else { throw StoreError(code: .notFound, message: "no host with id \(hostID)") }
+            let fingerprint = try String.fetchOne(
+                db,
+                sql: "SELECT inventory_fingerprint FROM hosts WHERE id = ?",
+                arguments: [hostID]
+            )
+            return HeartbeatRecord(inventoryFingerprint: fingerprint)
+        }
+    }
+
+    static func insertNonce(
+        agentID: String,
+        nonce: String,
+        now: Date,
+        forgetBefore: Date,
+        _ db: Database
+    ) throws -> Bool {
+        try db.execute(sql: "DELETE FROM agent_nonces WHERE seen_at < ?", arguments: [millis(forgetBefore)])
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO agent_nonces (agent_id, nonce, seen_at) VALUES (?, ?, ?)",
+            arguments: [agentID, nonce, millis(now)]
+        )
+        return db.changesCount == 1
     }
 
     static func agent(_ row: Row) -> AgentRecord {

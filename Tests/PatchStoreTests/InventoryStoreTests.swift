@@ -288,4 +288,53 @@ import Testing
         #expect(record.lastSeen == T.at(500))
         #expect(record.firstSeen == T.base)
     }
+
+    /// A heartbeat is one transaction: a replayed nonce changes nothing, a fresh one records
+    /// facts and last seen and answers the stored fingerprint.
+    @Test func heartbeatRecordsNonceFactsAndLastSeenTogether() async throws {
+        let host = try await setUpHost()
+        _ = try await store.replaceInventory(
+            hostID: host,
+            expectedFingerprint: nil,
+            packages: first,
+            fingerprint: "fp-1",
+            now: T.at(100)
+        )
+        var newFacts = facts(hostname: "web-01", kernel: "6.1.0-20-amd64", reboot: true)
+        let beat = try await store.recordHeartbeat(
+            agentID: "agt-1",
+            nonce: "n1",
+            hostID: host,
+            facts: newFacts,
+            now: T.at(200),
+            forgetNoncesBefore: T.at(-100)
+        )
+        #expect(beat == HeartbeatRecord(inventoryFingerprint: "fp-1"))
+        #expect(try await store.host(id: host)?.lastSeen == T.at(200))
+        newFacts.hostname = "replayed"
+        let replay = try await store.recordHeartbeat(
+            agentID: "agt-1",
+            nonce: "n1",
+            hostID: host,
+            facts: newFacts,
+            now: T.at(300),
+            forgetNoncesBefore: T.at(0)
+        )
+        #expect(replay == nil)
+        let record = try #require(try await store.host(id: host))
+        #expect(record.lastSeen == T.at(200))
+        #expect(record.facts.hostname == "web-01")
+        // An unknown host fails the whole transaction: the nonce is not spent.
+        await #expect(throws: StoreError.self) {
+            try await store.recordHeartbeat(
+                agentID: "agt-1",
+                nonce: "n2",
+                hostID: "no-such-host",
+                facts: newFacts,
+                now: T.at(300),
+                forgetNoncesBefore: T.at(0)
+            )
+        }
+        #expect(try await store.recordNonce(agentID: "agt-1", nonce: "n2", now: T.at(301), forgetBefore: T.at(0)))
+    }
 }
