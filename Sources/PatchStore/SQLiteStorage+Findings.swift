@@ -4,35 +4,20 @@ import SecurityAdvisories
 
 extension SQLiteStorage {
     public func findings(_ query: FindingQuery) async throws -> (findings: [StoredFinding], total: Int) {
-        var conditions: [String] = []
-        var arguments: [DatabaseValue] = []
-        if !query.includeFixed { conditions.append("f.fixed_at IS NULL") }
+        // Filters on the package finding alone: walk the (package, advisory) groups in order, using
+        // the catalog's host counts for the total and the page position, and read only the hosts
+        // of the page. Filters on hosts (or fixed findings): the join, filtered.
+        if query.hostID == nil, query.osID == nil, query.osVersionID == nil, !query.includeFixed {
+            return try await groupedOpenFindings(query)
+        }
+        var (conditions, arguments) = Self.packageFindingConditions(
+            query,
+            prefix: "f.",
+            packageColumns: ("f.package", "f.source_package")
+        )
         if let host = query.hostID {
             conditions.append("f.host_id = ?")
             arguments.append(host.databaseValue)
-        }
-        if let advisory = query.advisory {
-            conditions.append("(f.advisory_id = ? OR f.aliases LIKE ?)")
-            arguments += [advisory.databaseValue, "%\"\(advisory)\"%".databaseValue]
-        }
-        if let severity = query.minimumSeverity {
-            conditions.append("f.severity_rank >= ?")
-            arguments.append(Self.rank(severity).databaseValue)
-        }
-        if let kev = query.knownExploited {
-            conditions.append("f.kev = ?")
-            arguments.append(kev.databaseValue)
-        }
-        if let epss = query.minimumEPSS {
-            conditions.append("f.epss >= ?")
-            arguments.append(epss.databaseValue)
-        }
-        if let fixable = query.fixable {
-            conditions.append(fixable ? "f.fixed_version IS NOT NULL" : "f.fixed_version IS NULL")
-        }
-        if let package = query.package {
-            conditions.append("(f.package = ? OR f.source_package = ?)")
-            arguments += [package.databaseValue, package.databaseValue]
         }
         if let osID = query.osID {
             conditions.append("f.os_id = ?")
@@ -56,8 +41,7 @@ extension SQLiteStorage {
                 db,
                 sql: """
                     SELECT f.* FROM \(source) f \(whereClause)
-                    ORDER BY f.kev DESC, f.severity_rank DESC, COALESCE(f.cvss, 0) DESC, f.host_id, f.package, f.advisory_id,
-                        f.fixed_at IS NOT NULL, f.first_seen
+                    ORDER BY \(Self.findingOrder("f.")), f.host_number, f.fixed_at IS NOT NULL, f.first_seen
                     LIMIT \(limit) OFFSET \(offset)
                     """,
                 arguments: filter
@@ -66,9 +50,99 @@ extension SQLiteStorage {
         }
     }
 
+    /// The order of findings: known exploited first, then severity, CVSS, package and advisory;
+    /// hosts in enrollment order within one (package, advisory).
+    static func findingOrder(_ prefix: String) -> String {
+        """
+        \(prefix)kev DESC, \(prefix)severity_rank DESC, COALESCE(\(prefix)cvss, 0) DESC, \(prefix)package, \(prefix)architecture,
+            \(prefix)advisory_id
+        """
+    }
+
+    /// WHERE terms for the filters that concern the package finding alone.
+    static func packageFindingConditions(
+        _ query: FindingQuery,
+        prefix: String,
+        packageColumns: (name: String, source: String)
+    ) -> ([String], [DatabaseValue]) {
+        var conditions: [String] = []
+        var arguments: [DatabaseValue] = []
+        if let advisory = query.advisory {
+            conditions.append("(\(prefix)advisory_id = ? OR \(prefix)aliases LIKE ?)")
+            arguments += [advisory.databaseValue, "%\"\(advisory)\"%".databaseValue]
+        }
+        if let severity = query.minimumSeverity {
+            conditions.append("\(prefix)severity_rank >= ?")
+            arguments.append(rank(severity).databaseValue)
+        }
+        if let kev = query.knownExploited {
+            conditions.append("\(prefix)kev = ?")
+            arguments.append(kev.databaseValue)
+        }
+        if let epss = query.minimumEPSS {
+            conditions.append("\(prefix)epss >= ?")
+            arguments.append(epss.databaseValue)
+        }
+        if let fixable = query.fixable {
+            conditions.append(fixable ? "\(prefix)fixed_version IS NOT NULL" : "\(prefix)fixed_version IS NULL")
+        }
+        if let package = query.package {
+            conditions.append("(\(packageColumns.name) = ? OR \(packageColumns.source) = ?)")
+            arguments += [package.databaseValue, package.databaseValue]
+        }
+        return (conditions, arguments)
+    }
+
+    /// Open findings filtered on the package finding: the groups come from `package_findings` and
+    /// the catalog (thousands of rows, not one per host), the page's hosts from the index of
+    /// `host_packages` by package.
+    func groupedOpenFindings(_ query: FindingQuery) async throws -> (findings: [StoredFinding], total: Int) {
+        var (conditions, arguments) = Self.packageFindingConditions(
+            query,
+            prefix: "pf.",
+            packageColumns: ("p.name", "p.source_name")
+        )
+        conditions.append("p.host_count > 0")
+        let whereClause = conditions.joined(separator: " AND ")
+        let limit = max(0, min(query.limit, 10_000))
+        let offset = max(0, query.offset)
+        let filter = StatementArguments(arguments)
+        return try await pool.read { db in
+            let groups = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT pf.id, p.host_count FROM package_findings pf JOIN packages p ON p.id = pf.package
+                    WHERE \(whereClause)
+                    ORDER BY pf.kev DESC, pf.severity_rank DESC, COALESCE(pf.cvss, 0) DESC, p.name, p.architecture,
+                        pf.advisory_id
+                    """,
+                arguments: filter
+            )
+            var total = 0
+            var skip = offset
+            var findings: [StoredFinding] = []
+            let hosts = try db.makeStatement(
+                sql: "\(Self.openFindingsSQL) WHERE pf.id = ? ORDER BY hp.host LIMIT ? OFFSET ?"
+            )
+            for group in groups {
+                let count: Int = group["host_count"]
+                total += count
+                guard findings.count < limit else { continue }
+                if skip >= count {
+                    skip -= count
+                    continue
+                }
+                let rows = try Row.fetchAll(hosts, arguments: [group["id"] as Int64, limit - findings.count, skip])
+                findings += try rows.map(Self.storedFinding)
+                skip = 0
+            }
+            return (findings, total)
+        }
+    }
+
     /// Open host findings as rows with the columns of a stored finding (and the host's OS).
     static let openFindingsSQL = """
-        SELECT (hp.host << 32) | pf.id AS id, h.id AS host_id, p.name AS package, p.architecture,
+        SELECT (hp.host << 32) | pf.id AS id, h.id AS host_id, hp.host AS host_number, p.name AS package, p.architecture,
             p.version AS installed_version, p.source_name AS source_package, p.source_version, pf.advisory_id,
             pf.aliases, pf.fixed_version, pf.status, pf.severity, pf.severity_rank, pf.cvss, pf.epss,
             pf.epss_percentile, pf.kev, pf.kev_due,
@@ -83,7 +157,7 @@ extension SQLiteStorage {
 
     /// Fixed host findings with the same columns.
     static let fixedFindingsSQL = """
-        SELECT ff.id, h.id AS host_id, p.name AS package, p.architecture, p.version AS installed_version,
+        SELECT ff.id, h.id AS host_id, ff.host AS host_number, p.name AS package, p.architecture, p.version AS installed_version,
             p.source_name AS source_package, p.source_version, ff.advisory_id, ff.aliases, ff.fixed_version,
             ff.status, ff.severity, ff.severity_rank, ff.cvss, ff.epss, ff.epss_percentile, ff.kev, ff.kev_due,
             ff.first_seen, ff.last_seen, ff.fixed_at, h.os_id, h.os_version_id
