@@ -6,7 +6,8 @@ import FleetModel
 /// Variation: about 8% of optional packages are absent, and a host lags behind on patches: each
 /// package has a chance (by the host's "patch lag") to carry the previous revision, made by
 /// lowering the last number of the Debian revision (`-5+deb12u3` → `-5+deb12u2`,
-/// `-2ubuntu0.3` → `-2ubuntu0.2`), the way an unpatched host looks.
+/// `-2ubuntu0.3` → `-2ubuntu0.2`) or the first number of the RPM release (`-34.el9` → `-33.el9`),
+/// the way an unpatched host looks.
 struct SimulatedHost: Sendable {
     var facts: HostFacts
     var packages: [InstalledPackage]
@@ -31,11 +32,12 @@ struct SimulatedHost: Sendable {
             let essential = package.name.hasPrefix("lib") || package.name.hasPrefix("base") || package.name == "dpkg"
             if !essential, random.next() % 100 < 8 { continue }
             var copy = package
-            if Double(random.next() % 1000) / 1000 < lag * 0.3, let older = Self.previousRevision(package.version) {
+            if Double(random.next() % 1000) / 1000 < lag * 0.3,
+                let older = Self.previousRevision(package.version, manager: package.manager)
+            {
                 copy.version = older
-                if copy.sourceVersion == package.version || Self.previousRevision(copy.sourceVersion) != nil {
-                    copy.sourceVersion = Self.previousRevision(package.sourceVersion) ?? package.sourceVersion
-                }
+                copy.sourceVersion =
+                    Self.previousRevision(package.sourceVersion, manager: package.manager) ?? package.sourceVersion
             }
             packages.append(copy)
         }
@@ -69,8 +71,18 @@ struct SimulatedHost: Sendable {
         facts.uptimeSeconds += 60
     }
 
-    static func previousRevision(_ version: String) -> String? {
+    static func previousRevision(_ version: String, manager: PackageManagerKind = .dpkg) -> String? {
         var characters = Array(version)
+        if manager == .rpm {
+            // [epoch:]version-release: lower the release's leading number (`34.el9` → `33.el9`).
+            guard let dash = characters.lastIndex(of: "-") else { return nil }
+            let start = dash + 1
+            var end = start
+            while end < characters.count, characters[end].isNumber { end += 1 }
+            guard end > start, let value = Int(String(characters[start..<end])), value > 1 else { return nil }
+            characters.replaceSubrange(start..<end, with: Array(String(value - 1)))
+            return String(characters)
+        }
         guard let last = characters.lastIndex(where: { $0.isNumber }) else { return nil }
         var start = last
         while start > 0, characters[start - 1].isNumber { start -= 1 }
