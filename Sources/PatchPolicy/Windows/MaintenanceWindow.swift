@@ -54,7 +54,9 @@ public struct WindowFit: Sendable, Hashable {
 ///
 /// An occurrence is usable only if it overlaps no freeze occurrence (freezes always win; an
 /// occurrence touching a freeze only at an end point is usable). Searches stop `horizonDays` after
-/// `after`, so a rule that never matches cannot loop for ever.
+/// `after` or after `maxOccurrences` window occurrences, whichever comes first, so neither a rule
+/// that never matches nor one that matches every minute (a window too short for any change) can
+/// keep a search going for long.
 public struct MaintenanceSchedule: Sendable {
     /// Windows.
     public var windows: [MaintenanceWindow]
@@ -64,6 +66,9 @@ public struct MaintenanceSchedule: Sendable {
     public var hostTimeZone: TimeZone
     /// How far past `after` to look (default 3,660 days).
     public var horizonDays = 3660
+    /// How many window occurrences a search visits at most (default 20,000: ten years of five daily
+    /// windows, or two weeks of a minutely rule).
+    public var maxOccurrences = 20_000
 
     /// Creates a schedule.
     public init(windows: [MaintenanceWindow], freezes: [MaintenanceWindow], hostTimeZone: TimeZone) {
@@ -124,7 +129,9 @@ public struct MaintenanceSchedule: Sendable {
             freezeSequences.append(sequence)
         }
         var freezeIntervals: [WindowOccurrence] = []
-        while true {
+        var visited = 0
+        while visited < maxOccurrences {
+            visited += 1
             guard
                 let index = iterators.indices.filter({ iterators[$0].next != nil }).min(by: {
                     iterators[$0].next!.start < iterators[$1].next!.start
@@ -142,6 +149,8 @@ public struct MaintenanceSchedule: Sendable {
                     freezePending[f] = freezeSequences[f].next()
                 }
             }
+            // Occurrences come in start order: a freeze that ended by this start cannot overlap any later one.
+            freezeIntervals.removeAll { $0.end <= occurrence.start }
             if freezeIntervals.contains(where: { $0.start < occurrence.end && $0.end > occurrence.start }) { continue }
             let usableEnd = occurrence.end.addingTimeInterval(-TimeInterval(window.cutoffMinutes * 60))
             if visit(ScheduledOccurrence(windowName: window.name, occurrence: occurrence, usableEnd: usableEnd)) {

@@ -39,6 +39,37 @@ import Testing
         #expect(later.map { Self.newYork.rfc3339($0.start) } == ["2025-04-08T22:00:00-04:00"])
     }
 
+    /// A window that recurs every hour but is too short for the change: the search gives up
+    /// after `maxOccurrences` occurrences instead of walking ten years of hours; a cap that is
+    /// large enough still finds a fit that exists.
+    @Test func searchesAreBoundedByOccurrences() throws {
+        var schedule = try Self.schedule(
+            """
+            BEGIN:VEVENT
+            SUMMARY:Every hour
+            DTSTART:20250101T000000Z
+            DURATION:PT30M
+            RRULE:FREQ=DAILY;BYHOUR=0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23
+            END:VEVENT
+            BEGIN:VEVENT
+            SUMMARY:Yearly
+            DTSTART:20250301T000000Z
+            DURATION:PT4H
+            RRULE:FREQ=YEARLY
+            END:VEVENT
+            """
+        )
+        let after = try Self.date("2025-01-01T00:00:00Z")
+        schedule.maxOccurrences = 1000
+        #expect(try schedule.nextFit(after: after, duration: 3600) == nil)
+        #expect(try schedule.nextOccurrences(after: after, count: 5000).count == 1000)
+        // 1,416 hourly occurrences come before the yearly window's first one.
+        schedule.maxOccurrences = 100_000
+        let fit = try #require(try schedule.nextFit(after: after, duration: 3600))
+        #expect(fit.slot.windowName == "Yearly")
+        #expect(fit.changeStart == (try Self.date("2025-03-01T00:00:00Z")))
+    }
+
     @Test func patchTuesdayPlusOffsetDays() throws {
         let schedule = try Self.schedule(
             Self.patchTuesday.replacingOccurrences(of: "END:VEVENT", with: "X-PATCHPILOT-OFFSET-DAYS:2\nEND:VEVENT")
