@@ -219,8 +219,6 @@ public protocol PatchStorage: Sendable {
         -> PolicyVersion
 
     // MARK: Host plans
-    /// The next plan sequence number for a host (one more than the highest stored).
-    func nextPlanSequence(hostID: String) async throws -> Int64
     /// Queues a signed plan for a host; fails with `.conflict` when the sequence is taken.
     func enqueuePlan(
         hostID: String,
@@ -231,6 +229,17 @@ public protocol PatchStorage: Sendable {
         now: Date
     )
         async throws
+    /// Queues a plan in one write transaction: allocates the host's next sequence, has `sign`
+    /// produce the signed plan for it, stores it with a `plan.queued` event and returns the
+    /// sequence — or `nil`, changing nothing, when a plan with `planID` exists (queueing a
+    /// rollout task's attempt is idempotent). Concurrent callers never collide on a sequence.
+    func queuePlan(
+        hostID: String,
+        planID: String,
+        actor: String,
+        now: Date,
+        sign: @escaping @Sendable (Int64) throws -> String
+    ) async throws -> Int64?
     /// The newest plan for a host that has no report yet and was not cancelled, marking it delivered.
     func pendingPlan(hostID: String, now: Date) async throws -> String?
     /// Cancels the plans among `planIDs` that no agent has fetched yet (they will never be

@@ -2,13 +2,6 @@ import Foundation
 import GRDB
 
 extension SQLiteStorage {
-    public func nextPlanSequence(hostID: String) async throws -> Int64 {
-        try await pool.read { db in
-            (try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM host_plans WHERE host_id = ?", arguments: [hostID])
-                ?? 0) + 1
-        }
-    }
-
     public func enqueuePlan(
         hostID: String,
         sequence: Int64,
@@ -39,6 +32,46 @@ extension SQLiteStorage {
             }
         } catch  where Self.isUniqueViolation(error) {
             throw StoreError(code: .conflict, message: "plan sequence \(sequence) of host \(hostID) is taken")
+        }
+    }
+
+    public func queuePlan(
+        hostID: String,
+        planID: String,
+        actor: String,
+        now: Date,
+        sign: @escaping @Sendable (Int64) throws -> String
+    ) async throws -> Int64? {
+        try await write { db -> Int64? in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM host_plans WHERE plan_id = ?", arguments: [planID]) == true {
+                return nil
+            }
+            let sequence =
+                (try Int64.fetchOne(
+                    db,
+                    sql: "SELECT MAX(sequence) FROM host_plans WHERE host_id = ?",
+                    arguments: [hostID]
+                )
+                    ?? 0) + 1
+            let signed = try sign(sequence)
+            try db.execute(
+                sql: """
+                    INSERT INTO host_plans (host_id, sequence, plan_id, signed_plan, created_at, created_by)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [hostID, sequence, planID, signed, Self.millis(now), actor]
+            )
+            try Self.insertEvent(
+                EventRecord(
+                    at: now,
+                    actor: actor,
+                    action: "plan.queued",
+                    target: "host:\(hostID)",
+                    details: try Self.json(["plan": planID, "sequence": String(sequence)])
+                ),
+                db
+            )
+            return sequence
         }
     }
 
