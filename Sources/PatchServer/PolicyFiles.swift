@@ -1,5 +1,6 @@
 import PatchPolicy
 import PatchStore
+import Synchronization
 
 /// A policy version split into its YAML policy document and its iCalendar maintenance calendars.
 struct LoadedPolicy: Sendable {
@@ -8,9 +9,26 @@ struct LoadedPolicy: Sendable {
     /// The `.ics` calendars, by file name.
     var calendars: [(name: String, calendar: MaintenanceCalendar)]
 
+    /// Policies parsed recently, by their files: a policy version is parsed once, not on every
+    /// request or rollout tick that needs it (the files are the key, so two databases in one
+    /// process never share an entry by accident).
+    private static let parsed = Mutex<[(files: [PolicyFile], policy: LoadedPolicy)]>([])
+    private static let parsedLimit = 8
+
     /// Loads files; `.ics` files are calendars, everything else is YAML. Throws the first error
     /// (file, line, column, field).
     static func load(_ files: [PolicyFile]) throws(PatchPolicyError) -> LoadedPolicy {
+        if let hit = parsed.withLock({ cache in cache.first { $0.files == files }?.policy }) { return hit }
+        let policy = try parse(files)
+        parsed.withLock { cache in
+            cache.removeAll { $0.files == files }
+            cache.insert((files, policy), at: 0)
+            if cache.count > parsedLimit { cache.removeLast(cache.count - parsedLimit) }
+        }
+        return policy
+    }
+
+    private static func parse(_ files: [PolicyFile]) throws(PatchPolicyError) -> LoadedPolicy {
         let yaml = files.filter { !$0.name.lowercased().hasSuffix(".ics") }
         var calendars: [(name: String, calendar: MaintenanceCalendar)] = []
         for file in files where file.name.lowercased().hasSuffix(".ics") {

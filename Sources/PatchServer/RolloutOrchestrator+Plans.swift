@@ -35,11 +35,14 @@ extension RolloutOrchestrator {
         guard let change = try await storage.change(id: rollout.changeID) else { return [] }
         var impossible: [String] = []
         let options = rollout.options ?? RolloutOptions()
+        // The policy and the KEV list, read once for every task this tick leases.
+        var shared: UpdatesController.Context?
         for effect in effects {
             switch effect {
             case .leaseTask(let hostID, _, let planID):
+                if shared == nil { shared = try await changes.updates.context() }
                 var draft = PlanDraft(
-                    packages: try await packages(for: change, hostID: hostID),
+                    packages: try await packages(for: change, hostID: hostID, context: shared),
                     reboot: options.reboot ?? .ifRequired,
                     validForSeconds: max(60, Int(rollout.settings.leaseDuration))
                 )
@@ -70,14 +73,18 @@ extension RolloutOrchestrator {
 
     /// The exact versions a host gets: the change's targets it has installed (or all its
     /// baseline-approved updates), as upgrades.
-    func packages(for change: ChangeRequest, hostID: String) async throws -> [PlanPackage] {
+    func packages(
+        for change: ChangeRequest,
+        hostID: String,
+        context: UpdatesController.Context? = nil
+    ) async throws -> [PlanPackage] {
         var result: [PlanPackage] = []
         let targets = Dictionary(
             change.content.packages.map { ($0.name, $0.version) },
             uniquingKeysWith: { first, _ in first }
         )
         if let host = try await storage.host(id: hostID) {
-            let rows = try await changes.updates.updates(for: host).updates
+            let rows = try await changes.updates.updates(for: host, context: context).updates
             for row in rows {
                 if change.content.allApprovedByBaseline {
                     if row.decision == "approved" {
