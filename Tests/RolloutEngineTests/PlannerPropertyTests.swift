@@ -328,6 +328,13 @@ enum Fleets {
         #expect(try Budget(parsing: "10%", field: "x").limit(of: 95) == 9)
         #expect(try Budget(parsing: "10%", field: "x").limit(of: 5) == 1)
         #expect(try Budget(parsing: "3", field: "x").limit(of: 95) == 3)
+        // As an error budget a percentage has no floor of one: 10% of a 2-host wave tolerates no
+        // failure; a count tolerates what it says.
+        #expect(try Budget(parsing: "10%", field: "x").tolerance(of: 2) == 0)
+        #expect(try Budget(parsing: "10%", field: "x").tolerance(of: 95) == 9)
+        #expect(try Budget(parsing: "50%", field: "x").tolerance(of: 2) == 1)
+        #expect(try Budget(parsing: "1", field: "x").tolerance(of: 2) == 1)
+        #expect(try Budget(parsing: "10%", field: "x").tolerance(of: 0) == 0)
         #expect(throws: RolloutEngineError.self) { try Budget(parsing: "150%", field: "x") }
         #expect(throws: RolloutEngineError.self) { try Budget(parsing: "many", field: "x") }
     }

@@ -105,6 +105,18 @@ import Testing
         #expect(rollout.tasks.filter { $0.state == .rolledBack }.map(\.hostID).sorted() == ["dev2", "dev3"])
     }
 
+    /// A 10% error budget on a 2-host wave tolerates no failure (it used to round up to one).
+    @Test func percentageErrorBudgetDoesNotRoundUpOnASmallWave() throws {
+        var rollout = try rollout(settings: .init(errorBudget: .percent(10)))
+        try finish(&rollout, leased(rollout.tick(now: start)))
+        let wave = leased(rollout.tick(now: start.addingTimeInterval(60)))
+        #expect(wave.count == 2)
+        _ = try rollout.report(planID: wave[0], outcome: .rolledBack, reason: "postcheck failed")
+        _ = rollout.tick(now: start.addingTimeInterval(120))
+        #expect(rollout.state == .rollingBack || rollout.state == .rolledBack)
+        #expect(rollout.reason?.contains("the error budget allows 0") == true)
+    }
+
     @Test func lateReportOfAnExpiredLeaseIsRefused() throws {
         var rollout = try rollout(settings: .init(errorBudget: .count(5), leaseDuration: 600))
         let canary = leased(rollout.tick(now: start))

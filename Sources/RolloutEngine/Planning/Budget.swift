@@ -31,6 +31,16 @@ public enum Budget: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
+    /// How many failures a budget tolerates among `total` hosts: a count as is, a percentage of
+    /// the total rounded down — with no minimum, so 10% of a 2-host wave tolerates no failure
+    /// (ask for a count to tolerate one).
+    public func tolerance(of total: Int) -> Int {
+        switch self {
+        case .count(let value): value
+        case .percent(let share): Int((Double(max(0, total)) * share / 100).rounded(.down))
+        }
+    }
+
     public var description: String {
         switch self {
         case .count(let value): "\(value)"

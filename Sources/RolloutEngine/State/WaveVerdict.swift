@@ -36,7 +36,7 @@ public struct WaveVerdict: Sendable, Hashable, Codable {
         metrics: WaveVerdict? = nil
     ) -> WaveVerdict? {
         let failed = tasks.filter { $0.state == .failed || $0.state == .rolledBack }
-        let allowed = errorBudget.limit(of: tasks.count)
+        let allowed = errorBudget.tolerance(of: tasks.count)
         if let loop = failed.first(where: { $0.outcome == .rebootLoop }) {
             return WaveVerdict(.fail, ["\(loop.hostID) is in a reboot loop"])
         }
