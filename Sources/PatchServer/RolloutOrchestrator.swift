@@ -256,6 +256,29 @@ public struct RolloutOrchestrator: Sendable {
                     "rollout \(rolloutID) \(updated.state.rawValue) by \(actor)\(reason.map { ": \($0)" } ?? "")"
             )
         }
+        if command == .pause, updated.state == .paused {
+            // A paused rollout hands nothing out either: plans not fetched yet are withdrawn and
+            // their tasks wait, pending, for the resume (which leases them again as new attempts).
+            let queued = updated.tasks.filter { $0.state == .leased }.compactMap(\.planID)
+            let reason = "rollout \(rolloutID) paused"
+            let withdrawn = Set(
+                try await storage.cancelUndeliveredPlans(queued, reason: reason, actor: actor, now: now)
+            )
+            if !withdrawn.isEmpty {
+                _ = try await storage.updateRollout(id: rolloutID) { rollout in
+                    rollout.releaseWithdrawn(withdrawn)
+                    return [
+                        EventRecord(
+                            at: now,
+                            actor: actor,
+                            action: "rollout.plans_withdrawn",
+                            target: "rollout:\(rolloutID)",
+                            details: try JSONResponse.text(["plans": withdrawn.sorted().joined(separator: ",")])
+                        )
+                    ]
+                }
+            }
+        }
         if command == .abort {
             // Plans queued for leased tasks but not fetched yet are cancelled: an aborted rollout
             // hands nothing more out.

@@ -371,12 +371,22 @@ import Testing
             let id = try await Self.startRollout(client, setup).json(View.self).id
             let again = try await Self.startRollout(client, setup)
             #expect(again.status == .conflict)
+            let started = try #require(try await harness.storage.rollout(id: id))
+            let leased = started.tasks.filter { $0.state == .leased }
+            #expect(!leased.isEmpty)
             let paused = try await client.execute(
                 uri: "/api/v1/rollouts/\(id)/pause",
                 method: .post,
                 headers: harness.bearer(.operator)
             )
             #expect(try paused.json(View.self).state == "paused")
+            // The paused rollout's plans that no agent fetched are withdrawn (an agent asking gets
+            // nothing) and their tasks wait, pending, for the resume.
+            let pausedRollout = try #require(try await harness.storage.rollout(id: id))
+            for task in leased {
+                #expect(try await harness.storage.pendingPlan(hostID: task.hostID, now: harness.clock.now()) == nil)
+                #expect(pausedRollout.tasks.first { $0.hostID == task.hostID }?.state == .pending)
+            }
             let illegal = try await client.execute(
                 uri: "/api/v1/rollouts/\(id)/pause",
                 method: .post,
@@ -391,6 +401,16 @@ import Testing
                     headers: harness.bearer(.operator)
                 ).json(View.self).state == "running"
             )
+            // Resumed: the same hosts are leased again as new attempts with new plans.
+            let resumed = try #require(try await harness.storage.rollout(id: id))
+            for task in leased {
+                let again = try #require(resumed.tasks.first { $0.hostID == task.hostID })
+                #expect(again.state == .leased)
+                #expect(again.attempt == task.attempt + 1)
+                #expect(again.planID != task.planID)
+                let text = try await harness.storage.pendingPlan(hostID: task.hostID, now: harness.clock.now())
+                #expect(text?.isEmpty == false)
+            }
             let aborted = try await client.execute(
                 uri: "/api/v1/rollouts/\(id)/abort",
                 method: .post,

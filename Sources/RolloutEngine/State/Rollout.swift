@@ -158,6 +158,18 @@ public struct Rollout: Sendable, Hashable, Codable {
         }
     }
 
+    /// Returns leased tasks whose plans were withdrawn before any agent fetched them (a pause) to
+    /// pending: they are leased again, with a new attempt and plan id, once the rollout resumes.
+    /// The withdrawn attempt's plan id is fenced off like an expired lease's.
+    public mutating func releaseWithdrawn(_ withdrawnPlans: Set<String>) {
+        for index in tasks.indices
+        where tasks[index].state == .leased && tasks[index].planID.map(withdrawnPlans.contains) == true {
+            tasks[index].state = .pending
+            tasks[index].planID = nil
+            tasks[index].leaseExpiresAt = nil
+        }
+    }
+
     /// Indices of the tasks of one wave.
     public func taskIndices(ofWave wave: Int) -> Range<Int> {
         waveRanges.indices.contains(wave) ? waveRanges[wave] : 0..<0
