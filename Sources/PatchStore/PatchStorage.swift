@@ -219,16 +219,6 @@ public protocol PatchStorage: Sendable {
         -> PolicyVersion
 
     // MARK: Host plans
-    /// Queues a signed plan for a host; fails with `.conflict` when the sequence is taken.
-    func enqueuePlan(
-        hostID: String,
-        sequence: Int64,
-        planID: String,
-        signedPlan: String,
-        actor: String,
-        now: Date
-    )
-        async throws
     /// Queues a plan in one write transaction: allocates the host's next sequence, has `sign`
     /// produce the signed plan for it, stores it with a `plan.queued` event and returns the
     /// sequence — or `nil`, changing nothing, when a plan with `planID` exists (queueing a

@@ -2,39 +2,6 @@ import Foundation
 import GRDB
 
 extension SQLiteStorage {
-    public func enqueuePlan(
-        hostID: String,
-        sequence: Int64,
-        planID: String,
-        signedPlan: String,
-        actor: String,
-        now: Date
-    ) async throws {
-        do {
-            try await write { db in
-                try db.execute(
-                    sql: """
-                        INSERT INTO host_plans (host_id, sequence, plan_id, signed_plan, created_at, created_by)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [hostID, sequence, planID, signedPlan, Self.millis(now), actor]
-                )
-                try Self.insertEvent(
-                    EventRecord(
-                        at: now,
-                        actor: actor,
-                        action: "plan.queued",
-                        target: "host:\(hostID)",
-                        details: try Self.json(["plan": planID, "sequence": String(sequence)])
-                    ),
-                    db
-                )
-            }
-        } catch  where Self.isUniqueViolation(error) {
-            throw StoreError(code: .conflict, message: "plan sequence \(sequence) of host \(hostID) is taken")
-        }
-    }
-
     public func queuePlan(
         hostID: String,
         planID: String,

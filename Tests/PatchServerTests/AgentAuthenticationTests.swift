@@ -288,14 +288,14 @@ import Testing
             var enrolled = agent
             enrolled.agentID = answer.agentID
             enrolled.hostID = answer.hostID
-            try await harness.storage.enqueuePlan(
+            let sequence = try await harness.storage.queuePlan(
                 hostID: answer.hostID,
-                sequence: 1,
                 planID: "pln_1",
-                signedPlan: "{}",
                 actor: "test",
-                now: harness.clock.now()
+                now: harness.clock.now(),
+                sign: { _ in "{}" }
             )
+            #expect(sequence == 1)
             let report = PlanReport(
                 planID: "pln_1",
                 sequence: 1,
