@@ -202,6 +202,18 @@ public protocol PatchStorage: Sendable {
     func hostIDs(withPackagesNamed names: Set<String>) async throws -> [String]
     /// Hosts with at least one open finding.
     func hostIDsWithOpenFindings() async throws -> [String]
+    /// Folds every open finding, and the fixed ones fixed at or after `fixedSince`, into `state`
+    /// in one read, in no particular order — for reports over the whole fleet, which must not hold
+    /// every finding in memory or page through a sorted list.
+    func reduceFindings<State: Sendable>(
+        into state: State,
+        fixedSince: Date,
+        _ body: @escaping @Sendable (inout State, StoredFinding) throws -> Void
+    ) async throws -> State
+    /// Per host id, which of `names` it has installed (hosts with none are left out).
+    func installedPackageNames(_ names: Set<String>) async throws -> [String: Set<String>]
+    /// The publication dates of advisories, by id (advisories without one are left out).
+    func advisoryPublicationDates() async throws -> [String: Date]
     /// Counts of open findings for the overview.
     func riskSummary() async throws -> RiskSummary
 

@@ -146,6 +146,25 @@ extension SQLiteStorage {
         }
     }
 
+    public func advisoryPublicationDates() async throws -> [String: Date] {
+        try await pool.read { db in
+            var dates: [String: Date] = [:]
+            // Documents store dates as milliseconds since 1970.
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, json_extract(document, '$.published') AS published FROM advisories
+                    WHERE json_extract(document, '$.published') IS NOT NULL
+                    """
+            ) {
+                if let millis = row["published"] as Double? {
+                    dates[row["id"]] = Date(timeIntervalSince1970: millis / 1000)
+                }
+            }
+            return dates
+        }
+    }
+
     static func decodeAdvisory(_ document: String) throws -> Advisory {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .millisecondsSince1970

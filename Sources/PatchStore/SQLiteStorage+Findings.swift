@@ -140,6 +140,51 @@ extension SQLiteStorage {
         }
     }
 
+    public func reduceFindings<State: Sendable>(
+        into state: State,
+        fixedSince: Date,
+        _ body: @escaping @Sendable (inout State, StoredFinding) throws -> Void
+    ) async throws -> State {
+        let since = Self.millis(fixedSince)
+        return try await pool.read { db in
+            var state = state
+            let open = try Row.fetchCursor(db, sql: Self.openFindingsSQL)
+            while let row = try open.next() { try body(&state, try Self.storedFinding(row)) }
+            let fixed = try Row.fetchCursor(
+                db,
+                sql: "\(Self.fixedFindingsSQL) WHERE ff.fixed_at >= ?",
+                arguments: [since]
+            )
+            while let row = try fixed.next() { try body(&state, try Self.storedFinding(row)) }
+            return state
+        }
+    }
+
+    public func installedPackageNames(_ names: Set<String>) async throws -> [String: Set<String>] {
+        guard !names.isEmpty else { return [:] }
+        let list = names.sorted()
+        return try await pool.read { db in
+            var result: [String: Set<String>] = [:]
+            for start in stride(from: 0, to: list.count, by: 400) {
+                let chunk = Array(list[start..<min(list.count, start + 400)])
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                for row in try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT h.id, p.name FROM packages p
+                        JOIN host_packages hp ON hp.package = p.id AND hp.state IS NULL
+                        JOIN hosts h ON h.number = hp.host
+                        WHERE p.name IN (\(marks))
+                        """,
+                    arguments: StatementArguments(chunk)
+                ) {
+                    result[row["id"], default: []].insert(row["name"])
+                }
+            }
+            return result
+        }
+    }
+
     /// Open host findings as rows with the columns of a stored finding (and the host's OS).
     static let openFindingsSQL = """
         SELECT (hp.host << 32) | pf.id AS id, h.id AS host_id, hp.host AS host_number, p.name AS package, p.architecture,

@@ -373,6 +373,18 @@ import Testing
         #expect(fixed.count == 2)
         #expect(fixed.allSatisfy { $0.firstSeen == T.at(20) && $0.fixedAt == T.at(40) })
         #expect(try count("events", where: "action = 'findings.correlated'") == 2)
+
+        // Fleet-wide reports fold the findings in one read: the two fixed ones count from their
+        // fixed time on, open ones always.
+        let folded = try await store.reduceFindings(into: [String](), fixedSince: T.at(40)) { list, finding in
+            list.append("\(finding.hostID) \(finding.finding.advisory) \(finding.fixedAt == nil ? "open" : "fixed")")
+        }
+        #expect(folded.sorted() == hosts.prefix(2).map { "\($0) DSA-9999-1 fixed" }.sorted())
+        #expect(try await store.reduceFindings(into: 0, fixedSince: T.at(41)) { count, _ in count += 1 } == 0)
+        let installed = try await store.installedPackageNames(["openssl", "bash", "zsh"])
+        #expect(installed[hosts[0]] == ["openssl", "bash"])
+        #expect(installed[hosts[2]] == ["bash"])
+        #expect(try await store.installedPackageNames([]).isEmpty)
     }
 }
 

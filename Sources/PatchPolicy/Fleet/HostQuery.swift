@@ -21,6 +21,17 @@ public indirect enum HostQuery: Sendable, Hashable {
     /// The sub-query does not hold.
     case not(HostQuery)
 
+    /// The package names the query tests: a host described with only these of its packages
+    /// matches exactly as with all of them.
+    public var referencedPackages: Set<String> {
+        switch self {
+        case .packageInstalled(let name): [name]
+        case .allOf(let queries), .anyOf(let queries): queries.reduce(into: []) { $0.formUnion($1.referencedPackages) }
+        case .not(let query): query.referencedPackages
+        case .all, .osID, .osVersion, .tag, .label: []
+        }
+    }
+
     /// Whether the host satisfies the query.
     public func matches(_ host: HostDescription) -> Bool {
         switch self {
