@@ -100,10 +100,29 @@ public struct MetricGateSpec: Codable, Sendable, Hashable {
 public struct StartRolloutRequest: APIRequestBody {
     public var change: String
     public var options: RolloutOptions?
+    /// The `digest` of the plan that was reviewed (`POST /changes/{id}/rollout-plan`): the start
+    /// is refused if the fleet changed so that the plan would differ.
+    public var planDigest: String?
+
+    public init(change: String, options: RolloutOptions? = nil, planDigest: String? = nil) {
+        self.change = change
+        self.options = options
+        self.planDigest = planDigest
+    }
 
     public func validate() throws {
         try TextField.check(change, "change", max: 64)
         try options?.validate()
+        if let planDigest {
+            guard planDigest.utf8.count == 64,
+                planDigest.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) })
+            else {
+                throw APIInputError(
+                    field: "planDigest",
+                    "must be 64 lowercase hex digits (the plan's digest), got '\(planDigest.prefix(80))'"
+                )
+            }
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import ChangeControl
+import Crypto
 import Foundation
 import Hummingbird
 import PatchAPI
@@ -71,7 +72,7 @@ struct RolloutController: Sendable {
             _ in
             let id = try context.parameters.requireDecoded("id")
             let options = try await ChangeController.body(RolloutOptions.self, request)
-            return try JSONResponse.make(try await rollouts.plan(changeID: id, options: options))
+            return try JSONResponse.make(ReviewedPlan(plan: try await rollouts.plan(changeID: id, options: options)))
         }
         table.add(.post, "rollouts", on: group, prefix: prefix, permission: .changesRun) { request, _, identity in
             let body = try await ChangeController.body(StartRolloutRequest.self, request)
@@ -87,7 +88,8 @@ struct RolloutController: Sendable {
                 let rollout = try await rollouts.start(
                     changeID: body.change,
                     options: body.options ?? RolloutOptions(),
-                    identity: identity
+                    identity: identity,
+                    reviewedDigest: body.planDigest
                 )
                 return try JSONResponse.make(RolloutView(rollout, tasks: false), status: .created)
             } catch let error as StoreError where error.code == .conflict {
@@ -148,5 +150,24 @@ struct RolloutController: Sendable {
                 return try JSONResponse.make(RolloutView(updated, tasks: false))
             }
         }
+    }
+}
+
+/// A rollout plan as `POST /changes/{id}/rollout-plan` answers it: the plan's fields and its
+/// `digest` (SHA-256 of ``RolloutEngine/RolloutPlan/assignmentText``), which `POST /rollouts`
+/// takes as `planDigest` to start exactly the plan that was reviewed.
+struct ReviewedPlan: Encodable, Sendable {
+    var plan: RolloutPlan
+
+    static func digest(of plan: RolloutPlan) -> String {
+        SHA256.hash(data: Data(plan.assignmentText.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    enum Keys: String, CodingKey { case digest }
+
+    func encode(to encoder: any Encoder) throws {
+        try plan.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(Self.digest(of: plan), forKey: .digest)
     }
 }

@@ -134,7 +134,12 @@ public struct RolloutOrchestrator: Sendable {
     }
 
     /// Plans and starts a rollout of an approved or scheduled change; the change goes in progress.
-    func start(changeID: String, options: RolloutOptions, identity: Identity) async throws -> Rollout {
+    func start(
+        changeID: String,
+        options: RolloutOptions,
+        identity: Identity,
+        reviewedDigest: String? = nil
+    ) async throws -> Rollout {
         let now = clock.now()
         guard let change = try await storage.change(id: changeID) else {
             throw Problem.notFound("no change request '\(changeID)'")
@@ -158,6 +163,11 @@ public struct RolloutOrchestrator: Sendable {
             plan = try RolloutPlanner.plan(try await request(for: change, options: options, now: now))
         } catch let error as RolloutEngineError {
             throw Problem.badRequest(error.description)
+        }
+        if let reviewedDigest, ReviewedPlan.digest(of: plan) != reviewedDigest {
+            throw Problem.conflict(
+                "the fleet changed since plan \(reviewedDigest.prefix(12))… was reviewed (it is now \(ReviewedPlan.digest(of: plan).prefix(12))…): review the plan again"
+            )
         }
         guard !plan.waves.isEmpty else {
             throw Problem.conflict(

@@ -166,6 +166,12 @@ struct RolloutsCommand: AsyncParsableCommand {
                 print("unschedulable (\(plan.unschedulable.count)):")
                 for host in plan.unschedulable { print("  \(host.hostname): \(host.reason)") }
             }
+            struct Digest: Decodable { var digest: String? }
+            if let digest = try? JSONDecoder().decode(Digest.self, from: data).digest {
+                print(
+                    "plan digest \(digest) (start exactly this plan: rollout start \(change) --plan-digest \(digest))"
+                )
+            }
         }
     }
 
@@ -177,9 +183,13 @@ struct RolloutsCommand: AsyncParsableCommand {
         @OptionGroup var api: ServerAPIOptions
         @OptionGroup var knobs: Knobs
         @Argument(help: "Change id.") var change: String
+        @Option(help: "Start only if the plan is still the one `rollout plan` printed this digest for.")
+        var planDigest: String?
 
         func run() async throws {
-            let body = try RolloutsCommand.json(["change": change, "options": try knobs.body()])
+            var fields: [String: Any] = ["change": change, "options": try knobs.body()]
+            if let planDigest { fields["planDigest"] = planDigest }
+            let body = try RolloutsCommand.json(fields)
             let view = try RolloutsCommand.decoder().decode(
                 View.self,
                 from: try await api.call(.POST, "/api/v1/rollouts", json: body)

@@ -440,4 +440,50 @@ import Testing
             #expect(start.text.contains("no maintenance window"))
         }
     }
+    /// The plan that was reviewed is the plan that starts: `POST /rollouts` with the plan's
+    /// `digest` starts it; a digest of another plan (the fleet changed since) is refused.
+    @Test func reviewedPlanStartsByItsDigest() async throws {
+        let (setup, router) = try await Self.setup()
+        let harness = setup.harness
+        try await Application(router: router).test(.router) { client in
+            let response = try await client.execute(
+                uri: "/api/v1/changes/\(setup.changeID)/rollout-plan",
+                method: .post,
+                headers: harness.bearer(.viewer)
+            )
+            let plan = try response.json(RolloutPlan.self)
+            #expect(!plan.waves.isEmpty)
+            struct Digest: Decodable { var digest: String }
+            let digest = try response.json(Digest.self).digest
+            #expect(digest.count == 64)
+            // The same plan again (time moved on, the estimates too) has the same digest.
+            harness.clock.advance(600)
+            let again = try await client.execute(
+                uri: "/api/v1/changes/\(setup.changeID)/rollout-plan",
+                method: .post,
+                headers: harness.bearer(.viewer)
+            )
+            #expect(try again.json(Digest.self).digest == digest)
+
+            func start(_ planDigest: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/api/v1/rollouts",
+                    method: .post,
+                    headers: harness.bearer(.operator),
+                    body: ByteBuffer(string: #"{"change":"\#(setup.changeID)","planDigest":"\#(planDigest)"}"#)
+                )
+            }
+            let malformed = try await start("not-a-digest")
+            #expect(malformed.status == .badRequest)
+            #expect(malformed.text.contains("planDigest"))
+            let stale = try await start(String(repeating: "0", count: 64))
+            #expect(stale.status == .conflict)
+            #expect(stale.text.contains("the fleet changed since plan 000000000000"))
+            #expect(try await harness.storage.change(id: setup.changeID)?.state == .approved)
+            let started = try await start(digest)
+            #expect(started.status == .created, "\(started.text)")
+            let stored = try #require(try await harness.storage.rollout(id: try started.json(View.self).id))
+            #expect(stored.plan.assignmentText == plan.assignmentText)
+        }
+    }
 }

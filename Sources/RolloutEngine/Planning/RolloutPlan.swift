@@ -110,4 +110,20 @@ public struct RolloutPlan: Sendable, Hashable, Codable {
 
     /// Every wave in order.
     public var waves: [Wave] { stages.flatMap(\.waves) }
+
+    /// Who goes where, without the time estimates (which move with the clock): one line per
+    /// wave with its environment, kind, name and hosts in order, and one with the unschedulable hosts.
+    /// Two plans with the same text roll out the same hosts in the same waves, so a reviewed
+    /// plan can be pinned by its hash.
+    public var assignmentText: String {
+        var lines = ["change \(changeID)"]
+        for wave in waves {
+            lines.append(
+                "wave \(wave.index) \(wave.environment) \(wave.kind.rawValue) \(wave.name): \(wave.hosts.joined(separator: ","))"
+            )
+        }
+        // Reasons can name dates; which hosts are left out is what matters.
+        lines.append("unschedulable \(unschedulable.map(\.hostID).sorted().joined(separator: ","))")
+        return lines.joined(separator: "\n")
+    }
 }
