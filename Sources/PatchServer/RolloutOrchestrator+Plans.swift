@@ -29,11 +29,19 @@ extension RolloutOrchestrator {
         return { host in keys[host].flatMap { open[$0] } ?? false }
     }
 
-    /// Queues the plans the effects ask for (idempotently, by plan id); returns the rollback plan
-    /// ids that could not be queued because no earlier versions are known.
-    func carryOut(_ effects: [RolloutEffect], rollout: Rollout) async throws -> [String] {
-        guard let change = try await storage.change(id: rollout.changeID) else { return [] }
-        var impossible: [String] = []
+    /// What ``carryOut(_:rollout:)`` could not queue.
+    struct Unqueued: Sendable {
+        /// Rollback plan ids of hosts whose earlier versions were never recorded.
+        var impossibleRollbacks: [String] = []
+        /// Task plan ids of hosts that have nothing of the change to install (already up to date).
+        var upToDate: [String] = []
+    }
+
+    /// Queues the plans the effects ask for (idempotently, by plan id); returns what it did not
+    /// queue: rollbacks without known earlier versions, and tasks with nothing to install.
+    func carryOut(_ effects: [RolloutEffect], rollout: Rollout) async throws -> Unqueued {
+        guard let change = try await storage.change(id: rollout.changeID) else { return Unqueued() }
+        var unqueued = Unqueued()
         let options = rollout.options ?? RolloutOptions()
         // The policy and the KEV list, read once for every task this tick leases.
         var shared: UpdatesController.Context?
@@ -41,8 +49,13 @@ extension RolloutOrchestrator {
             switch effect {
             case .leaseTask(let hostID, _, let planID):
                 if shared == nil { shared = try await changes.updates.context() }
+                let packages = try await packages(for: change, hostID: hostID, context: shared)
+                guard !packages.isEmpty else {
+                    unqueued.upToDate.append(planID)
+                    continue
+                }
                 var draft = PlanDraft(
-                    packages: try await packages(for: change, hostID: hostID, context: shared),
+                    packages: packages,
                     reboot: options.reboot ?? .ifRequired,
                     validForSeconds: max(60, Int(rollout.settings.leaseDuration))
                 )
@@ -52,7 +65,7 @@ extension RolloutOrchestrator {
             case .rollBackHost(let hostID, _, let planID):
                 let before = try await versionsBefore(rollout: rollout, hostID: hostID)
                 guard !before.isEmpty else {
-                    impossible.append(planID)
+                    unqueued.impossibleRollbacks.append(planID)
                     continue
                 }
                 var draft = PlanDraft(
@@ -68,7 +81,7 @@ extension RolloutOrchestrator {
             default: break
             }
         }
-        return impossible
+        return unqueued
     }
 
     /// The exact versions a host gets: the change's targets it has installed (or all its

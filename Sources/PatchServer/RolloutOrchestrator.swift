@@ -368,7 +368,8 @@ public struct RolloutOrchestrator: Sendable {
         guard !effects.isEmpty else { return }
         // A host whose earlier versions were never recorded cannot be rolled back by a plan: its
         // rollback fails at once instead of waiting for a lease to run out.
-        for planID in try await carryOut(effects, rollout: snapshot) {
+        let unqueued = try await carryOut(effects, rollout: snapshot)
+        for planID in unqueued.impossibleRollbacks {
             effects +=
                 (try? snapshot.report(
                     planID: planID,
@@ -377,6 +378,16 @@ public struct RolloutOrchestrator: Sendable {
                 )) ?? []
             effects += snapshot.tick(now: now, windowOpen: request, metrics: { _ in gateVerdict })
         }
+        // A host with nothing of the change to install is done: no plan, no agent round trip.
+        for planID in unqueued.upToDate {
+            effects +=
+                (try? snapshot.report(
+                    planID: planID,
+                    outcome: .completed,
+                    reason: "nothing of the change to install: the host is up to date"
+                )) ?? []
+        }
+        // (The next tick moves on; leasing more here would leave those tasks without plans.)
         let next = snapshot
         let done = effects
         let stored: Rollout

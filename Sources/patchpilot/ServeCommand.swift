@@ -30,6 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Webhook for rollout notifications: URL or URL,slack (repeat for several).") var webhook: [String] =
         []
     @Option(help: "Milliseconds between rollout scheduler ticks.") var rolloutTick = 2000
+    @Option(help: "Seconds between checks for feeds imported by the CLI or another replica (1…3600).")
+    var feedPoll = 15
 
     /// Crash-only operation: a fatal error (a trap) must end the process at once so the supervisor
     /// restarts it, not after a minute of symbolicating a backtrace while the port is dead. Swift's
@@ -70,6 +72,10 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.checkInIntervalSeconds = checkInInterval
         configuration.prometheusURL = prometheusURL
         configuration.rolloutTickMilliseconds = max(50, rolloutTick)
+        guard (1...3600).contains(feedPoll) else {
+            throw ValidationError("--feed-poll must be 1…3600 seconds, got \(feedPoll)")
+        }
+        configuration.feedPollSeconds = feedPoll
         configuration.webhooks = try webhook.map { text in
             guard let hook = Webhook(argument: text) else {
                 throw ValidationError(

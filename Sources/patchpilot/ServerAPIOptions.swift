@@ -9,6 +9,8 @@ import NIOHTTP1
 struct ServerAPIOptions: ParsableArguments {
     @Option(help: "Server base URL (default: $PATCHPILOT_SERVER or http://127.0.0.1:8080).") var server: String?
     @Option(help: "API token (default: $PATCHPILOT_TOKEN).") var token: String?
+    @Option(help: "Seconds to wait for the server's answer (1…86400; planning a large fleet takes minutes).")
+    var timeout = 600
 
     /// Sends a request and returns the body of a 2xx answer; prints the problem and exits 1 otherwise.
     func call(
@@ -34,7 +36,10 @@ struct ServerAPIOptions: ParsableArguments {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: json))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        guard (1...86400).contains(timeout) else {
+            throw ValidationError("--timeout must be 1…86400 seconds, got \(timeout)")
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout)))
         let data = Data(buffer: try await response.body.collect(upTo: 64 * 1024 * 1024))
         guard (200..<300).contains(response.status.code) else {
             var message = String(decoding: data, as: UTF8.self)

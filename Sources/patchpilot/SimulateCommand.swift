@@ -25,8 +25,13 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Share of hosts that patch packages in each round (0…1).") var patchRate = 0.05
     @Option(help: "Concurrent requests.") var concurrency = 16
     @Option(help: "Random seed; the same seed gives the same fleet.") var seed: UInt64 = 1
+    @Option(help: "Number in the first host's name, so that runs in chunks name their hosts apart.")
+    var firstIndex = 1
 
     func run() async throws {
+        guard (1...100_000_000).contains(firstIndex) else {
+            throw ValidationError("--first-index must be 1…100000000, got \(firstIndex)")
+        }
         guard agents > 0, concurrency > 0, (0...1).contains(patchRate) else {
             throw ValidationError("--agents and --concurrency must be positive and --patch-rate within 0…1")
         }
@@ -36,6 +41,7 @@ struct SimulateCommand: AsyncParsableCommand {
             enrollmentToken: enrollToken,
             agents: agents,
             seed: seed,
+            firstIndex: firstIndex,
             concurrency: concurrency,
             http: HTTPClient.shared,
             logger: logger

@@ -65,7 +65,8 @@ import Testing
     static func setup(
         window: Bool = true,
         clockStart: Date = Date(timeIntervalSince1970: 1_800_000_000),
-        prometheusURL: String? = nil
+        prometheusURL: String? = nil,
+        version: String? = "3.0.16-1~deb12u1"
     ) async throws -> (Setup, Router<AppRequestContext>) {
         let harness = try await Harness.make(clockStart: clockStart) {
             $0.rolloutTickMilliseconds = 60_000
@@ -123,7 +124,7 @@ import Testing
                     requesterID: admin.id,
                     requester: "admin-user",
                     content: ChangeContent(
-                        packages: [.init(name: "openssl", version: "3.0.16-1~deb12u1")],
+                        packages: [.init(name: "openssl", version: version)],
                         environments: ["dev", "prod"],
                         windows: window ? ["always"] : [],
                         rollbackPlan: "previous version"
@@ -484,6 +485,29 @@ import Testing
             #expect(started.status == .created, "\(started.text)")
             let stored = try #require(try await harness.storage.rollout(id: try started.json(View.self).id))
             #expect(stored.plan.assignmentText == plan.assignmentText)
+        }
+    }
+    /// A change that names a package without a version gives each host the update it has for that
+    /// package; a host with none has nothing to install: its task completes without a plan (the
+    /// rollout used to be stored and then fail every tick on an empty plan).
+    @Test func hostWithNothingToInstallCompletesWithoutAPlan() async throws {
+        let (setup, router) = try await Self.setup(version: nil)
+        let harness = setup.harness
+        try await Application(router: router).test(.router) { client in
+            let started = try await Self.startRollout(client, setup)
+            #expect(started.status == .created, "\(started.text)")
+            let id = try started.json(View.self).id
+            for _ in 0..<12 {
+                harness.clock.advance(120)
+                await setup.rollouts.tickAll()
+            }
+            for agent in setup.agents.values {
+                #expect(try await Self.fetchPlan(client, agent, harness) == nil)
+            }
+            let rollout = try #require(try await harness.storage.rollout(id: id))
+            #expect(rollout.tasks.allSatisfy { $0.state == .succeeded }, "\(rollout.tasks.map(\.state))")
+            #expect(rollout.tasks.allSatisfy { $0.reason?.contains("nothing of the change to install") == true })
+            #expect(rollout.state == .completed)
         }
     }
 }

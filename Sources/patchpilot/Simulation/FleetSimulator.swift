@@ -13,6 +13,8 @@ struct FleetSimulator: Sendable {
     var enrollmentToken: String
     var agents: Int
     var seed: UInt64
+    /// The number in the first host's name (`web-001…`); chunks of one large fleet give each their own.
+    var firstIndex = 1
     var concurrency: Int
     var http: HTTPClient
     var logger: Logger
@@ -48,7 +50,7 @@ struct FleetSimulator: Sendable {
                 }
                 pick -= candidate.weight
             }
-            hosts.append(SimulatedHost(index: index + 1, profile: profile, random: &random))
+            hosts.append(SimulatedHost(index: firstIndex + index, profile: profile, random: &random))
         }
         let client = AgentClient(serverURL: serverURL, http: http)
         let token = enrollmentToken
