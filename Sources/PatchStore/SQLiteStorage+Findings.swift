@@ -148,14 +148,15 @@ extension SQLiteStorage {
         let since = Self.millis(fixedSince)
         return try await pool.read { db in
             var state = state
+            var aliases: [String: [String]] = [:]
             let open = try Row.fetchCursor(db, sql: Self.openFindingsSQL)
-            while let row = try open.next() { try body(&state, try Self.storedFinding(row)) }
+            while let row = try open.next() { try body(&state, try Self.storedFinding(row, aliases: &aliases)) }
             let fixed = try Row.fetchCursor(
                 db,
                 sql: "\(Self.fixedFindingsSQL) WHERE ff.fixed_at >= ?",
                 arguments: [since]
             )
-            while let row = try fixed.next() { try body(&state, try Self.storedFinding(row)) }
+            while let row = try fixed.next() { try body(&state, try Self.storedFinding(row, aliases: &aliases)) }
             return state
         }
     }
@@ -300,7 +301,21 @@ extension SQLiteStorage {
     static func rank(_ severity: Severity) -> Int { Severity.allCases.firstIndex(of: severity) ?? 0 }
 
     static func storedFinding(_ row: Row) throws -> StoredFinding {
-        let aliases = try decode([String].self, row["aliases"], what: "aliases of a finding")
+        var memo: [String: [String]] = [:]
+        return try storedFinding(row, aliases: &memo)
+    }
+
+    /// A stored finding from a row; `aliases` remembers decoded alias lists, which a fleet-wide
+    /// pass meets again for every host of a package (decoding JSON is the costliest part).
+    static func storedFinding(_ row: Row, aliases memo: inout [String: [String]]) throws -> StoredFinding {
+        let text: String = row["aliases"]
+        let aliases: [String]
+        if let known = memo[text] {
+            aliases = known
+        } else {
+            aliases = try decode([String].self, text, what: "aliases of a finding")
+            if memo.count < 100_000 { memo[text] = aliases }
+        }
         let finding = Finding(
             package: row["package"],
             architecture: row["architecture"],
