@@ -269,52 +269,56 @@ public struct RolloutOrchestrator: Sendable {
         if command == .pause, updated.state == .paused {
             // A paused rollout hands nothing out either: plans not fetched yet are withdrawn and
             // their tasks wait, pending, for the resume (which leases them again as new attempts).
-            let queued = updated.tasks.filter { $0.state == .leased }.compactMap(\.planID)
-            let reason = "rollout \(rolloutID) paused"
-            let withdrawn = Set(
-                try await storage.cancelUndeliveredPlans(queued, reason: reason, actor: actor, now: now)
-            )
-            if !withdrawn.isEmpty {
-                _ = try await storage.updateRollout(id: rolloutID) { rollout in
-                    rollout.releaseWithdrawn(withdrawn)
-                    return [
-                        EventRecord(
-                            at: now,
-                            actor: actor,
-                            action: "rollout.plans_withdrawn",
-                            target: "rollout:\(rolloutID)",
-                            details: try JSONResponse.text(["plans": withdrawn.sorted().joined(separator: ",")])
-                        )
-                    ]
-                }
-            }
+            try await withdrawUndeliveredPlans(
+                of: updated,
+                reason: "rollout \(rolloutID) paused",
+                action: "rollout.plans_withdrawn",
+                actor: actor,
+                now: now
+            ) { rollout, withdrawn, _ in rollout.releaseWithdrawn(withdrawn) }
         }
         if command == .abort {
             // Plans queued for leased tasks but not fetched yet are cancelled: an aborted rollout
             // hands nothing more out.
-            let queued = updated.tasks.filter { $0.state == .leased }.compactMap(\.planID)
-            let reason = "rollout \(rolloutID) aborted"
-            let cancelled = Set(
-                try await storage.cancelUndeliveredPlans(queued, reason: reason, actor: actor, now: now)
-            )
-            if !cancelled.isEmpty {
-                _ = try await storage.updateRollout(id: rolloutID) { rollout in
-                    rollout.skipCancelled(cancelled, reason: reason)
-                    return [
-                        EventRecord(
-                            at: now,
-                            actor: actor,
-                            action: "rollout.plans_cancelled",
-                            target: "rollout:\(rolloutID)",
-                            details: try JSONResponse.text(["plans": cancelled.sorted().joined(separator: ",")])
-                        )
-                    ]
-                }
-            }
+            try await withdrawUndeliveredPlans(
+                of: updated,
+                reason: "rollout \(rolloutID) aborted",
+                action: "rollout.plans_cancelled",
+                actor: actor,
+                now: now
+            ) { rollout, cancelled, reason in rollout.skipCancelled(cancelled, reason: reason) }
             try await finishChange(updated)
         }
         if updated.state == .running { try await tick(rolloutID: rolloutID) }
         return try await storage.rollout(id: rolloutID) ?? updated
+    }
+
+    /// Cancels the plans of the rollout's leased tasks that no agent has fetched, then lets
+    /// `apply` settle those tasks in the stored rollout, with an `action` event naming the plans.
+    func withdrawUndeliveredPlans(
+        of rollout: Rollout,
+        reason: String,
+        action: String,
+        actor: String,
+        now: Date,
+        apply: @escaping @Sendable (inout Rollout, Set<String>, String) -> Void
+    ) async throws {
+        let queued = rollout.tasks.filter { $0.state == .leased }.compactMap(\.planID)
+        let withdrawn = Set(try await storage.cancelUndeliveredPlans(queued, reason: reason, actor: actor, now: now))
+        guard !withdrawn.isEmpty else { return }
+        let rolloutID = rollout.id
+        _ = try await storage.updateRollout(id: rolloutID) { stored in
+            apply(&stored, withdrawn, reason)
+            return [
+                EventRecord(
+                    at: now,
+                    actor: actor,
+                    action: action,
+                    target: "rollout:\(rolloutID)",
+                    details: try JSONResponse.text(["plans": withdrawn.sorted().joined(separator: ",")])
+                )
+            ]
+        }
     }
 
     /// Runs one scheduler tick over every active rollout.

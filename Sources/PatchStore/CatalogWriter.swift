@@ -25,6 +25,24 @@ struct CatalogWriter {
     }
 
     private var known: [Identity: Int64] = [:]
+
+    /// The catalog row of a package identity, if stored: its id and whether it was correlated.
+    static func find(_ identity: Identity, _ db: Database) throws -> (id: Int64, correlated: Bool)? {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT id, correlated_at FROM packages WHERE release = ? AND name = ? AND architecture = ?
+                        AND version = ? AND source_name = ? AND source_version = ? AND manager = ?
+                    """,
+                arguments: [
+                    identity.release, identity.name, identity.architecture, identity.version, identity.sourceName,
+                    identity.sourceVersion, identity.manager,
+                ]
+            )
+        else { return nil }
+        return (row["id"], (row["correlated_at"] as Int64?) != nil)
+    }
     /// Ids this writer added (new to the catalog).
     private(set) var added: [Int64] = []
 
@@ -32,21 +50,14 @@ struct CatalogWriter {
     mutating func id(release: String, package: InstalledPackage, _ db: Database) throws -> Int64 {
         let identity = Identity(release: release, package: package)
         if let id = known[identity] { return id }
+        if let row = try Self.find(identity, db) {
+            known[identity] = row.id
+            return row.id
+        }
         let arguments: StatementArguments = [
             identity.release, identity.name, identity.architecture, identity.version, identity.sourceName,
             identity.sourceVersion, identity.manager,
         ]
-        if let id = try Int64.fetchOne(
-            db,
-            sql: """
-                SELECT id FROM packages WHERE release = ? AND name = ? AND architecture = ? AND version = ?
-                    AND source_name = ? AND source_version = ? AND manager = ?
-                """,
-            arguments: arguments
-        ) {
-            known[identity] = id
-            return id
-        }
         try db.execute(
             sql: """
                 INSERT INTO packages (release, name, architecture, version, source_name, source_version, manager)

@@ -197,9 +197,6 @@ public protocol PatchStorage: Sendable {
     func recordCorrelation(_ results: [PackageCorrelation], now: Date) async throws -> CorrelationOutcome
     /// A filtered page of findings, most severe first, and the total matching.
     func findings(_ query: FindingQuery) async throws -> (findings: [StoredFinding], total: Int)
-    /// Hosts with an installed package whose binary or source name is in `names` (for incremental
-    /// re-correlation when advisories about those packages change).
-    func hostIDs(withPackagesNamed names: Set<String>) async throws -> [String]
     /// Hosts with at least one open finding.
     func hostIDsWithOpenFindings() async throws -> [String]
     /// Folds every open finding, and the fixed ones fixed at or after `fixedSince`, into `state`

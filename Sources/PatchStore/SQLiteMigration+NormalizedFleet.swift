@@ -242,6 +242,7 @@ enum NormalizedFleetMigration {
             sql: "SELECT * FROM findings WHERE host_id = ? ORDER BY id",
             arguments: [hostID]
         )
+        let manager = try managerOfHost(number, db)
         for row in rows {
             let package = InstalledPackage(
                 name: row["package"],
@@ -249,7 +250,7 @@ enum NormalizedFleetMigration {
                 version: row["installed_version"],
                 sourceName: row["source_package"],
                 sourceVersion: row["source_version"],
-                manager: try managerOfHost(number, db)
+                manager: manager
             )
             let packageID = try catalog.id(release: release, package: package, db)
             let firstSeen: Int64 = row["first_seen"]

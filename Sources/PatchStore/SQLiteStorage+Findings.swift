@@ -212,33 +212,6 @@ extension SQLiteStorage {
         JOIN hosts h ON h.number = ff.host
         """
 
-    public func hostIDs(withPackagesNamed names: Set<String>) async throws -> [String] {
-        guard !names.isEmpty else { return [] }
-        let list = Array(names)
-        return try await pool.read { db in
-            var hosts = Set<String>()
-            // Chunks keep the statement under SQLite's bound-parameter limit.
-            for start in stride(from: 0, to: list.count, by: 400) {
-                let chunk = Array(list[start..<min(start + 400, list.count)])
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                let arguments = StatementArguments(chunk + chunk)
-                hosts.formUnion(
-                    try String.fetchAll(
-                        db,
-                        sql: """
-                            SELECT DISTINCT h.id FROM packages p
-                            JOIN host_packages hp ON hp.package = p.id
-                            JOIN hosts h ON h.number = hp.host
-                            WHERE p.source_name IN (\(marks)) OR p.name IN (\(marks))
-                            """,
-                        arguments: arguments
-                    )
-                )
-            }
-            return hosts.sorted()
-        }
-    }
-
     public func hostIDsWithOpenFindings() async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(

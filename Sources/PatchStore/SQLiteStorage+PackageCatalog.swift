@@ -11,7 +11,8 @@ extension SQLiteStorage {
         // Most uploads name only known packages: look first, write only when something is new.
         let unknown = try await pool.read { db in
             try packages.filter { package in
-                try Self.catalogRow(release: release, package: package, db)?.correlated != true
+                try CatalogWriter.find(CatalogWriter.Identity(release: release, package: package), db)?.correlated
+                    != true
             }
         }
         guard !unknown.isEmpty else { return [] }
@@ -219,29 +220,6 @@ extension SQLiteStorage {
         )
         try db.execute(sql: "DELETE FROM package_findings WHERE id = ?", arguments: [id])
         return closed
-    }
-
-    static func catalogRow(
-        release: String,
-        package: InstalledPackage,
-        _ db: Database
-    ) throws -> (
-        id: Int64, correlated: Bool
-    )? {
-        guard
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT id, correlated_at FROM packages WHERE release = ? AND name = ? AND architecture = ?
-                        AND version = ? AND source_name = ? AND source_version = ? AND manager = ?
-                    """,
-                arguments: [
-                    release, package.name, package.architecture, package.version, package.sourceName,
-                    package.sourceVersion, package.manager.rawValue,
-                ]
-            )
-        else { return nil }
-        return (row["id"], (row["correlated_at"] as Int64?) != nil)
     }
 
     static func catalogPackage(_ row: Row) -> CatalogPackage {
