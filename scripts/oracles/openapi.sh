@@ -66,27 +66,27 @@ if len(permissions) < 20:
 # anchor (`("pause", .pause, .changesRun)`), so the expansion cannot drift from the anchored list.
 LOOPS = {
     "changes/{id}/\\(decision.rawValue)": {
-        "anchors": [("PatchServer/ChangeController.swift", "for decision in [Approval.Decision.approve, .reject] {"),
+        "anchors": [("PatchServer/Changes/ChangeController.swift", "for decision in [Approval.Decision.approve, .reject] {"),
                     ("ChangeControl/Changes/Approval.swift", "case approve, reject")],
         "paths": ["changes/{id}/approve", "changes/{id}/reject"],
     },
     "changes/{id}/\\(action.rawValue)": {
-        "anchors": [("PatchServer/ChangeController.swift", "for action in [ChangeAction.start, .complete, .fail, .rollBack] {"),
+        "anchors": [("PatchServer/Changes/ChangeController.swift", "for action in [ChangeAction.start, .complete, .fail, .rollBack] {"),
                     ("ChangeControl/Changes/ChangeState.swift", "case start case complete case fail case rollBack = \"roll-back\"")],
         "paths": ["changes/{id}/start", "changes/{id}/complete", "changes/{id}/fail", "changes/{id}/roll-back"],
     },
     "elevations/{id}/\\(path)": {
-        "anchors": [("PatchServer/AccessController.swift",
+        "anchors": [("PatchServer/Identity/AccessController.swift",
                      'let actions: [(String, String)] = [ ("approve", "approved"), ("deny", "denied"), ("revoke", "revoked"), ("review", "reviewed"), ]'),
-                    ("PatchServer/AccessController.swift", "for (path, action) in actions {")],
+                    ("PatchServer/Identity/AccessController.swift", "for (path, action) in actions {")],
         "paths": ["elevations/{id}/approve", "elevations/{id}/deny", "elevations/{id}/revoke", "elevations/{id}/review"],
     },
     "rollouts/{id}/\\(path)": {
-        "anchors": [("PatchServer/RolloutController.swift",
+        "anchors": [("PatchServer/Rollouts/RolloutController.swift",
                      'let commands: [(String, RolloutCommand, Permission)] = [ ("pause", .pause, .changesRun), '
                      '("resume", .resume, .changesRun), ("abort", .abort, .changesRun), '
                      '("approve-next-environment", .approveNextEnvironment, .changesApprove), ]'),
-                    ("PatchServer/RolloutController.swift", "for (path, command, permission) in commands {")],
+                    ("PatchServer/Rollouts/RolloutController.swift", "for (path, command, permission) in commands {")],
         "permission_variable": "permission",
         "paths": {
             "rollouts/{id}/pause": "changesRun",
@@ -121,7 +121,7 @@ secured = re.compile(
     r'table\.add\(\s*\.(\w+)\s*,\s*"([^"]*)"\s*,\s*on:\s*[^,]+?,\s*prefix:\s*("[^"]*"|\w+)\s*,\s*permission:\s*(\.\w+|\w+)\s*\)'
 )
 seen_loops = set()
-for source in sorted(sources.glob("*.swift")):
+for source in sorted(sources.rglob("*.swift")):
     text = source.read_text(encoding="utf-8")
     calls = len(re.findall(r"\btable\.add\(", text))
     matches = secured.findall(text)
@@ -171,15 +171,15 @@ for loop in LOOPS:
     if loop not in seen_loops:
         errors.append(f"LOOPS names '{loop}', which no table.add( registers any more")
 
-build = (sources / "Application+build.swift").read_text(encoding="utf-8")
+build = (sources / "HTTP/Application+build.swift").read_text(encoding="utf-8")
 for method, path in re.findall(r'router\.(get|post|put|patch|delete)\("([^"]*)"', build):
     expected.append((method, "/" + path, None))
 
-agent = (sources / "AgentController.swift").read_text(encoding="utf-8")
+agent = (sources / "Agents/AgentController.swift").read_text(encoding="utf-8")
 for method, path in re.findall(r'group\.(get|post|put|patch|delete)\("([^"]*)"', agent):
     expected.append((method, "/api/v1/agent/" + path, "none"))
 
-for source in sorted(sources.glob("DashboardController*.swift")):
+for source in sorted(sources.rglob("DashboardController*.swift")):
     dashboard = source.read_text(encoding="utf-8")
     for method, path in re.findall(r'(?:router|authenticated)\.(get|post|put|patch|delete)\("([^"]*)"', dashboard):
         path = re.sub(r":(\w+)", r"{\1}", path)
