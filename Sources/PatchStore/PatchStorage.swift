@@ -207,6 +207,27 @@ public protocol PatchStorage: Sendable {
         fixedSince: Date,
         _ body: @escaping @Sendable (inout State, StoredFinding) throws -> Void
     ) async throws -> State
+    /// Folds the open findings grouped by package finding (see `OpenFindingGroup`) into `state`,
+    /// in one read — the fleet-wide form of `reduceFindings` for open findings, with one row per
+    /// affected host read from an index and no per-host finding materialised.
+    func reduceOpenFindingGroups<State: Sendable>(
+        into state: State,
+        _ body: @escaping @Sendable (inout State, OpenFindingGroup) throws -> Void
+    ) async throws -> State
+    /// Folds the findings fixed at or after `fixedSince` into `state`, in one read.
+    func reduceFixedFindings<State: Sendable>(
+        into state: State,
+        fixedSince: Date,
+        _ body: @escaping @Sendable (inout State, StoredFinding) throws -> Void
+    ) async throws -> State
+    /// Every host by number, with `FleetHost.record` decoded only where `decode(number,
+    /// descriptionKey)` answers true (a caller that kept what it derived from a host's OS release,
+    /// labels and tags skips decoding them again).
+    func fleetHosts(decode: @escaping @Sendable (Int64, Int) -> Bool) async throws -> [FleetHost]
+    /// A number that changes whenever data a fleet-wide report reads changes (hosts, their OS,
+    /// labels, tags and inventory, findings, advisories, the policy) and not on heartbeats: a
+    /// report computed at one revision is still exact at the same revision (until its clock moves).
+    func reportRevision() async throws -> Int64
     /// Per host id, which of `names` it has installed (hosts with none are left out).
     func installedPackageNames(_ names: Set<String>) async throws -> [String: Set<String>]
     /// The publication dates of advisories, by id (advisories without one are left out).

@@ -353,6 +353,7 @@ enum SQLiteMigrations {
             )
         }
         migrator.registerMigration("v11-normalized-fleet") { db in try NormalizedFleetMigration.migrate(db) }
+        migrator.registerMigration("v12-fleet-reports") { db in try FleetReportsMigration.migrate(db) }
         return migrator
     }
 }

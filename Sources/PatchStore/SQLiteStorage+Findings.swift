@@ -151,14 +151,34 @@ extension SQLiteStorage {
             var aliases: [String: [String]] = [:]
             let open = try Row.fetchCursor(db, sql: Self.openFindingsSQL)
             while let row = try open.next() { try body(&state, try Self.storedFinding(row, aliases: &aliases)) }
-            let fixed = try Row.fetchCursor(
-                db,
-                sql: "\(Self.fixedFindingsSQL) WHERE ff.fixed_at >= ?",
-                arguments: [since]
-            )
-            while let row = try fixed.next() { try body(&state, try Self.storedFinding(row, aliases: &aliases)) }
+            try Self.foldFixedFindings(db, since: since, into: &state, aliases: &aliases, body)
             return state
         }
+    }
+
+    public func reduceFixedFindings<State: Sendable>(
+        into state: State,
+        fixedSince: Date,
+        _ body: @escaping @Sendable (inout State, StoredFinding) throws -> Void
+    ) async throws -> State {
+        let since = Self.millis(fixedSince)
+        return try await pool.read { db in
+            var state = state
+            var aliases: [String: [String]] = [:]
+            try Self.foldFixedFindings(db, since: since, into: &state, aliases: &aliases, body)
+            return state
+        }
+    }
+
+    static func foldFixedFindings<State>(
+        _ db: Database,
+        since: Int64,
+        into state: inout State,
+        aliases: inout [String: [String]],
+        _ body: (inout State, StoredFinding) throws -> Void
+    ) throws {
+        let fixed = try Row.fetchCursor(db, sql: "\(fixedFindingsSQL) WHERE ff.fixed_at >= ?", arguments: [since])
+        while let row = try fixed.next() { try body(&state, try storedFinding(row, aliases: &aliases)) }
     }
 
     public func installedPackageNames(_ names: Set<String>) async throws -> [String: Set<String>] {
@@ -281,6 +301,18 @@ extension SQLiteStorage {
     /// A stored finding from a row; `aliases` remembers decoded alias lists, which a fleet-wide
     /// pass meets again for every host of a package (decoding JSON is the costliest part).
     static func storedFinding(_ row: Row, aliases memo: inout [String: [String]]) throws -> StoredFinding {
+        StoredFinding(
+            id: row["id"],
+            hostID: row["host_id"],
+            finding: try finding(row, aliases: &memo),
+            firstSeen: date(row["first_seen"] as Int64),
+            lastSeen: date(row["last_seen"] as Int64),
+            fixedAt: date(row["fixed_at"] as Int64?)
+        )
+    }
+
+    /// The finding's values from a row with the columns of `openFindingsSQL`.
+    static func finding(_ row: Row, aliases memo: inout [String: [String]]) throws -> Finding {
         let text: String = row["aliases"]
         let aliases: [String]
         if let known = memo[text] {
@@ -289,7 +321,7 @@ extension SQLiteStorage {
             aliases = try decode([String].self, text, what: "aliases of a finding")
             if memo.count < 100_000 { memo[text] = aliases }
         }
-        let finding = Finding(
+        return Finding(
             package: row["package"],
             architecture: row["architecture"],
             installedVersion: row["installed_version"],
@@ -306,14 +338,6 @@ extension SQLiteStorage {
             epssPercentile: row["epss_percentile"],
             knownExploited: row["kev"],
             kevDueDate: date(row["kev_due"] as Int64?)
-        )
-        return StoredFinding(
-            id: row["id"],
-            hostID: row["host_id"],
-            finding: finding,
-            firstSeen: date(row["first_seen"] as Int64),
-            lastSeen: date(row["last_seen"] as Int64),
-            fixedAt: date(row["fixed_at"] as Int64?)
         )
     }
 }

@@ -96,7 +96,7 @@ extension DashboardController {
             throw Problem.forbidden("\(identity.username) cannot read the fleet")
         }
         let framework = try ComplianceQuery.framework(request.uri.queryParameters)
-        let report = try await ComplianceService(storage: storage, clock: clock).report(
+        let report = try await compliance.report(
             framework: framework,
             rowLimit: 300
         )

@@ -18,6 +18,7 @@ struct DashboardController: Sendable {
     let clock: any WallClock
     let configuration: ServerConfiguration
     let changes: ChangeService
+    let compliance: ComplianceService
     let library: MustacheLibrary
     let stylesheet: ByteBuffer
     let unauthenticatedBodies: BodyBudget
@@ -29,7 +30,8 @@ struct DashboardController: Sendable {
         storage: any PatchStorage,
         clock: any WallClock,
         configuration: ServerConfiguration,
-        changes: ChangeService
+        changes: ChangeService,
+        compliance: ComplianceService
     ) async throws {
         guard let resources = Bundle.module.url(forResource: "Resources", withExtension: nil) else {
             throw Problem(.internalServerError, "dashboard resources are missing from the server bundle")
@@ -41,6 +43,7 @@ struct DashboardController: Sendable {
         self.clock = clock
         self.configuration = configuration
         self.changes = changes
+        self.compliance = compliance
         self.library = try await MustacheLibrary(directory: resources.appendingPathComponent("templates").path)
         self.stylesheet = ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("app.css")))
     }

@@ -12,6 +12,10 @@ import SecurityAdvisories
 struct ComplianceService: Sendable {
     let storage: any PatchStorage
     let clock: any WallClock
+    /// Host placements kept between reports (shared by the copies of this service).
+    let placements = HostPlacementCache()
+    /// Reports kept while exact (shared by the copies of this service).
+    let reports = ComplianceReports()
 
     /// One finding's SLA.
     struct Row: Codable, Sendable {
@@ -48,110 +52,275 @@ struct ComplianceService: Sendable {
     }
 
     /// What the report accumulates while the findings stream past: counts, and the rows with the
-    /// earliest due dates (at most twice the limit between prunes).
+    /// earliest due dates (at most twice the limit between prunes; `threshold` is the due date of
+    /// the last row kept at the latest prune — a later one cannot make the report).
     struct Tally: Sendable {
         var totals: [String: Int] = [:]
         var byGroup: [String: [String: Int]] = [:]
         var byTier: [String: [String: Int]] = [:]
         var rows: [Row] = []
+        var threshold: Date?
+        /// The first instant after the evaluation at which one of the findings changes state.
+        var nextChange: Date = .distantFuture
+
+        /// Notes when an open finding's state moves next: on time → due soon → overdue.
+        mutating func noteTransition(_ status: SLAStatus, dueSoon: TimeInterval) {
+            guard status.met == nil, let due = status.dueDate else { return }
+            switch status.state {
+            case .onTime: nextChange = min(nextChange, due.addingTimeInterval(-dueSoon))
+            case .dueSoon: nextChange = min(nextChange, due)
+            case .overdue, .excepted, .notCovered: break
+            }
+        }
+
+        /// Notes the instants at which exceptions start or stop pausing the clock.
+        mutating func noteBoundaries(_ pauses: [DateInterval], after now: Date) {
+            for pause in pauses {
+                if pause.start > now { nextChange = min(nextChange, pause.start) }
+                if pause.end > now { nextChange = min(nextChange, pause.end) }
+            }
+        }
+
+        mutating func count(_ state: SLAState, _ place: Placement, _ n: Int) {
+            let key = state.rawValue
+            totals[key, default: 0] += n
+            for group in place.groupNames { byGroup[group, default: [:]][key, default: 0] += n }
+            byTier[place.tier ?? "(no tier)", default: [:]][key, default: 0] += n
+        }
+
+        mutating func add(_ row: Row, limit: Int) {
+            rows.append(row)
+            if rows.count >= 2 * limit {
+                rows = ComplianceService.earliest(rows, limit)
+                threshold = rows.last?.dueDate ?? .distantFuture
+            }
+        }
     }
 
-    /// Where a host sits for the report.
-    struct Placed: Sendable {
-        var hostname: String
-        var groups: [HostGroup]
-        var groupNames: Set<String>
+    /// Hosts placed alike: the same groups and tier, and — for a host that an exception names — the
+    /// host itself. Findings of one package finding are evaluated once per placement and day of
+    /// start, not once per host.
+    struct Placement: Hashable, Sendable {
+        var groupNames: [String]
         var tier: String?
+        var namedHost: String?
     }
 
+    /// The hosts of one package finding with one placement and start day: the earliest and latest
+    /// start and which members they are.
+    struct StartBucket: Sendable {
+        var placement: Int32
+        var first: Int64
+        var last: Int64
+        var members: [Int32]
+    }
+
+    /// The report under `framework` with the `rowLimit` findings due first — from the cache while
+    /// it is exact (see `ComplianceReports`), otherwise computed.
     func report(framework: SLAFramework, rowLimit: Int) async throws -> Report {
+        let revision = try await storage.reportRevision()
         let now = clock.now()
+        let service = self
+        return try await reports.report(
+            ComplianceReports.Key(framework: framework, rowLimit: rowLimit),
+            revision: revision,
+            now: now
+        ) {
+            let (report, validUntil) = try await service.compute(framework: framework, rowLimit: rowLimit, now: now)
+            return ComplianceReports.Entry(revision: revision, validUntil: validUntil, report: report)
+        }
+    }
+
+    /// Computes the report at `now`, and the first instant after it at which a finding's state
+    /// changes (the report is exact until then, unless the data change).
+    func compute(framework: SLAFramework, rowLimit: Int, now: Date) async throws -> (Report, Date) {
         let current = try await storage.currentPolicy()
         let document =
             try current.map { try LoadedPolicy.load($0.files).document } ?? PolicyDocument()
         let profile =
             document.slaProfiles.first { $0.framework == framework } ?? SLAProfile.builtIn(framework)
         let sla = SLAClock(profile: profile)
-        // Every host's place once, described with only the packages the policy's groups test.
+        let dueSoon = TimeInterval(profile.dueSoonDays) * 86_400
+        let register = document.register
+        // Every host's place, described with only the packages the policy's groups test.
         let tested = document.groups.reduce(into: Set<String>()) { $0.formUnion($1.query.referencedPackages) }
         let installed = try await storage.installedPackageNames(tested)
-        var placed: [String: Placed] = [:]
-        var query = HostQuery()
-        query.limit = 1000
-        while true {
-            let page = try await storage.hosts(query)
-            for host in page.hosts {
-                let description = HostDescription(
-                    id: host.id,
-                    facts: host.facts,
-                    labels: host.labels,
-                    tags: Set(host.tags),
-                    packages: installed[host.id] ?? []
-                )
-                let groups = document.groups(of: description)
-                placed[host.id] = Placed(
-                    hostname: host.facts.hostname,
-                    groups: groups,
-                    groupNames: Set(groups.map(\.name)),
-                    tier: groups.compactMap(\.tier).first
-                )
-            }
-            query.offset += page.hosts.count
-            if page.hosts.isEmpty || query.offset >= page.total { break }
+        var fleet: [FleetHost] = []
+        var placed: [Int64: HostPlacementCache.Placed] = [:]
+        for attempt in 0..<3 {
+            let known = attempt < 2 ? placements.keys() : [:]
+            fleet = try await storage.fleetHosts { number, key in known[number] != key }
+            let answer = placements.placements(
+                fleet: fleet,
+                packages: installed,
+                document: document,
+                policy: current?.version ?? 0
+            )
+            placed = answer.placed
+            if answer.missing.isEmpty { break }
         }
+        let named = Set(
+            register.exceptions.compactMap { exception -> String? in
+                if case .host(let id) = exception.scope.hosts { return id }
+                return nil
+            }
+        )
+        var placementIndex: [Placement: Int32] = [:]
+        var placementList: [(place: Placement, groups: [HostGroup])] = []
+        var hostPlacement: [Int64: Int32] = [:]
+        var hostNames: [Int64: (id: String, hostname: String)] = [:]
+        hostPlacement.reserveCapacity(fleet.count)
+        for host in fleet {
+            guard let place = placed[host.number] else { continue }
+            let key = Placement(
+                groupNames: place.groups.map(\.name),
+                tier: place.tier,
+                namedHost: named.contains(host.id) ? host.id : nil
+            )
+            let index: Int32
+            if let known = placementIndex[key] {
+                index = known
+            } else {
+                index = Int32(placementList.count)
+                placementIndex[key] = index
+                placementList.append((key, place.groups))
+            }
+            hostPlacement[host.number] = index
+            hostNames[host.number] = (host.id, host.hostname)
+        }
+        let places = placementList
+        let placeOf = hostPlacement
+        let names = hostNames
         let published = try await storage.advisoryPublicationDates()
-        let register = document.register
-        let hosts = placed
         let limit = max(0, rowLimit)
-        // Open findings and findings fixed in the last 90 days, folded in one pass.
-        var tally = try await storage.reduceFindings(
-            into: Tally(),
-            fixedSince: now.addingTimeInterval(-90 * 86400)
-        ) { tally, stored in
-            guard let host = hosts[stored.hostID] else { return }
+
+        @Sendable func row(
+            _ number: Int64,
+            _ place: Placement,
+            _ finding: Finding,
+            _ status: SLAStatus,
+            fixedAt: Date?
+        ) -> Row {
+            Row(
+                hostID: names[number]?.id ?? "",
+                hostname: names[number]?.hostname ?? "",
+                groups: place.groupNames,
+                tier: place.tier,
+                package: finding.package,
+                advisory: finding.advisory,
+                severity: finding.severity.rawValue,
+                knownExploited: finding.knownExploited,
+                clockStarted: status.clockStarted,
+                dueDate: status.dueDate,
+                state: status.state.rawValue,
+                met: status.met,
+                fixedAt: fixedAt
+            )
+        }
+
+        // Open findings: per package finding, hosts bucketed by placement and day of start. A due
+        // date never moves earlier when the clock starts later (without pauses), so a bucket whose
+        // earliest and latest start give the same state has that state throughout; others, and
+        // those that may hold one of the earliest rows, are evaluated host by host.
+        var tally = try await storage.reduceOpenFindingGroups(into: Tally()) { tally, group in
+            let finding = group.finding
+            var buckets: [Int64: StartBucket] = [:]
+            for (member, number) in group.hosts.enumerated() {
+                guard let place = placeOf[number] else { continue }
+                let start = group.startMillis[member]
+                let key = Int64(place) << 32 | (max(0, start) / 86_400_000)
+                if buckets[key] == nil {
+                    buckets[key] = StartBucket(placement: place, first: start, last: start, members: [Int32(member)])
+                } else {
+                    buckets[key]!.first = min(buckets[key]!.first, start)
+                    buckets[key]!.last = max(buckets[key]!.last, start)
+                    buckets[key]!.members.append(Int32(member))
+                }
+            }
+            var pausesOf: [Int32: [DateInterval]] = [:]
+            for bucket in buckets.values {
+                let place = places[Int(bucket.placement)].place
+                let pauses: [DateInterval]
+                if let known = pausesOf[bucket.placement] {
+                    pauses = known
+                } else {
+                    pauses = register.pauses(
+                        hostID: place.namedHost ?? "",
+                        groups: Set(place.groupNames),
+                        packages: [finding.package, finding.sourcePackage],
+                        advisories: [finding.advisory] + finding.aliases
+                    )
+                    pausesOf[bucket.placement] = pauses
+                    tally.noteBoundaries(pauses, after: now)
+                }
+                func status(_ start: Int64) -> SLAStatus {
+                    let item = SLAItem(
+                        finding: finding,
+                        tier: place.tier,
+                        published: published[finding.advisory],
+                        firstDetected: Date(timeIntervalSince1970: TimeInterval(start) / 1000),
+                        fixedAt: nil
+                    )
+                    return sla.evaluate(item, pauses: pauses, now: now)
+                }
+                let early = status(bucket.first)
+                let late = bucket.first == bucket.last ? early : status(bucket.last)
+                let uniform = pauses.isEmpty && early.state == late.state
+                if uniform {
+                    tally.count(early.state, place, bucket.members.count)
+                    // The earliest start falls due first.
+                    tally.noteTransition(early, dueSoon: dueSoon)
+                }
+                let rowsWanted =
+                    limit > 0
+                    && (tally.threshold.map { (early.dueDate ?? .distantFuture) <= $0 } ?? true || !pauses.isEmpty)
+                guard !uniform || rowsWanted else { continue }
+                for member in bucket.members {
+                    let number = group.hosts[Int(member)]
+                    let each = status(group.startMillis[Int(member)])
+                    if !uniform {
+                        tally.count(each.state, place, 1)
+                        tally.noteTransition(each, dueSoon: dueSoon)
+                    }
+                    if rowsWanted { tally.add(row(number, place, finding, each, fixedAt: nil), limit: limit) }
+                }
+            }
+        }
+        // Findings fixed in the last 90 days, one by one (their fix dates differ per host).
+        let numbers = Dictionary(fleet.map { ($0.id, $0.number) }, uniquingKeysWith: { first, _ in first })
+        tally = try await storage.reduceFixedFindings(into: tally, fixedSince: now.addingTimeInterval(-90 * 86400)) {
+            tally,
+            stored in
+            guard let number = numbers[stored.hostID], let index = placeOf[number] else { return }
+            let place = places[Int(index)].place
             let item = SLAItem(
                 finding: stored.finding,
-                tier: host.tier,
+                tier: place.tier,
                 published: published[stored.finding.advisory],
                 firstDetected: stored.firstSeen,
                 fixedAt: stored.fixedAt
             )
             let pauses = register.pauses(
                 hostID: stored.hostID,
-                groups: host.groupNames,
+                groups: Set(place.groupNames),
                 packages: [stored.finding.package, stored.finding.sourcePackage],
                 advisories: [stored.finding.advisory] + stored.finding.aliases
             )
             let status = sla.evaluate(item, pauses: pauses, now: now)
-            let state = status.state.rawValue
-            tally.totals[state, default: 0] += 1
-            for group in host.groups { tally.byGroup[group.name, default: [:]][state, default: 0] += 1 }
-            tally.byTier[host.tier ?? "(no tier)", default: [:]][state, default: 0] += 1
-            guard limit > 0 else { return }
-            tally.rows.append(
-                Row(
-                    hostID: stored.hostID,
-                    hostname: host.hostname,
-                    groups: host.groups.map(\.name),
-                    tier: host.tier,
-                    package: stored.finding.package,
-                    advisory: stored.finding.advisory,
-                    severity: stored.finding.severity.rawValue,
-                    knownExploited: stored.finding.knownExploited,
-                    clockStarted: status.clockStarted,
-                    dueDate: status.dueDate,
-                    state: state,
-                    met: status.met,
-                    fixedAt: stored.fixedAt
-                )
-            )
-            if tally.rows.count >= 2 * limit { tally.rows = Self.earliest(tally.rows, limit) }
+            tally.count(status.state, place, 1)
+            // It leaves the report when its fix is 90 days old.
+            if let fixedAt = stored.fixedAt {
+                tally.nextChange = min(tally.nextChange, fixedAt.addingTimeInterval(90 * 86400))
+            }
+            if limit > 0 {
+                tally.add(row(number, place, stored.finding, status, fixedAt: stored.fixedAt), limit: limit)
+            }
         }
         tally.rows = Self.earliest(tally.rows, limit)
         func buckets(_ values: [String: [String: Int]]) -> [Bucket] {
             values.map { Bucket(name: $0.key, counts: $0.value) }.sorted { $0.name < $1.name }
         }
-        return Report(
+        let report = Report(
             framework: framework.rawValue,
             profile: profile.name,
             policyVersion: current?.version,
@@ -160,6 +329,7 @@ struct ComplianceService: Sendable {
             byTier: buckets(tally.byTier),
             rows: tally.rows
         )
+        return (report, tally.nextChange)
     }
 
     /// The `limit` rows due first (undated last), in due order; ties keep a stable order by host,

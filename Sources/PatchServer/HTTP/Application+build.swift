@@ -217,7 +217,11 @@ public func buildRouter(
     fleet.addRoutes(to: authenticated.group("api/v1"), table: table)
     FindingsController(storage: storage, vulnerabilities: vulnerabilities)
         .addRoutes(to: authenticated.group("api/v1"), table: table)
-    PolicyController(storage: storage, clock: clock).addRoutes(to: authenticated.group("api/v1"), table: table)
+    let compliance = ComplianceService(storage: storage, clock: clock)
+    PolicyController(storage: storage, clock: clock, compliance: compliance).addRoutes(
+        to: authenticated.group("api/v1"),
+        table: table
+    )
     updates.addRoutes(to: authenticated.group("api/v1"), table: table)
     RolloutController(storage: storage, rollouts: rollouts).addRoutes(to: authenticated.group("api/v1"), table: table)
     ChangeController(storage: storage, clock: clock, service: changes)
@@ -254,7 +258,8 @@ public func buildRouter(
         storage: storage,
         clock: clock,
         configuration: configuration,
-        changes: changes
+        changes: changes,
+        compliance: compliance
     )
     dashboard.addRoutes(to: authenticated, public: router)
     return BuiltRouter(

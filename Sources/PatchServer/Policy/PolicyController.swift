@@ -9,6 +9,7 @@ import PatchStore
 struct PolicyController: Sendable {
     let storage: any PatchStorage
     let clock: any WallClock
+    let compliance: ComplianceService
 
     struct ApplyRequest: Codable, Sendable {
         var files: [PolicyFile]
@@ -48,7 +49,7 @@ struct PolicyController: Sendable {
             let framework = try ComplianceQuery.framework(request.uri.queryParameters)
             let (limit, _) = try Paging.parse(request.uri.queryParameters, defaultLimit: 500, maxLimit: 10_000)
             return try JSONResponse.make(
-                try await ComplianceService(storage: storage, clock: clock).report(
+                try await compliance.report(
                     framework: framework,
                     rowLimit: limit
                 )
