@@ -32,15 +32,16 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0", traits: []),
     ],
     targets: [
+        // The system zlib (DEFLATE, gzip, CRC-32) for the feed readers.
+        .systemLibrary(name: "CSystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Pure domain modules: no I/O.
         .target(name: "PackageVersions", swiftSettings: swiftSettings),
         .target(name: "FleetModel", dependencies: ["PackageVersions"], swiftSettings: swiftSettings),
         .target(
             name: "SecurityAdvisories",
             dependencies: [
-                "PackageVersions", "FleetModel",
+                "PackageVersions", "FleetModel", "CSystemZlib",
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 log() { printf '\n== %s\n' "$*"; }
 
 # 1. System packages the tests use (installed only when missing).
-needed=(libsqlite3-dev dpkg-dev rpm python3-rpm libdpkg-dev librpm-dev prometheus)
+needed=(libsqlite3-dev zlib1g-dev dpkg-dev rpm python3-rpm libdpkg-dev librpm-dev prometheus)
 missing=()
 for package in "${needed[@]}"; do
     dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

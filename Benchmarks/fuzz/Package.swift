@@ -43,17 +43,16 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         .target(name: "PackageVersions", swiftSettings: swiftSettings),
         .target(name: "FleetModel", dependencies: ["PackageVersions"], swiftSettings: swiftSettings),
+        .systemLibrary(name: "CSystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "SecurityAdvisories",
             dependencies: [
-                "PackageVersions", "FleetModel",
+                "PackageVersions", "FleetModel", "CSystemZlib",
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -44,6 +44,8 @@ import Testing
         "AB*D", "AB D", "ABC\n", "Zm9v\nYmFy", "-_-_", "Zm9v YmE", "AB\u{e9}",
         // Padding in the wrong place.
         "=ABC", "A=BC", "AB=C", "A=B=", "A===", "====", "Zg==Zm9v", "Zm8=Zm9v", "Zg==Zg==",
+        // Bits set after the last byte (a second spelling of "f" and of "fo").
+        "Zh==", "Zm9=",
     ])
     func rejectsInvalidInput(text: String) {
         #expect(Base64.decode(text) == nil)

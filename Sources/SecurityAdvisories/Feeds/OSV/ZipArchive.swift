@@ -135,9 +135,8 @@ struct ZipArchive {
         case 8:
             output = []
             output.reserveCapacity(member.uncompressedSize)
-            var inflater = Inflater(stored, outputLimit: member.uncompressedSize)
             do {
-                try inflater.inflate(into: &output)
+                _ = try Zlib.inflate(stored, format: .raw, outputLimit: member.uncompressedSize, into: &output)
             } catch {
                 throw Failure(message: "corrupt deflate data: \(error.message)")
             }
@@ -147,7 +146,7 @@ struct ZipArchive {
         guard output.count == member.uncompressedSize else {
             throw Failure(message: "extracted \(output.count) bytes, the directory says \(member.uncompressedSize)")
         }
-        guard CRC32.checksum(output) == member.crc32 else { throw Failure(message: "CRC-32 mismatch") }
+        guard Zlib.crc32(output) == member.crc32 else { throw Failure(message: "CRC-32 mismatch") }
         return output
     }
 

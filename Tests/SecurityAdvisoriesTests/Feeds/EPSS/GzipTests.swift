@@ -66,6 +66,38 @@ import Testing
     }
 
     @Test func crc32KnownValue() {
-        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(Zlib.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(Zlib.crc32(Array("123456789".utf8)[2...]) == Zlib.crc32(Array("3456789".utf8)))
+        #expect(Zlib.crc32([UInt8]()) == 0)
+    }
+
+    /// A small file that expands enormously (a "gzip bomb") stops at the output limit with an error
+    /// naming the limit, instead of filling memory.
+    @Test func stopsAtTheOutputLimit() throws {
+        let zeros = Data(count: 8 * 1024 * 1024)
+        let compressed = [UInt8](try FeedReaderFixtures.gzip(zeros, arguments: ["-c", "-9"]))
+        #expect(compressed.count < 64 * 1024)
+        #expect(try Gzip.decompress(compressed, source: "bomb.gz", outputLimit: 8 * 1024 * 1024).count == zeros.count)
+        #expect {
+            try Gzip.decompress(compressed, source: "bomb.gz", outputLimit: 1024 * 1024)
+        } throws: { error in
+            let error = error as? SecurityAdvisoriesError
+            return error?.code == .malformedDocument
+                && error?.message.contains("exceeds the limit of 1048576 bytes") == true
+                && error?.field == "gzip member 1"
+        }
+    }
+
+    /// A file of two members where the second is damaged names the second member.
+    @Test func namesTheDamagedMember() throws {
+        let first = [UInt8](try FeedReaderFixtures.gzip(Data("one\n".utf8), arguments: ["-c", "-n"]))
+        var second = [UInt8](try FeedReaderFixtures.gzip(Data("two\n".utf8), arguments: ["-c", "-n"]))
+        second[second.count - 1] ^= 0x01  // the length trailer
+        #expect {
+            try Gzip.decompress(first + second, source: "two.gz")
+        } throws: { error in
+            let error = error as? SecurityAdvisoriesError
+            return error?.field == "gzip member 2" && error?.message.contains("length mismatch") == true
+        }
     }
 }
