@@ -64,16 +64,29 @@ struct RolloutMetricGateTests {
                     if series.count == 2 && series.allSatisfy({ ($0.values.first?.value ?? 0) >= 2 }) { break }
                     try await Task.sleep(for: .milliseconds(500))
                 }
-                try await run(prometheusURL: prometheus.url, latencies: latencies)
+                try await run(prometheusURL: prometheus.url, latencies: latencies, prometheus: client)
             }
         }
     }
 
-    func run(prometheusURL: String, latencies: Latencies) async throws {
+    /// Waits until Prometheus has scraped `host` at `value` or more (a loaded machine can delay or
+    /// time out scrapes: the bake period must see the regression, not the old value).
+    static func awaitScraped(_ client: PrometheusClient, host: String, atLeast value: Double) async throws {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let series =
+                (try? await client.instantQuery(query: "pp_latency_seconds{instance=\"\(host)\"}")) ?? []
+            if let latest = series.first?.values.first?.value, latest >= value { return }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        Issue.record("Prometheus never scraped \(host) at \(value) or more")
+    }
+
+    func run(prometheusURL: String, latencies: Latencies, prometheus: PrometheusClient) async throws {
         let (setup, router) = try await RolloutAPITests.setup(clockStart: Date(), prometheusURL: prometheusURL)
         let harness = setup.harness
         let options = #"""
-            {"canary":"1","waveBakeSeconds":10,"metricGates":[{"name":"latency",
+            {"canary":"1","waveBakeSeconds":15,"metricGates":[{"name":"latency",
              "query":"pp_latency_seconds{instance=~\"{{hosts}}\"}","direction":"increase",
              "relativeTolerance":0.2,"critical":true,"minimumSamples":5}]}
             """#
@@ -85,6 +98,7 @@ struct RolloutMetricGateTests {
             let plan = try #require(try await RolloutAPITests.fetchPlan(client, canary, harness))
             // The new version makes the canary slow.
             latencies.set("dev-1", 0.5)
+            try await Self.awaitScraped(prometheus, host: "dev-1", atLeast: 0.5)
             try await RolloutAPITests.report(client, canary, harness, plan: plan, outcome: .completed)
             var status = try await RolloutAPITests.status(client, id, harness)
             let deadline = Date().addingTimeInterval(60)
