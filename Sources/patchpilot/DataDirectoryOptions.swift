@@ -8,17 +8,12 @@ struct DataDirectoryOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Directory holding the server's database.")
     var dataDirectory = ServerConfiguration().dataDirectory
 
-    /// Opens (creating if needed) the SQLite store in the data directory.
-    func openStorage() throws -> SQLiteStorage {
-        try FileManager.default.createDirectory(
-            atPath: dataDirectory,
-            withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700]
-        )
-        return try SQLiteStorage(path: databasePath)
+    /// Opens (creating if needed) the store in the data directory.
+    func openStorage() throws -> any PatchStorage {
+        try StorageEngine.open(dataDirectory: dataDirectory)
     }
 
-    var databasePath: String { dataDirectory + "/patchpilot.sqlite" }
+    var databasePath: String { StorageEngine.databasePath(dataDirectory: dataDirectory) }
 
     /// The key that signs audit checkpoints.
     var auditKeyPath: String { dataDirectory + "/audit-signing.key" }

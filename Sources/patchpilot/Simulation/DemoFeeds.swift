@@ -5,7 +5,7 @@ import SecurityAdvisories
 /// The real advisory data bundled for the demo (see `DemoFeeds/SOURCES.md`).
 enum DemoFeeds {
     /// Imports the bundled feeds when the database has no advisories yet.
-    static func importIfEmpty(into storage: SQLiteStorage) async throws -> AdvisoryImportSummary? {
+    static func importIfEmpty(into storage: any PatchStorage) async throws -> AdvisoryImportSummary? {
         guard try await storage.latestFeedImport() == 0 else { return nil }
         guard let directory = Bundle.module.url(forResource: "DemoFeeds", withExtension: nil) else {
             throw SimulationError("the bundled demo feeds are missing")
