@@ -100,6 +100,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
@@ -117,11 +118,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A simulated fleet over the real HTTP API and the bundled demo data (`serve --demo`,
+        // `simulate`, the fleet benchmark).
+        .target(
+            name: "PatchDemo",
+            dependencies: [
+                "PatchAgent", "PatchServer", "PatchStore", "AgentProtocol", "FleetModel", "SecurityAdvisories",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("DemoFleet"), .copy("DemoFeeds")],
+            swiftSettings: swiftSettings
+        ),
         // Executables: parse arguments and wire things up.
         .executableTarget(
             name: "patchpilot",
             dependencies: [
-                "PatchServer", "PatchStore", "PatchAgent", "ChangeControl", "RolloutEngine", "PackageVersions", "FleetModel", "AgentProtocol",
+                "PatchServer", "PatchStore", "PatchAgent", "PatchDemo", "ChangeControl", "RolloutEngine", "PackageVersions", "FleetModel", "AgentProtocol",
                 "PatchAPI",
                 "SecurityAdvisories",
                 "PatchPolicy",
@@ -136,7 +151,6 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
-            resources: [.copy("DemoFleet"), .copy("DemoFeeds")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -134,7 +134,7 @@ get_json() { # get_json PATH: GET with the admin token into $work/api.out, fails
 # 3. The bundled advisories (DSA/DLA lists, KEV, Ubuntu OSV), imported with the CLI while the
 # server runs; the server notices the import by polling the import log (FeedWatcher, every 15 s).
 phase "import bundled advisories"
-"$pp" feeds import --data-dir "$data" Sources/patchpilot/DemoFeeds > "$work/feeds.out" 2> "$work/feeds.err"
+"$pp" feeds import --data-dir "$data" Sources/PatchDemo/DemoFeeds > "$work/feeds.out" 2> "$work/feeds.err"
 feeds_summary=$(tail -1 "$work/feeds.out")
 say "$feeds_summary"
 say "waiting 2 s for the server's feed poll (serve --feed-poll 1)"

@@ -1,9 +1,6 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOFoundationCompat
-import NIOHTTP1
+import PatchServer
 import PatchStore
 import SecurityAdvisories
 import Yams
@@ -34,8 +31,9 @@ struct FeedsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let storage = try data.openStorage()
-            let summary = try await FeedImporter(format: format, skipInvalid: skipInvalid)
-                .importSources(sources.map { FeedSource(name: $0, location: $0, format: format) }, into: storage)
+            let summary = try await FeedImporter.cli(format: format, skipInvalid: skipInvalid)
+                .run(sources.map { FeedSource(name: $0, location: $0, format: format) }, into: storage)
+            try await data.sealAudit(storage)
             print(summary.text)
         }
     }
@@ -67,102 +65,45 @@ struct FeedsCommand: AsyncParsableCommand {
                 throw ValidationError("\(path): \(error)")
             }
             let storage = try data.openStorage()
-            let summary = try await FeedImporter(format: nil, skipInvalid: skipInvalid).importSources(
+            let summary = try await FeedImporter.cli(format: nil, skipInvalid: skipInvalid).run(
                 file.sources,
                 into: storage
             )
+            try await data.sealAudit(storage)
             print(summary.text)
         }
     }
 }
 
-/// The feeds file.
-struct FeedsFile: Decodable {
-    var sources: [FeedSource]
-}
-
-/// One configured source.
-struct FeedSource: Decodable, Sendable {
-    var name: String
-    var location: String
-    var format: FeedFormat?
-}
-
 extension FeedFormat: ExpressibleByArgument {}
 
-/// Reads sources (with a progress bar on stderr), then stores everything in one transaction.
-struct FeedImporter {
-    var format: FeedFormat?
-    var skipInvalid: Bool
-
-    func importSources(_ sources: [FeedSource], into storage: SQLiteStorage) async throws -> AdvisoryImportSummary {
-        var documents: [(name: String, data: Data, format: FeedFormat?)] = []
-        for source in sources {
-            if source.location.hasPrefix("http://") || source.location.hasPrefix("https://") {
-                documents.append((source.location, try await download(source.location), source.format))
-            } else {
-                for file in try FeedFiles.files(at: source.location) {
-                    guard let data = FileManager.default.contents(atPath: file) else {
-                        throw ValidationError("cannot read \(file)")
-                    }
-                    documents.append((file, data, source.format))
-                }
-            }
-        }
-        let reader = FeedDocumentReader(policy: skipInvalid ? .skip : .fail, snapshotTime: Date())
-        var content = FeedContent()
-        for (index, document) in documents.enumerated() {
-            guard let format = document.format ?? FeedDocumentReader.detect(name: document.name, data: document.data)
-            else {
-                throw ValidationError("\(document.name): cannot tell the feed format; give --format")
-            }
-            progress(index, documents.count, document.name)
-            do {
-                content.merge(try reader.read(document.data, name: document.name, format: format))
-            } catch {
-                FileHandle.standardError.write(Data("\n".utf8))
-                throw ValidationError("import failed, nothing was stored: \(error)")
-            }
-        }
-        progress(documents.count, documents.count, "read")
-        if isatty(STDERR_FILENO) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
-        for skipped in content.skipped {
-            FileHandle.standardError.write(Data("skipped: \(skipped)\n".utf8))
-        }
-        let name = sources.map(\.name).joined(separator: ",")
-        return try await storage.importAdvisories(
-            content.advisories,
-            knownExploited: content.knownExploited,
-            epss: content.epss,
-            skipped: content.skipped.count,
-            source: String(name.prefix(500)),
-            format: format?.rawValue ?? "detected",
-            actor: "cli",
-            now: Date()
+extension FeedImporter {
+    /// An importer for the command line: a progress bar on a terminal's stderr, skipped records
+    /// listed on stderr, errors as the command's validation errors.
+    static func cli(format: FeedFormat?, skipInvalid: Bool) -> FeedImporter {
+        FeedImporter(
+            format: format,
+            skipInvalid: skipInvalid,
+            progress: { done, total, name in
+                guard isatty(STDERR_FILENO) != 0 else { return }
+                let width = 30
+                let filled = total == 0 ? width : width * done / total
+                let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+                let label = name.count > 50 ? "…" + name.suffix(49) : name
+                let end = done == total ? "\n" : ""
+                FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(label)\u{1B}[K\(end)".utf8))
+            },
+            skipped: { record in FileHandle.standardError.write(Data("skipped: \(record)\n".utf8)) }
         )
     }
 
-    func download(_ url: String) async throws -> Data {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(300))
-        guard response.status.code == 200 else {
-            throw ValidationError("\(url) answered \(response.status.code)")
+    /// Imports for the command line (see ``cli(format:skipInvalid:)``).
+    func run(_ sources: [FeedSource], into storage: any PatchStorage) async throws -> AdvisoryImportSummary {
+        do {
+            return try await importSources(sources, into: storage)
+        } catch let error as FeedImportError {
+            if isatty(STDERR_FILENO) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+            throw ValidationError(error.description)
         }
-        return Data(buffer: try await response.body.collect(upTo: 2 * 1024 * 1024 * 1024))
-    }
-
-    func progress(_ done: Int, _ total: Int, _ name: String) {
-        guard isatty(STDERR_FILENO) != 0 else { return }
-        let width = 30
-        let filled = total == 0 ? width : width * done / total
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        let label = name.count > 50 ? "…" + name.suffix(49) : name
-        FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) \(label)\u{1B}[K".utf8))
-    }
-}
-
-extension AdvisoryImportSummary {
-    var text: String {
-        "advisories: \(added) added, \(changed) changed, \(withdrawn) withdrawn, \(unchanged) unchanged, "
-            + "\(skipped) skipped; KEV entries updated: \(knownExploited); EPSS scores updated: \(epssScores)"
     }
 }

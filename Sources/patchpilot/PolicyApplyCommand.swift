@@ -78,7 +78,12 @@ extension PolicyCommand {
             request.method = .POST
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
             request.headers.add(name: "Content-Type", value: "application/json")
-            let body = Body(files: files.map { File(name: $0.name, text: $0.text) }, reason: reason, dryRun: dryRun)
+            // The server stores file names within the policy directory, not the paths read here.
+            let body = Body(
+                files: files.map { File(name: URL(fileURLWithPath: $0.name).lastPathComponent, text: $0.text) },
+                reason: reason,
+                dryRun: dryRun
+            )
             request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
             let data = Data(buffer: try await response.body.collect(upTo: 16 * 1024 * 1024))

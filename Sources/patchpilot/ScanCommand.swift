@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetModel
 import Foundation
+import PatchServer
 import SecurityAdvisories
 
 /// `patchpilot scan`: one host's packages against advisory files, offline (like debsecan or osv-scanner).
@@ -87,44 +88,5 @@ struct ScanCommand: ParsableCommand {
             throw ValidationError("cannot read \(path)")
         }
         return String(decoding: data, as: UTF8.self)
-    }
-}
-
-/// Reads feed files from a path (a file, or a directory walked recursively).
-enum FeedFiles {
-    static func read(path: String, policy: InvalidRecordPolicy, warn: (String) -> Void) throws -> FeedContent {
-        let reader = FeedDocumentReader(policy: policy, snapshotTime: Date())
-        var content = FeedContent()
-        for file in try files(at: path) {
-            guard let data = FileManager.default.contents(atPath: file) else {
-                throw ValidationError("cannot read \(file)")
-            }
-            guard let format = FeedDocumentReader.detect(name: file, data: data) else {
-                warn("skipping \(file): not a recognised feed format")
-                continue
-            }
-            content.merge(try reader.read(data, name: file, format: format))
-        }
-        return content
-    }
-
-    static func files(at path: String) throws -> [String] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ValidationError("no such file or directory: \(path)")
-        }
-        guard isDirectory.boolValue else { return [path] }
-        let enumerator = FileManager.default.enumerator(atPath: path)
-        var found: [String] = []
-        while let relative = enumerator?.nextObject() as? String {
-            let full = path + "/" + relative
-            var nested: ObjCBool = false
-            if FileManager.default.fileExists(atPath: full, isDirectory: &nested), !nested.boolValue,
-                !relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }), !relative.hasSuffix(".md")
-            {
-                found.append(full)
-            }
-        }
-        return found.sorted()
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import PatchDemo
 import PatchServer
 import PatchStore
 import ServiceLifecycle

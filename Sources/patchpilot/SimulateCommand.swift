@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import Logging
+import PatchDemo
 
 /// `patchpilot simulate`: a fleet of simulated agents against a running server.
 struct SimulateCommand: AsyncParsableCommand {

@@ -35,7 +35,7 @@ import Testing
         .appendingPathComponent("SecurityAdvisoriesTests/Fixtures")
     static let demoFleet = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Sources/patchpilot/DemoFleet")
+        .appendingPathComponent("Sources/PatchDemo/DemoFleet")
 
     /// A fresh feeds folder: `DSA/list`, `DLA/list` and the tracker JSON files.
     static func feedsDirectory() throws -> String {

@@ -2,12 +2,12 @@ import FleetModel
 import Foundation
 import Testing
 
-/// Checks that the demo fleet's real status files (Sources/patchpilot/DemoFleet) parse as expected.
+/// Checks that the demo fleet's real status files (Sources/PatchDemo/DemoFleet) parse as expected.
 @Suite struct DemoFleetDataTests {
     private static var demoFleet: URL {
         URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Sources/patchpilot/DemoFleet")
+            .appendingPathComponent("Sources/PatchDemo/DemoFleet")
     }
 
     private func read(_ name: String) throws -> String {

@@ -84,7 +84,7 @@ enum Inputs {
     /// it lacks, re-versioned Ubuntu-style (`+deb12uN` dropped, `ubuntu0.22.04.1` appended).
     static func ubuntu2204(_ root: URL, debian: [InstalledPackage]) throws -> [InstalledPackage] {
         let real = try DpkgStatusParser(sourceName: "ubuntu-22.04").parse(
-            read(root.appendingPathComponent("Sources/patchpilot/DemoFleet/ubuntu-22.04.status"))
+            read(root.appendingPathComponent("Sources/PatchDemo/DemoFleet/ubuntu-22.04.status"))
         )
         let names = Set(real.map(\.name))
         func ubuntu(_ version: String) -> String {

@@ -4,14 +4,30 @@ import ServiceLifecycle
 
 /// `serve --demo`: once the server listens, a simulated fleet enrolls through the real HTTP API and
 /// keeps checking in (a few hosts patch packages each round) until shutdown.
-struct DemoFleetService: Service {
+public struct DemoFleetService: Service {
     let serverURL: AsyncStream<String>
     let enrollmentToken: String
     let agents: Int
     let roundSeconds: Double
     let logger: Logger
 
-    func run() async throws {
+    /// A service that waits for the server's URL, enrolls `agents` hosts with `enrollmentToken`
+    /// and lets them check in every `roundSeconds`.
+    public init(
+        serverURL: AsyncStream<String>,
+        enrollmentToken: String,
+        agents: Int,
+        roundSeconds: Double,
+        logger: Logger
+    ) {
+        self.serverURL = serverURL
+        self.enrollmentToken = enrollmentToken
+        self.agents = agents
+        self.roundSeconds = roundSeconds
+        self.logger = logger
+    }
+
+    public func run() async throws {
         var urls = serverURL.makeAsyncIterator()
         guard let url = await urls.next() else { return }
         let simulator = FleetSimulator(

@@ -39,7 +39,7 @@ struct DemoProfile: Sendable {
 }
 
 /// An error of the simulator.
-struct SimulationError: Error, CustomStringConvertible {
-    var description: String
+public struct SimulationError: Error, CustomStringConvertible {
+    public var description: String
     init(_ description: String) { self.description = description }
 }

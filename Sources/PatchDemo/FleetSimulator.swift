@@ -8,7 +8,7 @@ import PatchAgent
 
 /// Runs many simulated agents against a real server over HTTP, exactly as separate agents would:
 /// each enrolls with its own Ed25519 key, then signs heartbeats and inventory uploads.
-struct FleetSimulator: Sendable {
+public struct FleetSimulator: Sendable {
     var serverURL: String
     var enrollmentToken: String
     var agents: Int
@@ -19,23 +19,45 @@ struct FleetSimulator: Sendable {
     var http: HTTPClient
     var logger: Logger
 
+    /// A simulator of `agents` hosts (the same `seed` gives the same fleet) enrolling at
+    /// `serverURL` with `enrollmentToken`, `concurrency` requests at a time.
+    public init(
+        serverURL: String,
+        enrollmentToken: String,
+        agents: Int,
+        seed: UInt64,
+        firstIndex: Int = 1,
+        concurrency: Int,
+        http: HTTPClient,
+        logger: Logger
+    ) {
+        self.serverURL = serverURL
+        self.enrollmentToken = enrollmentToken
+        self.agents = agents
+        self.seed = seed
+        self.firstIndex = firstIndex
+        self.concurrency = concurrency
+        self.http = http
+        self.logger = logger
+    }
+
     /// Statistics of one phase.
-    struct PhaseResult: Sendable {
-        var operations: Int
-        var failures: Int
-        var seconds: Double
-        var perSecond: Double { seconds > 0 ? Double(operations) / seconds : 0 }
+    public struct PhaseResult: Sendable {
+        public var operations: Int
+        public var failures: Int
+        public var seconds: Double
+        public var perSecond: Double { seconds > 0 ? Double(operations) / seconds : 0 }
     }
 
     /// An enrolled simulated agent.
-    struct EnrolledAgent: Sendable {
+    public struct EnrolledAgent: Sendable {
         var host: SimulatedHost
         var signer: RequestSigner
         var acknowledged: [InstalledPackage]?
     }
 
     /// Creates the hosts and enrolls them; each then uploads its full inventory.
-    func enrollAll() async throws -> (agents: [EnrolledAgent], result: PhaseResult) {
+    public func enrollAll() async throws -> (agents: [EnrolledAgent], result: PhaseResult) {
         let profiles = try DemoProfile.loadBundled()
         var random = SplitMix64(seed: seed)
         let totalWeight = profiles.map(\.weight).reduce(0, +)
@@ -79,7 +101,7 @@ struct FleetSimulator: Sendable {
     }
 
     /// One check-in round for every agent; `patchRate` is the share of hosts that patch a few packages first.
-    func checkInRound(
+    public func checkInRound(
         _ agents: [EnrolledAgent],
         patchRate: Double,
         round: UInt64

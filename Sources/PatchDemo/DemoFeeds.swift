@@ -1,11 +1,12 @@
 import Foundation
+import PatchServer
 import PatchStore
 import SecurityAdvisories
 
 /// The real advisory data bundled for the demo (see `DemoFeeds/SOURCES.md`).
-enum DemoFeeds {
+public enum DemoFeeds {
     /// Imports the bundled feeds when the database has no advisories yet.
-    static func importIfEmpty(into storage: any PatchStorage) async throws -> AdvisoryImportSummary? {
+    public static func importIfEmpty(into storage: any PatchStorage) async throws -> AdvisoryImportSummary? {
         guard try await storage.latestFeedImport() == 0 else { return nil }
         guard let directory = Bundle.module.url(forResource: "DemoFeeds", withExtension: nil) else {
             throw SimulationError("the bundled demo feeds are missing")
