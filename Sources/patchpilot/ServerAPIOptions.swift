@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import PatchAPI
 
 /// `--server` and `--token`, shared by the commands that talk to a running server's API.
 struct ServerAPIOptions: ParsableArguments {
@@ -43,16 +44,12 @@ struct ServerAPIOptions: ParsableArguments {
         let data = Data(buffer: try await response.body.collect(upTo: 64 * 1024 * 1024))
         guard (200..<300).contains(response.status.code) else {
             var message = String(decoding: data, as: UTF8.self)
-            if let problem = try? JSONDecoder().decode(ProblemText.self, from: data) { message = problem.detail }
+            if let problem = try? JSONDecoder().decode(ProblemDocument.self, from: data) { message = problem.detail }
             FileHandle.standardError.write(
                 Data("error: \(method.rawValue) \(path): \(response.status.code): \(message)\n".utf8)
             )
             throw ExitCode(1)
         }
         return data
-    }
-
-    private struct ProblemText: Decodable {
-        var detail: String
     }
 }

@@ -2,24 +2,12 @@ import AgentProtocol
 import ChangeControl
 import FleetModel
 import Foundation
+import PatchAPI
 import Testing
 
 /// The real `patchpilot` server and `patchpilot-agent` executables talking over loopback HTTP,
 /// with the agent reading a sandbox root whose packages were installed by the real dpkg.
 @Suite(.serialized) struct AgentEndToEndTests {
-    struct HostPage: Decodable {
-        struct Host: Decodable {
-            var id: String
-            var hostname: String
-            var packageCount: Int
-            var inventoryFingerprint: String?
-        }
-        var hosts: [Host]
-        var total: Int
-    }
-
-    struct PackagePage: Decodable { var packages: [InstalledPackage] }
-
     struct History: Decodable {
         struct Change: Decodable {
             var kind: String
@@ -47,7 +35,7 @@ import Testing
         #expect(keyMode == 0o600)
 
         try await run("patchpilot-agent", ["run", "--once"] + common)
-        let page = try JSONDecoder().decode(
+        let page = try APIJSON.decoder.decode(
             HostPage.self,
             from: try await server.get("/api/v1/hosts", token: token).body
         )
@@ -55,7 +43,7 @@ import Testing
         let stored = try #require(page.hosts.first)
         #expect(stored.hostname == "e2e-web-01")
         #expect(stored.packageCount == 2)
-        let packages = try JSONDecoder().decode(
+        let packages = try APIJSON.decoder.decode(
             PackagePage.self,
             from: try await server.get("/api/v1/hosts/\(stored.id)/packages", token: token).body
         ).packages
@@ -137,14 +125,14 @@ import Testing
         let restarted = try await ServerProcess.start(dataDirectory: data)
         defer { restarted.process.kill(signal: SIGKILL) }
         let token = try await restarted.apiToken()
-        let page = try JSONDecoder().decode(
+        let page = try APIJSON.decoder.decode(
             HostPage.self,
             from: try await restarted.get("/api/v1/hosts?limit=100", token: token).body
         )
         #expect(page.total == 40)
         var withInventory = 0
         for host in page.hosts {
-            let packages = try JSONDecoder().decode(
+            let packages = try APIJSON.decoder.decode(
                 PackagePage.self,
                 from: try await restarted.get("/api/v1/hosts/\(host.id)/packages?limit=10000", token: token).body
             ).packages

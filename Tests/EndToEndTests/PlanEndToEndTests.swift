@@ -2,12 +2,12 @@ import AgentProtocol
 import Crypto
 import FleetModel
 import Foundation
+import PatchAPI
 import Testing
 
 /// A plan queued through the API reaches the real agent, which verifies it against the pinned key,
 /// applies it with the real dpkg on a sandbox root, reports, and re-uploads its inventory.
 @Suite struct PlanEndToEndTests {
-    struct PackagePage: Decodable { var packages: [InstalledPackage] }
     struct Events: Decodable {
         struct Event: Decodable {
             var action: String
@@ -63,7 +63,7 @@ import Testing
 
         let status = try String(contentsOfFile: host.root + "/var/lib/dpkg/status", encoding: .utf8)
         #expect(status.contains("Version: 1.1-1"))
-        let packages = try JSONDecoder().decode(
+        let packages = try APIJSON.decoder.decode(
             PackagePage.self,
             from: try await server.get("/api/v1/hosts/\(identity.hostID)/packages", token: token).body
         ).packages

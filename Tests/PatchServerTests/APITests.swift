@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import PatchAPI
 import PatchServer
 import PatchStore
 import Testing
@@ -114,20 +115,12 @@ import Testing
                 agent.facts.rebootRequired = index == 3
                 try await client.enroll(&agent, token: token)
             }
-            struct Page: Decodable {
-                struct Host: Decodable {
-                    var hostname: String
-                    var state: String
-                }
-                var hosts: [Host]
-                var total: Int
-            }
             let ubuntu = try await client.execute(
                 uri: "/api/v1/hosts?os=ubuntu",
                 method: .get,
                 headers: harness.bearer(.viewer)
             )
-            .json(Page.self)
+            .json(HostPage.self)
             #expect(ubuntu.total == 3)
             #expect(ubuntu.hosts.map(\.hostname) == ["db-0", "db-2", "db-4"])
             let reboot = try await client.execute(
@@ -135,13 +128,13 @@ import Testing
                 method: .get,
                 headers: harness.bearer(.viewer)
             )
-            .json(Page.self)
+            .json(HostPage.self)
             #expect(reboot.hosts.map(\.hostname) == ["db-3"])
             let paged = try await client.execute(
                 uri: "/api/v1/hosts?sort=hostname&order=desc&limit=2&offset=1",
                 method: .get,
                 headers: harness.bearer(.viewer)
-            ).json(Page.self)
+            ).json(HostPage.self)
             #expect(paged.total == 5)
             #expect(paged.hosts.map(\.hostname) == ["db-3", "db-2"])
             #expect(paged.hosts.allSatisfy { $0.state == "online" })
@@ -151,7 +144,7 @@ import Testing
                 method: .get,
                 headers: harness.bearer(.viewer)
             )
-            .json(Page.self)
+            .json(HostPage.self)
             #expect(stale.total == 5)
             let bad = try await client.execute(
                 uri: "/api/v1/hosts?sort=color",

@@ -224,12 +224,7 @@ extension AgentController {
 
 /// JSON responses with the API's encoder settings.
 enum JSONResponse {
-    static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
+    static var encoder: JSONEncoder { APIJSON.encoder }
 
     /// The value as compact JSON text (event details).
     static func text<T: Encodable>(_ value: T) throws -> String {

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import PatchAPI
 
 /// An HTTP error answered as an RFC 9457 problem document (`application/problem+json`).
 public struct Problem: HTTPResponseError, Sendable {
@@ -60,13 +61,4 @@ public struct Problem: HTTPResponseError, Sendable {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
         )
     }
-}
-
-/// The RFC 9457 body.
-struct ProblemDocument: Encodable {
-    var type = "about:blank"
-    var title: String
-    var status: Int
-    var detail: String
-    var instance: String
 }

@@ -25,12 +25,12 @@ struct FleetController: Sendable {
         let prefix = "/api/v1"
         table.add(.get, "me", on: group, prefix: prefix, permission: .fleetRead) { _, _, identity in
             try JSONResponse.make(
-                MeDTO(
+                MeView(
                     username: identity.username,
                     role: identity.roleName,
                     permissions: identity.authorization.permissions.map(\.rawValue).sorted(),
                     grants: identity.authorization.entries.map {
-                        MeDTO.Grant(role: $0.role.name, scope: $0.scope.description, elevation: $0.elevationID)
+                        MeView.Grant(role: $0.role.name, scope: $0.scope.description, elevation: $0.elevationID)
                     }
                 )
             )
@@ -46,8 +46,8 @@ struct FleetController: Sendable {
             )
             let page = try await storage.hosts(query)
             return try JSONResponse.make(
-                HostListDTO(
-                    hosts: page.hosts.map { HostDTO($0, onlineSince: onlineSince()) },
+                HostPage(
+                    hosts: page.hosts.map { HostView($0, onlineSince: onlineSince()) },
                     total: page.total,
                     limit: query.limit,
                     offset: query.offset
@@ -56,7 +56,7 @@ struct FleetController: Sendable {
         }
         table.add(.get, "hosts/{id}", on: group, prefix: prefix, permission: .fleetRead) { _, context, _ in
             let host = try await requireHost(context)
-            return try JSONResponse.make(HostDTO(host, onlineSince: onlineSince()))
+            return try JSONResponse.make(HostView(host, onlineSince: onlineSince()))
         }
         table.add(.get, "hosts/{id}/packages", on: group, prefix: prefix, permission: .fleetRead) {
             request,
@@ -77,7 +77,7 @@ struct FleetController: Sendable {
             let (limit, offset) = try Paging.parse(parameters, defaultLimit: 500, maxLimit: 10_000)
             let page = Array(packages.dropFirst(offset).prefix(limit))
             return try JSONResponse.make(
-                PackageListDTO(packages: page, total: packages.count, limit: limit, offset: offset)
+                PackagePage(packages: page, total: packages.count, limit: limit, offset: offset)
             )
         }
         table.add(.get, "hosts/{id}/inventory-history", on: group, prefix: prefix, permission: .fleetRead) {
@@ -117,7 +117,7 @@ struct FleetController: Sendable {
             return try JSONResponse.make(body)
         }
         table.add(.get, "agents", on: group, prefix: prefix, permission: .fleetRead) { _, _, _ in
-            try JSONResponse.make(AgentListDTO(agents: try await storage.agents().map(AgentDTO.init)))
+            try JSONResponse.make(AgentList(agents: try await storage.agents().map(AgentView.init)))
         }
         table.add(.post, "agents/{id}/revoke", on: group, prefix: prefix, permission: .agentsManage) {
             _,
@@ -127,7 +127,7 @@ struct FleetController: Sendable {
             guard try await storage.revokeAgent(id: id, actor: identity.actor, now: clock.now()) else {
                 throw Problem.notFound("no agent with id '\(id)'")
             }
-            return try JSONResponse.make(try await storage.agent(id: id).map(AgentDTO.init))
+            return try JSONResponse.make(try await storage.agent(id: id).map(AgentView.init))
         }
         table.add(.post, "enrollment-tokens", on: group, prefix: prefix, permission: .enrollmentManage) {
             request,
@@ -145,7 +145,7 @@ struct FleetController: Sendable {
                 hostID: body.host,
                 actor: identity.actor
             )
-            return try JSONResponse.make(SecretDTO(token: created.text, expiresAt: created.expiresAt), status: .created)
+            return try JSONResponse.make(IssuedSecret(token: created.text, expiresAt: created.expiresAt), status: .created)
         }
         table.add(.post, "tokens", on: group, prefix: prefix, permission: .ownTokensManage) {
             request,
@@ -171,7 +171,7 @@ struct FleetController: Sendable {
                 caller: identity.authorization,
                 actor: identity.actor
             )
-            return try JSONResponse.make(SecretDTO(token: created.text, expiresAt: created.expiresAt), status: .created)
+            return try JSONResponse.make(IssuedSecret(token: created.text, expiresAt: created.expiresAt), status: .created)
         }
         table.add(.get, "tokens", on: group, prefix: prefix, permission: .ownTokensManage) { request, _, identity in
             // Everyone sees their own tokens; user administrators may ask for everyone's (`?all=true`).
@@ -181,13 +181,13 @@ struct FleetController: Sendable {
             }
             let now = clock.now()
             var names: [String: String] = [identity.userID: identity.username]
-            var views: [APITokenDTO] = []
+            var views: [TokenView] = []
             for token in try await storage.apiTokens(userID: all ? nil : identity.userID) {
                 if names[token.userID] == nil {
                     names[token.userID] = try await storage.user(id: token.userID)?.username ?? token.userID
                 }
                 views.append(
-                    APITokenDTO(
+                    TokenView(
                         id: token.id,
                         user: names[token.userID] ?? token.userID,
                         name: token.name,
@@ -199,7 +199,7 @@ struct FleetController: Sendable {
                     )
                 )
             }
-            return try JSONResponse.make(["tokens": views])
+            return try JSONResponse.make(TokenList(tokens: views))
         }
         table.add(.post, "tokens/{id}/revoke", on: group, prefix: prefix, permission: .ownTokensManage) {
             _,
