@@ -145,7 +145,10 @@ struct FleetController: Sendable {
                 hostID: body.host,
                 actor: identity.actor
             )
-            return try JSONResponse.make(IssuedSecret(token: created.text, expiresAt: created.expiresAt), status: .created)
+            return try JSONResponse.make(
+                IssuedSecret(token: created.text, expiresAt: created.expiresAt),
+                status: .created
+            )
         }
         table.add(.post, "tokens", on: group, prefix: prefix, permission: .ownTokensManage) {
             request,
@@ -171,7 +174,10 @@ struct FleetController: Sendable {
                 caller: identity.authorization,
                 actor: identity.actor
             )
-            return try JSONResponse.make(IssuedSecret(token: created.text, expiresAt: created.expiresAt), status: .created)
+            return try JSONResponse.make(
+                IssuedSecret(token: created.text, expiresAt: created.expiresAt),
+                status: .created
+            )
         }
         table.add(.get, "tokens", on: group, prefix: prefix, permission: .ownTokensManage) { request, _, identity in
             // Everyone sees their own tokens; user administrators may ask for everyone's (`?all=true`).
