@@ -5,6 +5,7 @@ import Hummingbird
 import PatchPolicy
 import PatchStore
 import SecurityAdvisories
+import Synchronization
 
 /// A host's candidate updates (its fixable findings) with the approval baseline's decision for each.
 struct UpdatesController: Sendable {
@@ -41,10 +42,28 @@ struct UpdatesController: Sendable {
         }
     }
 
-    /// What the answer for many hosts shares: the policy and the known-exploited list, loaded once.
+    /// What the answer for many hosts shares: the policy and the known-exploited list, loaded once,
+    /// and each advisory's candidate updates, derived once (a change over thousands of hosts reads
+    /// the same few advisories for every host).
     struct Context: Sendable {
         var policy: PolicyDocument
         var knownExploited: Set<String>
+        let candidates = CandidateCache()
+    }
+
+    /// Candidate updates per advisory id (none for an advisory that is gone).
+    final class CandidateCache: Sendable {
+        private let entries = Mutex<[String: [CandidateUpdate]]>([:])
+
+        func candidates(
+            _ advisory: String,
+            load: () async throws -> [CandidateUpdate]
+        ) async rethrows -> [CandidateUpdate] {
+            if let cached = entries.withLock({ $0[advisory] }) { return cached }
+            let loaded = try await load()
+            entries.withLock { $0[advisory] = loaded }
+            return loaded
+        }
     }
 
     /// Loads the shared context.
@@ -56,12 +75,19 @@ struct UpdatesController: Sendable {
         )
     }
 
-    func updates(for host: HostRecord, context shared: Context? = nil) async throws -> Answer {
+    /// The host's candidate updates; `installed` saves reading the inventory again when the caller
+    /// has it, `shared` the policy, KEV and advisory reads when answering for many hosts.
+    func updates(
+        for host: HostRecord,
+        installed: [InstalledPackage]? = nil,
+        context shared: Context? = nil
+    ) async throws -> Answer {
         let now = clock.now()
         let loaded: Context
         if let shared { loaded = shared } else { loaded = try await context() }
         let policy = loaded.policy
-        let packages = try await storage.inventory(hostID: host.id).packages
+        let packages: [InstalledPackage]
+        if let installed { packages = installed } else { packages = try await storage.inventory(hostID: host.id).packages }
         let description = HostDescription(
             id: host.id,
             facts: host.facts,
@@ -80,20 +106,18 @@ struct UpdatesController: Sendable {
         query.limit = 5000
         let findings = try await storage.findings(query).findings
         let kev = loaded.knownExploited
-        var advisories: [String: Advisory] = [:]
         var rows: [Row] = []
         for stored in findings {
             let finding = stored.finding
             guard let fixed = finding.fixedVersion else { continue }
-            if advisories[finding.advisory] == nil {
-                advisories[finding.advisory] = try await storage.advisory(id: finding.advisory)
+            let candidate = try await loaded.candidates.candidates(finding.advisory) {
+                try await storage.advisory(id: finding.advisory).map {
+                    CandidateUpdate.candidates(from: $0, knownExploited: kev)
+                } ?? []
             }
-            let candidate =
-                advisories[finding.advisory].flatMap { advisory in
-                    CandidateUpdate.candidates(from: advisory, knownExploited: kev).first {
-                        $0.release == release && ($0.package == finding.sourcePackage || $0.package == finding.package)
-                    }
-                }
+            .first {
+                $0.release == release && ($0.package == finding.sourcePackage || $0.package == finding.package)
+            }
             var row = Row(
                 package: finding.package,
                 installedVersion: finding.installedVersion,
