@@ -90,7 +90,8 @@ struct ChangeService: Sendable {
                 )
                 if let tier = placement.tier { tiers.append(tier.rank) }
                 services.formUnion(hostServices)
-                let rows = try await updates.updates(for: host, installed: packages, context: shared).updates.filter { row in
+                let rows = try await updates.updates(for: host, installed: packages, context: shared).updates.filter {
+                    row in
                     content.allApprovedByBaseline
                         ? row.decision == "approved"
                         : packageNames.contains(row.package) || addresses.contains(row.advisory)

@@ -87,7 +87,11 @@ struct UpdatesController: Sendable {
         if let shared { loaded = shared } else { loaded = try await context() }
         let policy = loaded.policy
         let packages: [InstalledPackage]
-        if let installed { packages = installed } else { packages = try await storage.inventory(hostID: host.id).packages }
+        if let installed {
+            packages = installed
+        } else {
+            packages = try await storage.inventory(hostID: host.id).packages
+        }
         let description = HostDescription(
             id: host.id,
             facts: host.facts,
