@@ -79,4 +79,71 @@ import Testing
         #expect(bad.status != 0)
         #expect(bad.errors.contains("--since"))
     }
+
+    /// The summary line of `audit verify`: "N events, C checkpoints, U not yet sealed: intact".
+    func unsealed(_ data: String) async throws -> (count: Int?, output: String) {
+        let verified = try await run("patchpilot", ["audit", "verify", "--data-dir", data])
+        let summary = verified.output.split(separator: "\n").first { $0.contains(" not yet sealed: ") }
+        let count = summary.flatMap { line in
+            line.components(separatedBy: " not yet sealed").first?.split(separator: " ").last.flatMap { Int($0) }
+        }
+        return (count, verified.output)
+    }
+
+    /// Each command that writes to the data directory seals what it wrote before it exits.
+    @Test func writingCommandsLeaveNoUnsealedEvents() async throws {
+        let data = try temporaryDirectory("audit-sealed")
+        let kev = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("SecurityAdvisoriesTests/Fixtures/kev/known_exploited_vulnerabilities.json").path
+        let commands: [[String]] = [
+            ["admin", "create-user", "--data-dir", data, "--username", "ann", "--role", "operator"],
+            ["token", "create", "--data-dir", data, "--user", "ann", "--name", "ci"],
+            ["enroll-token", "create", "--data-dir", data, "--uses", "1"],
+            ["feeds", "import", "--data-dir", data, kev],
+        ]
+        var events = 0
+        for command in commands {
+            try await run("patchpilot", command)
+            let (count, output) = try await unsealed(data)
+            #expect(count == 0, "after \(command[0]) \(command[1]): \(output)")
+            #expect(!output.contains("unsealed since"), "after \(command[0]) \(command[1]): \(output)")
+            // Each command did write: the count of events grows.
+            let total = output.split(separator: " ").first.flatMap { Int($0) } ?? 0
+            #expect(total > events, "\(command[0]) \(command[1]) wrote no event: \(output)")
+            events = total
+        }
+        let listed = try await run("patchpilot", ["token", "list", "--data-dir", data]).output
+        let id = try #require(listed.split(separator: "\n").first?.split(separator: "\t").first.map(String.init))
+        try await run("patchpilot", ["token", "revoke", "--data-dir", data, id])
+        #expect(try await unsealed(data).count == 0)
+    }
+
+    /// A server writes events through the API; until its next periodic seal they are reported as
+    /// unsealed (with the time since when), and a clean stop (SIGTERM) seals them.
+    @Test func aServerStoppedBySIGTERMLeavesNoUnsealedEvents() async throws {
+        let data = try temporaryDirectory("audit-sigterm")
+        let server = try await ServerProcess.start(dataDirectory: data)
+        defer { server.process.kill(signal: SIGKILL) }
+        let token = try await server.apiToken()
+        #expect(try await unsealed(data).count == 0)
+        for name in ["bob", "cid"] {
+            let created = try await server.post(
+                "/api/v1/users",
+                json: Data(#"{"username":"\#(name)","password":"correct horse battery staple","role":"viewer"}"#.utf8),
+                token: token
+            )
+            #expect(created.status == 201, "\(String(decoding: created.body, as: UTF8.self))")
+        }
+        // The periodic seal runs every 60 s: the two events are still open.
+        let (open, output) = try await unsealed(data)
+        #expect((open ?? 0) >= 2, "\(output)")
+        #expect(output.contains("unsealed since "), "\(output)")
+        #expect(output.contains("could be cut off without a trace until the next seal"), "\(output)")
+        try await server.stop()
+        #expect(server.process.process.terminationStatus == 0)
+        let (after, final) = try await unsealed(data)
+        #expect(after == 0, "\(final)")
+        #expect(!final.contains("unsealed since"), "\(final)")
+        #expect(final.contains("intact"))
+    }
 }

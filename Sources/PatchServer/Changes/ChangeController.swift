@@ -141,8 +141,15 @@ struct ChangeController: Sendable {
             let now = clock.now()
             let impact = change.state == .draft ? nil : try await service.resolve(body.content, now: now).impact
             if let impact {
+                // The right on both sides, as for moving a host: where the change reaches now and
+                // where the edit makes it reach.
                 var probe = change
                 probe.impact = impact
+                guard service.covers(change, permission: .changesRequest, identity: identity) else {
+                    throw Problem.forbidden(
+                        "\(identity.username) may not request changes in every environment \(change.id) reaches"
+                    )
+                }
                 guard service.covers(probe, permission: .changesRequest, identity: identity) else {
                     throw Problem.forbidden(
                         "\(identity.username) may not request changes in every environment the edited \(change.id) reaches"
@@ -271,6 +278,11 @@ struct ChangeController: Sendable {
             identity in
             let change = try await load(context)
             try requireOwnerOrAdmin(change, identity)
+            guard service.covers(change, permission: .changesRequest, identity: identity) else {
+                throw Problem.forbidden(
+                    "\(identity.username) may not close changes in every environment \(change.id) reaches"
+                )
+            }
             let now = clock.now()
             return try await update(change.id, identity, "closed") { change in
                 try change.advance(.close, now: now)

@@ -2,6 +2,7 @@ import ChangeControl
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import PatchAPI
 import PatchPolicy
 import PatchStore
 
@@ -11,10 +12,43 @@ struct PolicyController: Sendable {
     let clock: any WallClock
     let compliance: ComplianceService
 
-    struct ApplyRequest: Codable, Sendable {
+    /// `POST /api/v1/policy`. The body as a whole is bounded by the collect limit (8 MiB); the
+    /// counts, names and reason are bounded here.
+    struct ApplyRequest: APIRequestBody, Codable {
         var files: [PolicyFile]
         var reason: String
         var dryRun: Bool?
+
+        /// The most files one policy version holds.
+        static let maximumFiles = 1000
+        /// The longest file name, in UTF-8 bytes (what file systems allow for one name).
+        static let maximumNameBytes = 255
+        /// The longest reason, in UTF-8 bytes.
+        static let maximumReasonBytes = 4096
+
+        func validate() throws {
+            guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw APIInputError(field: "reason", "must say why the policy changes")
+            }
+            try TextField.checkLength(reason, "reason", max: Self.maximumReasonBytes)
+            guard !files.isEmpty else { throw APIInputError(field: "files", "must list at least one YAML file") }
+            try InputBounds.count(files.count, "files", atMost: Self.maximumFiles)
+            var seen: Set<String> = []
+            for (index, file) in files.enumerated() {
+                let field = "files[\(index)].name"
+                try TextField.check(file.name, field, max: Self.maximumNameBytes)
+                // A name within the policy directory: one component, never a path.
+                guard !file.name.contains("/"), !file.name.contains("\\"), file.name != ".", file.name != ".." else {
+                    throw APIInputError(
+                        field: field,
+                        "must be a file name without path separators (such as 'policy.yaml'), got '\(file.name.prefix(80))'"
+                    )
+                }
+                guard seen.insert(file.name).inserted else {
+                    throw APIInputError(field: field, "repeats the file name '\(file.name)'")
+                }
+            }
+        }
     }
 
     struct ApplyResponse: Codable, Sendable {
@@ -56,16 +90,7 @@ struct PolicyController: Sendable {
             )
         }
         table.add(.post, "policy", on: group, prefix: prefix, permission: .policyManage) { request, _, identity in
-            let body = try JSONBody.decode(
-                ApplyRequest.self,
-                from: try await JSONBody.collect(request, limit: 8 * 1024 * 1024)
-            )
-            guard !body.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                throw Problem.badRequest("field 'reason' must say why the policy changes")
-            }
-            guard !body.files.isEmpty else {
-                throw Problem.badRequest("field 'files' must list at least one YAML file")
-            }
+            let body = try await JSONBody.decode(ApplyRequest.self, request, limit: 8 * 1024 * 1024)
             let proposed: LoadedPolicy
             do {
                 proposed = try LoadedPolicy.load(body.files)

@@ -121,34 +121,67 @@ struct RolloutController: Sendable {
                     throw Problem.notFound("no rollout '\(id)'")
                 }
                 let change = try await storage.change(id: rollout.changeID)
-                if command == .approveNextEnvironment {
-                    if rollout.plan.waves.indices.contains(rollout.currentWave) {
-                        let environment = rollout.plan.waves[rollout.currentWave].environment
-                        let groups =
-                            change?.impact?.environments.first { $0.environment == environment }?.commonGroups ?? []
-                        guard
-                            identity.authorization.allows(
-                                .changesApprove,
-                                environment: environment,
-                                groups: Set(groups)
-                            )
-                        else {
-                            throw Problem.forbidden("\(identity.username) may not approve changes in \(environment)")
-                        }
-                    }
-                } else if let change, !rollouts.changes.covers(change, permission: .changesRun, identity: identity) {
-                    throw Problem.forbidden(
-                        "\(identity.username) may not run changes in every environment \(change.id) reaches"
-                    )
-                }
+                let controller = self
                 let updated = try await rollouts.command(
                     command,
                     rolloutID: id,
                     reason: body.reason,
                     actor: identity.actor
-                )
+                ) { current in
+                    try controller.requireSteering(
+                        command,
+                        permission,
+                        rollout: current,
+                        change: change,
+                        identity: identity
+                    )
+                }
                 return try JSONResponse.make(RolloutView(updated, tasks: false))
             }
+        }
+    }
+}
+
+extension RolloutController {
+    /// Throws 403 unless `identity` may steer `rollout` with `command`: approving the next
+    /// environment needs `changes.approve` where the waiting wave runs (over the whole change when no
+    /// wave waits); the other commands need `changes.run` over every environment the change reaches.
+    /// Without its change (it cannot be scoped), only a global grant of `permission` counts.
+    func requireSteering(
+        _ command: RolloutCommand,
+        _ permission: Permission,
+        rollout: Rollout,
+        change: ChangeRequest?,
+        identity: Identity
+    ) throws {
+        guard let change else {
+            guard identity.authorization.allows(permission, environment: nil, groups: []) else {
+                throw Problem.forbidden(
+                    "\(identity.username) may not steer \(rollout.id): its change \(rollout.changeID) is gone"
+                )
+            }
+            return
+        }
+        guard command == .approveNextEnvironment else {
+            guard rollouts.changes.covers(change, permission: .changesRun, identity: identity) else {
+                throw Problem.forbidden(
+                    "\(identity.username) may not run changes in every environment \(change.id) reaches"
+                )
+            }
+            return
+        }
+        guard rollout.plan.waves.indices.contains(rollout.currentWave) else {
+            guard rollouts.changes.covers(change, permission: .changesApprove, identity: identity) else {
+                throw Problem.forbidden(
+                    "\(identity.username) may not approve changes in every environment \(change.id) reaches"
+                )
+            }
+            return
+        }
+        let environment = rollout.plan.waves[rollout.currentWave].environment
+        let groups = change.impact?.environments.first { $0.environment == environment }?.commonGroups ?? []
+        guard identity.authorization.allows(.changesApprove, environment: environment, groups: Set(groups)) else {
+            throw Problem.forbidden("\(identity.username) may not approve changes in \(environment)")
         }
     }
 }

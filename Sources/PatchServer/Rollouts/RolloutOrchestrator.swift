@@ -223,17 +223,21 @@ public struct RolloutOrchestrator: Sendable {
         return try await storage.rollout(id: rollout.id) ?? rollout
     }
 
-    /// Pause, resume, abort or approve the next environment.
+    /// Pause, resume, abort or approve the next environment. `authorize` sees the rollout as it is
+    /// inside the transaction, so a caller's scope is checked against the wave that is really
+    /// waiting, not one read a moment earlier; what it throws leaves the rollout unchanged.
     func command(
         _ command: RolloutCommand,
         rolloutID: String,
         reason: String?,
-        actor: String
+        actor: String,
+        authorize: @escaping @Sendable (Rollout) throws -> Void = { _ in }
     ) async throws -> Rollout {
         let now = clock.now()
         let updated: Rollout
         do {
             updated = try await storage.updateRollout(id: rolloutID) { rollout in
+                try authorize(rollout)
                 let before = rollout.state
                 let effects = try rollout.apply(command, reason: reason)
                 return [

@@ -19,7 +19,7 @@ public enum Budget: Sendable, Hashable, Codable, CustomStringConvertible {
             guard let value = Int(trimmed), value >= 0 else {
                 throw RolloutEngineError(.invalid, field: field, "'\(text)' is not a count or a percentage such as 10%")
             }
-            self = .count(value)
+            self = try Self.count(value, field: field)
         }
     }
 
@@ -48,19 +48,43 @@ public enum Budget: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
+    /// The most hosts a count may name: far beyond any fleet, far below anything that overflows.
+    public static let maximumCount = 1_000_000
+
+    /// A count of hosts in `0...maximumCount`.
+    static func count(_ value: Int, field: String) throws -> Budget {
+        guard value >= 0 else {
+            throw RolloutEngineError(.invalid, field: field, "\(value) is negative; give a count ≥ 0 or a percentage")
+        }
+        guard value <= maximumCount else {
+            throw RolloutEngineError(
+                .invalid,
+                field: field,
+                "\(value) is more than \(maximumCount) hosts; give a smaller count or a percentage such as 10%"
+            )
+        }
+        return .count(value)
+    }
+
+    /// Decodes a count (`3`) or a string (`"3"`, `"10%"`). An invalid value is a `DecodingError` at
+    /// the value's coding path, so the answer names the field (`options.canary`), not "budget".
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let count = try? container.decode(Int.self) {
-            guard count >= 0 else {
+        let field = decoder.codingPath.last?.stringValue ?? "budget"
+        do {
+            if let count = try? container.decode(Int.self) {
+                self = try Self.count(count, field: field)
+            } else if let text = try? container.decode(String.self) {
+                self = try Budget(parsing: text, field: field)
+            } else {
                 throw RolloutEngineError(
                     .invalid,
-                    field: "budget",
-                    "\(count) is negative; give a count ≥ 0 or a percentage"
+                    field: field,
+                    "is not a count in 0...\(Self.maximumCount) or a percentage such as \"10%\""
                 )
             }
-            self = .count(count)
-        } else {
-            self = try Budget(parsing: try container.decode(String.self), field: "budget")
+        } catch let error as RolloutEngineError {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
         }
     }
 
