@@ -198,7 +198,8 @@ extension SQLiteStorage {
         forgetNoncesBefore: Date
     ) async throws -> HeartbeatRecord? {
         let factsJSON = try Self.json(facts)
-        return try await write { db -> HeartbeatRecord? in
+        // Check-ins arriving together share one transaction (they write no audit event).
+        return try await checkIns.write { db -> HeartbeatRecord? in
             guard try Self.insertNonce(agentID: agentID, nonce: nonce, now: now, forgetBefore: forgetNoncesBefore, db)
             else { return nil }
             try Self.updateFacts(hostID: hostID, facts: facts, factsJSON: factsJSON, now: now, db)

@@ -6,6 +6,8 @@ import GRDB
 /// The embedded storage engine: one SQLite file in WAL mode, through GRDB.
 public final class SQLiteStorage: PatchStorage {
     let pool: DatabasePool
+    /// Check-ins written together (see ``SQLiteGroupCommit``).
+    let checkIns: SQLiteGroupCommit
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     public init(path: String) throws {
@@ -21,6 +23,7 @@ public final class SQLiteStorage: PatchStorage {
         } catch {
             throw StoreError(code: .unavailable, message: "cannot open SQLite database at \(path): \(error)")
         }
+        checkIns = SQLiteGroupCommit(pool: pool)
     }
 
     /// Runs `body` in a write transaction with the caller's ``AuditContext`` (task-locals do not

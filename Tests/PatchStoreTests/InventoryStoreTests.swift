@@ -337,4 +337,50 @@ import Testing
         }
         #expect(try await store.recordNonce(agentID: "agt-1", nonce: "n2", now: T.at(301), forgetBefore: T.at(0)))
     }
+
+    /// Heartbeats arriving together are committed together (group commit) yet answered one by one:
+    /// each fresh nonce is spent once, a nonce sent twice at the same moment wins exactly once, and
+    /// one heartbeat for an unknown host fails alone without undoing the others in its batch.
+    @Test func concurrentHeartbeatsAreCommittedTogetherButAnsweredAlone() async throws {
+        let host = try await setUpHost()
+        let beats = 300
+        let outcomes = await withTaskGroup(of: (Int, String).self) { group in
+            for index in 0..<beats {
+                group.addTask {
+                    // Every tenth nonce is sent twice; index 7 names a host that does not exist.
+                    let nonce = "n\(index % 10 == 0 ? index + 1_000_000 : index)"
+                    let hostID = index == 7 ? "no-such-host" : host
+                    do {
+                        let record = try await store.recordHeartbeat(
+                            agentID: "agt-1",
+                            nonce: index % 10 == 1 ? "n\(index - 1 + 1_000_000)" : nonce,
+                            hostID: hostID,
+                            facts: facts(hostname: "web-01"),
+                            now: T.at(Double(1000 + index)),
+                            forgetNoncesBefore: T.at(0)
+                        )
+                        return (index, record == nil ? "replayed" : "recorded")
+                    } catch let error as StoreError {
+                        return (index, "error \(error.code)")
+                    } catch {
+                        return (index, "error \(error)")
+                    }
+                }
+            }
+            var outcomes: [Int: String] = [:]
+            for await (index, outcome) in group { outcomes[index] = outcome }
+            return outcomes
+        }
+        #expect(outcomes[7] == "error notFound")
+        for pair in stride(from: 0, to: beats, by: 10) {
+            let results = [outcomes[pair], outcomes[pair + 1]].compactMap { $0 }.sorted()
+            #expect(results == ["recorded", "replayed"], "nonce pair \(pair)")
+        }
+        let others = outcomes.filter { $0.key % 10 > 1 && $0.key != 7 }
+        #expect(others.count == beats / 10 * 8 - 1)
+        #expect(others.values.allSatisfy { $0 == "recorded" })
+        // The failed heartbeat's nonce was not spent; the host's last check-in is the latest one.
+        #expect(try await store.recordNonce(agentID: "agt-1", nonce: "n7", now: T.at(5000), forgetBefore: T.at(0)))
+        #expect(try await store.host(id: host)?.lastSeen ?? .distantPast >= T.at(1000))
+    }
 }
