@@ -29,12 +29,14 @@ struct CatalogWriter {
     /// The catalog row of a package identity, if stored: its id and whether it was correlated.
     static func find(_ identity: Identity, _ db: Database) throws -> (id: Int64, correlated: Bool)? {
         guard
+            // Asked for every package of every upload: a cached statement is parsed and authorized once.
             let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT id, correlated_at FROM packages WHERE release = ? AND name = ? AND architecture = ?
-                        AND version = ? AND source_name = ? AND source_version = ? AND manager = ?
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT id, correlated_at FROM packages WHERE release = ? AND name = ? AND architecture = ?
+                            AND version = ? AND source_name = ? AND source_version = ? AND manager = ?
+                        """
+                ),
                 arguments: [
                     identity.release, identity.name, identity.architecture, identity.version, identity.sourceName,
                     identity.sourceVersion, identity.manager,
@@ -58,13 +60,13 @@ struct CatalogWriter {
             identity.release, identity.name, identity.architecture, identity.version, identity.sourceName,
             identity.sourceVersion, identity.manager,
         ]
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO packages (release, name, architecture, version, source_name, source_version, manager)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: arguments
+                """
         )
+        .execute(arguments: arguments)
         let id = db.lastInsertedRowID
         known[identity] = id
         added.append(id)

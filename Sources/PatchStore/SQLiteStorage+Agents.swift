@@ -147,7 +147,9 @@ extension SQLiteStorage {
 
     public func agent(id: String) async throws -> AgentRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM agents WHERE id = ?", arguments: [id]).map(Self.agent)
+            // Every signed agent request asks: a cached statement is parsed and authorized once.
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM agents WHERE id = ?"), arguments: [id])
+                .map(Self.agent)
         }
     }
 
@@ -205,8 +207,7 @@ extension SQLiteStorage {
             try Self.updateFacts(hostID: hostID, facts: facts, factsJSON: factsJSON, now: now, db)
             guard db.changesCount == 1 else { throw StoreError(code: .notFound, message: "no host with id \(hostID)") }
             let fingerprint = try String.fetchOne(
-                db,
-                sql: "SELECT inventory_fingerprint FROM hosts WHERE id = ?",
+                db.cachedStatement(sql: "SELECT inventory_fingerprint FROM hosts WHERE id = ?"),
                 arguments: [hostID]
             )
             return HeartbeatRecord(inventoryFingerprint: fingerprint)
@@ -220,11 +221,11 @@ extension SQLiteStorage {
         forgetBefore: Date,
         _ db: Database
     ) throws -> Bool {
-        try db.execute(sql: "DELETE FROM agent_nonces WHERE seen_at < ?", arguments: [millis(forgetBefore)])
-        try db.execute(
-            sql: "INSERT OR IGNORE INTO agent_nonces (agent_id, nonce, seen_at) VALUES (?, ?, ?)",
-            arguments: [agentID, nonce, millis(now)]
-        )
+        // Run on every signed request: cached statements, parsed and authorized once.
+        try db.cachedStatement(sql: "DELETE FROM agent_nonces WHERE seen_at < ?")
+            .execute(arguments: [millis(forgetBefore)])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO agent_nonces (agent_id, nonce, seen_at) VALUES (?, ?, ?)")
+            .execute(arguments: [agentID, nonce, millis(now)])
         return db.changesCount == 1
     }
 
@@ -240,12 +241,14 @@ extension SQLiteStorage {
     }
 
     static func updateFacts(hostID: String, facts: HostFacts, factsJSON: String, now: Date, _ db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 UPDATE hosts SET hostname = ?, os_id = ?, os_version_id = ?, kernel_running = ?,
                     reboot_required = ?, facts_json = ?, last_seen = ?
                 WHERE id = ?
-                """,
+                """
+        )
+        .execute(
             arguments: [
                 facts.hostname, facts.os.id, facts.os.versionID, facts.kernelRunning, facts.rebootRequired,
                 factsJSON, millis(now), hostID,

@@ -238,12 +238,12 @@ extension SQLiteStorage {
     ) throws {
         let first = host.inventorySince == nil
         var catalog = CatalogWriter()
-        let insert = try db.makeStatement(
+        let insert = try db.cachedStatement(
             sql: "INSERT INTO host_packages (host, package, since, state) VALUES (?, ?, ?, ?)"
         )
-        let delete = try db.makeStatement(sql: "DELETE FROM host_packages WHERE host = ? AND package = ?")
-        let count = try db.makeStatement(sql: "UPDATE packages SET host_count = host_count + ? WHERE id = ?")
-        let history = try db.makeStatement(
+        let delete = try db.cachedStatement(sql: "DELETE FROM host_packages WHERE host = ? AND package = ?")
+        let count = try db.cachedStatement(sql: "UPDATE packages SET host_count = host_count + ? WHERE id = ?")
+        let history = try db.cachedStatement(
             sql: """
                 INSERT INTO inventory_history (host, at, old_package, new_package, old_state, new_state)
                 VALUES (?, ?, ?, ?, ?, ?)

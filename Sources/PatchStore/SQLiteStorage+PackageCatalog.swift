@@ -23,8 +23,7 @@ extension SQLiteStorage {
                 let id = try catalog.id(release: release, package: package, db)
                 guard
                     let row = try Row.fetchOne(
-                        db,
-                        sql: "SELECT * FROM packages WHERE id = ? AND correlated_at IS NULL",
+                        db.cachedStatement(sql: "SELECT * FROM packages WHERE id = ? AND correlated_at IS NULL"),
                         arguments: [id]
                     )
                 else { continue }
