@@ -2,6 +2,7 @@ import ArgumentParser
 import ChangeControl
 import Foundation
 import NIOHTTP1
+import PatchAPI
 
 /// `patchpilot change create|submit|approve|reject|list|show`: change requests through the API.
 struct ChangeCommand: AsyncParsableCommand {
@@ -12,27 +13,13 @@ struct ChangeCommand: AsyncParsableCommand {
         subcommands: [Create.self, Submit.self, Approve.self, Reject.self, List.self, Show.self]
     )
 
-    /// The parts of the API's answer the CLI prints.
-    struct View: Decodable {
-        var change: ChangeRequest
-        var contentDigest: String
-        var tally: ApprovalTally
-        var reviewOverdue: Bool
-        var timeline: [AuditEvent]?
-    }
-
-    struct ListAnswer: Decodable {
-        var changes: [View]
-        var total: Int
-    }
-
     static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return try decoder.decode(type, from: data)
     }
 
-    static func summary(_ view: View) -> String {
+    static func summary(_ view: ChangeView) -> String {
         let change = view.change
         let tally = view.tally.lines.map { "\($0.environment) \($0.approvals)/\($0.needed)" }.joined(separator: ", ")
         return [
@@ -93,7 +80,10 @@ struct ChangeCommand: AsyncParsableCommand {
                 justification: justification,
                 content: content
             )
-            let view = try ChangeCommand.decode(View.self, try await api.call(.POST, "/api/v1/changes", body: body))
+            let view = try ChangeCommand.decode(
+                ChangeView.self,
+                try await api.call(.POST, "/api/v1/changes", body: body)
+            )
             print(view.change.id)
         }
     }
@@ -107,7 +97,10 @@ struct ChangeCommand: AsyncParsableCommand {
         @Argument(help: "Change id (CHG-N).") var id: String
 
         func run() async throws {
-            let view = try ChangeCommand.decode(View.self, try await api.call(.POST, "/api/v1/changes/\(id)/submit"))
+            let view = try ChangeCommand.decode(
+                ChangeView.self,
+                try await api.call(.POST, "/api/v1/changes/\(id)/submit")
+            )
             print(ChangeCommand.summary(view))
             for reason in view.change.risk?.reasons ?? [] { print("  risk: \(reason)") }
         }
@@ -128,7 +121,7 @@ struct ChangeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let data = try await api.call(.POST, "/api/v1/changes/\(id)/approve", body: Decision(comment: comment))
-            print(ChangeCommand.summary(try ChangeCommand.decode(View.self, data)))
+            print(ChangeCommand.summary(try ChangeCommand.decode(ChangeView.self, data)))
         }
     }
 
@@ -143,7 +136,7 @@ struct ChangeCommand: AsyncParsableCommand {
 
         func run() async throws {
             let data = try await api.call(.POST, "/api/v1/changes/\(id)/reject", body: Decision(comment: comment))
-            print(ChangeCommand.summary(try ChangeCommand.decode(View.self, data)))
+            print(ChangeCommand.summary(try ChangeCommand.decode(ChangeView.self, data)))
         }
     }
 
@@ -164,7 +157,7 @@ struct ChangeCommand: AsyncParsableCommand {
                 print(String(decoding: data, as: UTF8.self))
                 return
             }
-            let answer = try ChangeCommand.decode(ListAnswer.self, data)
+            let answer = try ChangeCommand.decode(ChangeList.self, data)
             for view in answer.changes { print(ChangeCommand.summary(view)) }
             print("\(answer.changes.count) of \(answer.total)")
         }
@@ -185,7 +178,7 @@ struct ChangeCommand: AsyncParsableCommand {
                 print(String(decoding: data, as: UTF8.self))
                 return
             }
-            let view = try ChangeCommand.decode(View.self, data)
+            let view = try ChangeCommand.decode(ChangeView.self, data)
             let change = view.change
             let formatter = ISO8601DateFormatter()
             print("\(change.id): \(change.title)")

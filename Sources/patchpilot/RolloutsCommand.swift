@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NIOHTTP1
+import PatchAPI
 import RolloutEngine
 
 /// `patchpilot rollout plan|start|status|watch|pause|resume|abort|approve-next`: rollouts through the API.
@@ -65,27 +66,6 @@ struct RolloutsCommand: AsyncParsableCommand {
         }
     }
 
-    /// The API's answer for one rollout.
-    struct View: Decodable {
-        struct Wave: Decodable {
-            var index: Int
-            var name: String
-            var environment: String
-            var kind: String
-            var state: String
-            var hosts: Int
-            var counts: [String: Int]
-            var verdict: WaveVerdict?
-        }
-        var id: String
-        var change: String
-        var state: String
-        var reason: String?
-        var currentWave: Int
-        var counts: [String: Int]
-        var waves: [Wave]
-    }
-
     static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -107,7 +87,7 @@ struct RolloutsCommand: AsyncParsableCommand {
             + "]"
     }
 
-    static func render(_ view: View) -> String {
+    static func render(_ view: RolloutView) -> String {
         var lines = ["\(view.id)  \(view.change)  \(view.state)\(view.reason.map { "  (\($0))" } ?? "")"]
         let total = view.counts.values.reduce(0, +)
         lines.append(
@@ -191,7 +171,7 @@ struct RolloutsCommand: AsyncParsableCommand {
             if let planDigest { fields["planDigest"] = planDigest }
             let body = try RolloutsCommand.json(fields)
             let view = try RolloutsCommand.decoder().decode(
-                View.self,
+                RolloutView.self,
                 from: try await api.call(.POST, "/api/v1/rollouts", json: body)
             )
             print(view.id)
@@ -213,7 +193,7 @@ struct RolloutsCommand: AsyncParsableCommand {
                 print(String(decoding: data, as: UTF8.self))
                 return
             }
-            print(RolloutsCommand.render(try RolloutsCommand.decoder().decode(View.self, from: data)))
+            print(RolloutsCommand.render(try RolloutsCommand.decoder().decode(RolloutView.self, from: data)))
         }
     }
 
@@ -231,7 +211,7 @@ struct RolloutsCommand: AsyncParsableCommand {
             var last = ""
             while true {
                 let view = try RolloutsCommand.decoder().decode(
-                    View.self,
+                    RolloutView.self,
                     from: try await api.call(.GET, "/api/v1/rollouts/\(id)")
                 )
                 let text = RolloutsCommand.render(view)
@@ -263,7 +243,7 @@ struct RolloutsCommand: AsyncParsableCommand {
         /// POSTs `/api/v1/rollouts/ID/ACTION` and prints the rollout as it is now.
         func send(_ action: String) async throws {
             let data = try await api.call(.POST, "/api/v1/rollouts/\(id)/\(action)", body: Reason(reason: reason))
-            print(RolloutsCommand.render(try RolloutsCommand.decoder().decode(View.self, from: data)))
+            print(RolloutsCommand.render(try RolloutsCommand.decoder().decode(RolloutView.self, from: data)))
         }
     }
 

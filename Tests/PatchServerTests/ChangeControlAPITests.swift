@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PatchAPI
 import PatchServer
 import PatchStore
 import Testing
@@ -13,13 +14,8 @@ import Testing
 /// Change requests, separation of duties, elevation and the audit trail through the real router
 /// and a real SQLite store.
 @Suite struct ChangeControlAPITests {
-    struct View: Decodable {
-        var change: ChangeRequest
-        var contentDigest: String
-        var tally: ApprovalTally
-        var reviewOverdue: Bool
-        var timeline: [AuditEvent]?
-    }
+    /// The API's change answer, as the CLI reads it too.
+    typealias View = ChangeView
 
     struct ElevationView: Decodable {
         var elevation: Elevation

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PatchAPI
 import PatchServer
 import PatchStore
 import RolloutEngine
@@ -170,19 +171,8 @@ import Testing
         )
     }
 
-    struct View: Decodable {
-        struct Wave: Decodable {
-            var name: String
-            var environment: String
-            var state: String
-            var counts: [String: Int]
-        }
-        var id: String
-        var state: String
-        var reason: String?
-        var waves: [Wave]
-        var tasks: [HostTask]?
-    }
+    /// The API's rollout answer, as the CLI reads it too.
+    typealias View = RolloutView
 
     /// The plan waiting for an agent, if any.
     static func fetchPlan(

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PatchAPI
 import PatchServer
 import PatchStore
 import Synchronization
@@ -99,6 +100,10 @@ struct RolloutMetricGateTests {
             // The new version makes the canary slow.
             latencies.set("dev-1", 0.5)
             try await Self.awaitScraped(prometheus, host: "dev-1", atLeast: 0.5)
+            // The server's clock is the test's: bring it to real time before the install is reported,
+            // so the bake period it queries Prometheus for is the real one (setup can take long on a
+            // loaded machine, and a lagging clock would put the window before the regression).
+            harness.clock.advance(Date().timeIntervalSince(harness.clock.now()))
             try await RolloutAPITests.report(client, canary, harness, plan: plan, outcome: .completed)
             var status = try await RolloutAPITests.status(client, id, harness)
             let deadline = Date().addingTimeInterval(60)

@@ -11,22 +11,6 @@ struct ChangeController: Sendable {
     let clock: any WallClock
     let service: ChangeService
 
-    /// A change with what the API adds: its tally, whether its review is overdue, its digest.
-    struct ChangeView: Encodable {
-        var change: ChangeRequest
-        var contentDigest: String
-        var tally: ApprovalTally
-        var reviewOverdue: Bool
-        var timeline: [AuditEvent]?
-    }
-
-    struct ChangeList: Encodable {
-        var changes: [ChangeView]
-        var total: Int
-        var limit: Int
-        var offset: Int
-    }
-
     func view(_ change: ChangeRequest, timeline: Bool = false) async throws -> ChangeView {
         ChangeView(
             change: change,

@@ -11,59 +11,6 @@ struct RolloutController: Sendable {
     let storage: any PatchStorage
     let rollouts: RolloutOrchestrator
 
-    /// A rollout with counts per state, for status displays.
-    struct RolloutView: Encodable {
-        struct WaveView: Encodable {
-            var index: Int
-            var name: String
-            var environment: String
-            var kind: String
-            var state: String
-            var hosts: Int
-            var counts: [String: Int]
-            var verdict: WaveVerdict?
-            var earliestStart: Date
-        }
-        var id: String
-        var change: String
-        var state: String
-        var reason: String?
-        var currentWave: Int
-        var counts: [String: Int]
-        var waves: [WaveView]
-        var tasks: [HostTask]?
-        var rollbackTasks: [HostTask]
-        var unschedulable: [RolloutPlan.Unschedulable]
-        var hostnames: [String: String]
-
-        init(_ rollout: Rollout, tasks include: Bool) {
-            id = rollout.id
-            change = rollout.changeID
-            state = rollout.state.rawValue
-            reason = rollout.reason
-            currentWave = rollout.currentWave
-            counts = Dictionary(grouping: rollout.tasks, by: \.state.rawValue).mapValues(\.count)
-            waves = rollout.plan.waves.map { wave in
-                let range = rollout.taskIndices(ofWave: wave.index)
-                return WaveView(
-                    index: wave.index,
-                    name: wave.name,
-                    environment: wave.environment,
-                    kind: wave.kind.rawValue,
-                    state: rollout.waves[wave.index].state.rawValue,
-                    hosts: wave.hosts.count,
-                    counts: Dictionary(grouping: rollout.tasks[range], by: \.state.rawValue).mapValues(\.count),
-                    verdict: rollout.waves[wave.index].verdict,
-                    earliestStart: wave.earliestStart
-                )
-            }
-            tasks = include ? rollout.tasks : nil
-            rollbackTasks = rollout.rollbackTasks
-            unschedulable = rollout.plan.unschedulable
-            hostnames = rollout.hostnames
-        }
-    }
-
     func addRoutes(to group: RouterGroup<AppRequestContext>, table: SecuredRoutes) {
         let prefix = "/api/v1"
         table.add(.post, "changes/{id}/rollout-plan", on: group, prefix: prefix, permission: .changesRead) {
@@ -99,7 +46,7 @@ struct RolloutController: Sendable {
         table.add(.get, "rollouts", on: group, prefix: prefix, permission: .changesRead) { request, _, _ in
             let active = request.uri.queryParameters["active"] == "true"
             let list = try await storage.rollouts(activeOnly: active, limit: 200)
-            return try JSONResponse.make(["rollouts": list.map { RolloutView($0, tasks: false) }])
+            return try JSONResponse.make(RolloutList(rollouts: list.map { RolloutView($0, tasks: false) }))
         }
         table.add(.get, "rollouts/{id}", on: group, prefix: prefix, permission: .changesRead) { _, context, _ in
             let id = try context.parameters.requireDecoded("id")
