@@ -354,6 +354,17 @@ enum SQLiteMigrations {
         }
         migrator.registerMigration("v11-normalized-fleet") { db in try NormalizedFleetMigration.migrate(db) }
         migrator.registerMigration("v12-fleet-reports") { db in try FleetReportsMigration.migrate(db) }
+        // The fleet summary reads indexes only: last seen with the reboot flag (its totals and
+        // buckets), active agents by revocation (its agent count), OS (already indexed).
+        migrator.registerMigration("v13-summary-indexes") { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX hosts_last_seen;
+                    CREATE INDEX hosts_last_seen ON hosts(last_seen, reboot_required);
+                    CREATE INDEX agents_revoked ON agents(revoked_at);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -129,32 +129,38 @@ extension SQLiteStorage {
         }
     }
 
+    // The fleet summary's queries: each is answered from an index alone (see the v13 migration),
+    // never by reading the hosts' rows.
+    static let fleetSummaryTotalsSQL = """
+        SELECT COUNT(*) AS hosts,
+            COALESCE(SUM(last_seen >= ?), 0) AS online,
+            COALESCE(SUM(reboot_required), 0) AS reboot,
+            COALESCE(SUM(last_seen >= ? - 3600000), 0) AS h1,
+            COALESCE(SUM(last_seen < ? - 3600000 AND last_seen >= ? - 86400000), 0) AS d1,
+            COALESCE(SUM(last_seen < ? - 86400000 AND last_seen >= ? - 604800000), 0) AS d7,
+            COALESCE(SUM(last_seen < ? - 604800000), 0) AS older
+        FROM hosts
+        """
+    static let fleetSummaryOSSQL = "SELECT os_id, os_version_id, COUNT(*) AS n FROM hosts GROUP BY os_id, os_version_id"
+    static let fleetSummaryAgentsSQL = "SELECT COUNT(*) FROM agents WHERE revoked_at IS NULL"
+
     public func fleetSummary(now: Date, onlineSince: Date) async throws -> FleetSummary {
         let nowMillis = Self.millis(now)
         let onlineMillis = Self.millis(onlineSince)
         return try await pool.read { db in
             let totals = try Row.fetchOne(
                 db,
-                sql: """
-                    SELECT COUNT(*) AS hosts,
-                        COALESCE(SUM(last_seen >= ?), 0) AS online,
-                        COALESCE(SUM(reboot_required), 0) AS reboot,
-                        COALESCE(SUM(last_seen >= ? - 3600000), 0) AS h1,
-                        COALESCE(SUM(last_seen < ? - 3600000 AND last_seen >= ? - 86400000), 0) AS d1,
-                        COALESCE(SUM(last_seen < ? - 86400000 AND last_seen >= ? - 604800000), 0) AS d7,
-                        COALESCE(SUM(last_seen < ? - 604800000), 0) AS older
-                    FROM hosts
-                    """,
+                sql: Self.fleetSummaryTotalsSQL,
                 arguments: [onlineMillis, nowMillis, nowMillis, nowMillis, nowMillis, nowMillis, nowMillis]
             )
             var byOS: [String: Int] = [:]
             for row in try Row.fetchAll(
                 db,
-                sql: "SELECT os_id, os_version_id, COUNT(*) AS n FROM hosts GROUP BY os_id, os_version_id"
+                sql: Self.fleetSummaryOSSQL
             ) {
                 byOS["\(row["os_id"] as String) \(row["os_version_id"] as String)"] = row["n"]
             }
-            let agents = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agents WHERE revoked_at IS NULL") ?? 0
+            let agents = try Int.fetchOne(db, sql: Self.fleetSummaryAgentsSQL) ?? 0
             let hosts: Int = totals?["hosts"] ?? 0
             let online: Int = totals?["online"] ?? 0
             return FleetSummary(

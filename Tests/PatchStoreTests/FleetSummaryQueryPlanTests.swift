@@ -1,0 +1,31 @@
+import GRDB
+import Testing
+
+@testable import PatchStore
+
+/// The fleet summary is asked for on every dashboard load: each of its queries must be answered
+/// from a covering index, never by reading every host's row (wide rows with facts JSON — at
+/// 20,000 hosts a full scan made the summary's p99 miss its goal).
+@Suite struct FleetSummaryQueryPlanTests {
+    @Test(arguments: [
+        (SQLiteStorage.fleetSummaryTotalsSQL, "COVERING INDEX hosts_last_seen"),
+        (SQLiteStorage.fleetSummaryOSSQL, "COVERING INDEX hosts_os"),
+        (SQLiteStorage.fleetSummaryAgentsSQL, "COVERING INDEX agents_revoked"),
+    ])
+    func summaryQueriesReadIndexesOnly(sql: String, index: String) async throws {
+        let fixture = try StoreFixture()
+        let queue = try fixture.rawQueue()
+        let plan = try await queue.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "EXPLAIN QUERY PLAN " + sql,
+                arguments: StatementArguments(
+                    Array(repeating: 0, count: sql.filter { $0 == "?" }.count)
+                )
+            )
+            .map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains(index) }, "\(plan)")
+        #expect(!plan.contains { $0 == "SCAN hosts" || $0 == "SCAN agents" }, "\(plan)")
+    }
+}
