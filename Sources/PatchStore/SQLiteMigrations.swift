@@ -354,13 +354,12 @@ enum SQLiteMigrations {
         }
         migrator.registerMigration("v11-normalized-fleet") { db in try NormalizedFleetMigration.migrate(db) }
         migrator.registerMigration("v12-fleet-reports") { db in try FleetReportsMigration.migrate(db) }
-        // The fleet summary reads indexes only: last seen with the reboot flag (its totals and
-        // buckets), active agents by revocation (its agent count), OS (already indexed).
+        // The fleet summary counts index ranges only: hosts by last seen (already indexed), hosts
+        // waiting for a reboot (a partial index of just those), active agents by revocation.
         migrator.registerMigration("v13-summary-indexes") { db in
             try db.execute(
                 sql: """
-                    DROP INDEX hosts_last_seen;
-                    CREATE INDEX hosts_last_seen ON hosts(last_seen, reboot_required);
+                    CREATE INDEX hosts_reboot_pending ON hosts(reboot_required) WHERE reboot_required = 1;
                     CREATE INDEX agents_revoked ON agents(revoked_at);
                     """
             )

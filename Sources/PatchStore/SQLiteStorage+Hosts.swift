@@ -129,17 +129,16 @@ extension SQLiteStorage {
         }
     }
 
-    // The fleet summary's queries: each is answered from an index alone (see the v13 migration),
-    // never by reading the hosts' rows.
+    // The fleet summary's queries: each count is a range of an index (see the v13 migration),
+    // never a pass over the hosts' rows evaluating every bucket per row.
     static let fleetSummaryTotalsSQL = """
-        SELECT COUNT(*) AS hosts,
-            COALESCE(SUM(last_seen >= ?), 0) AS online,
-            COALESCE(SUM(reboot_required), 0) AS reboot,
-            COALESCE(SUM(last_seen >= ? - 3600000), 0) AS h1,
-            COALESCE(SUM(last_seen < ? - 3600000 AND last_seen >= ? - 86400000), 0) AS d1,
-            COALESCE(SUM(last_seen < ? - 86400000 AND last_seen >= ? - 604800000), 0) AS d7,
-            COALESCE(SUM(last_seen < ? - 604800000), 0) AS older
-        FROM hosts
+        SELECT (SELECT COUNT(*) FROM hosts) AS hosts,
+            (SELECT COUNT(*) FROM hosts WHERE last_seen >= ?) AS online,
+            (SELECT COUNT(*) FROM hosts WHERE reboot_required = 1) AS reboot,
+            (SELECT COUNT(*) FROM hosts WHERE last_seen >= ? - 3600000) AS h1,
+            (SELECT COUNT(*) FROM hosts WHERE last_seen < ? - 3600000 AND last_seen >= ? - 86400000) AS d1,
+            (SELECT COUNT(*) FROM hosts WHERE last_seen < ? - 86400000 AND last_seen >= ? - 604800000) AS d7,
+            (SELECT COUNT(*) FROM hosts WHERE last_seen < ? - 604800000) AS older
         """
     static let fleetSummaryOSSQL = "SELECT os_id, os_version_id, COUNT(*) AS n FROM hosts GROUP BY os_id, os_version_id"
     static let fleetSummaryAgentsSQL = "SELECT COUNT(*) FROM agents WHERE revoked_at IS NULL"
