@@ -33,6 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Milliseconds between rollout scheduler ticks.") var rolloutTick = 2000
     @Option(help: "Seconds between checks for feeds imported by the CLI or another replica (1…3600).")
     var feedPoll = 15
+    @Option(help: "Seconds between seals of the audit chain's new events (1…86400); it is sealed at shutdown too.")
+    var auditSeal = 60
 
     /// Crash-only operation: a fatal error (a trap) must end the process at once so the supervisor
     /// restarts it, not after a minute of symbolicating a backtrace while the port is dead. Swift's
@@ -77,6 +79,10 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--feed-poll must be 1…3600 seconds, got \(feedPoll)")
         }
         configuration.feedPollSeconds = feedPoll
+        guard (1...86400).contains(auditSeal) else {
+            throw ValidationError("--audit-seal must be 1…86400 seconds, got \(auditSeal)")
+        }
+        configuration.auditSealSeconds = auditSeal
         configuration.webhooks = try webhook.map { text in
             guard let hook = Webhook(argument: text) else {
                 throw ValidationError(

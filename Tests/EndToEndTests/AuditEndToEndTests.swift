@@ -122,7 +122,9 @@ import Testing
     /// unsealed (with the time since when), and a clean stop (SIGTERM) seals them.
     @Test func aServerStoppedBySIGTERMLeavesNoUnsealedEvents() async throws {
         let data = try temporaryDirectory("audit-sigterm")
-        let server = try await ServerProcess.start(dataDirectory: data)
+        // A periodic seal an hour away: on a loaded machine the minute default could pass before
+        // the check below and seal the events first.
+        let server = try await ServerProcess.start(dataDirectory: data, extraArguments: ["--audit-seal", "3600"])
         defer { server.process.kill(signal: SIGKILL) }
         let token = try await server.apiToken()
         #expect(try await unsealed(data).count == 0)
@@ -134,7 +136,7 @@ import Testing
             )
             #expect(created.status == 201, "\(String(decoding: created.body, as: UTF8.self))")
         }
-        // The periodic seal runs every 60 s: the two events are still open.
+        // The periodic seal is an hour away: the two events are still open.
         let (open, output) = try await unsealed(data)
         #expect((open ?? 0) >= 2, "\(output)")
         #expect(output.contains("unsealed since "), "\(output)")
