@@ -27,11 +27,28 @@ log "swift build --build-tests"
 swift build --build-tests -Xswiftc -warnings-as-errors
 
 # 3. The Swift test suites (unit, server, real dpkg/rpm, end-to-end with real processes).
-log "swift test"
-set +e
-swift test --skip-build --parallel --num-workers 2 2>&1 | tee .build/swift-test.log | grep -vE '^(\[|Test Case .* started|◇ )'
-status=${PIPESTATUS[0]}
-set -e
+# Swift 6.3.1's Foundation has a known crash in Process.run() on Linux: it copies each
+# /proc/self/fd dirent's whole 256-byte name and over-reads glibc's readdir buffer into an unmapped
+# page (swift-corelibs-foundation PR #5472, fixed upstream, not in this toolchain). A suite that
+# spawns many processes hits it now and then; the test process then dies with a backtrace whose
+# crashed thread is in Process.run(). Only that crash is retried, at most twice, and said so.
+foundation_process_crash() {
+    grep -A3 ' crashed:$' .build/swift-test.log | grep -q 'Process.run() .* in libFoundation.so'
+}
+attempt=1
+while true; do
+    log "swift test${attempt:+ (attempt $attempt)}"
+    set +e
+    swift test --skip-build --parallel --num-workers 2 2>&1 | tee .build/swift-test.log | grep -vE '^(\[|Test Case .* started|◇ )'
+    status=${PIPESTATUS[0]}
+    set -e
+    if [ "$status" -ne 0 ] && [ "$attempt" -lt 3 ] && foundation_process_crash; then
+        echo "the test process crashed in Foundation's Process.run() (swift-corelibs-foundation PR #5472); running the tests again"
+        attempt=$((attempt + 1))
+        continue
+    fi
+    break
+done
 if [ "$status" -ne 0 ]; then
     echo "swift test failed (exit $status); the failing tests:"
     grep -E '✘|error:' .build/swift-test.log | head -50
