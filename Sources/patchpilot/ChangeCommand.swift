@@ -14,9 +14,7 @@ struct ChangeCommand: AsyncParsableCommand {
     )
 
     static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(type, from: data)
+        try APIJSON.decoder.decode(type, from: data)
     }
 
     static func summary(_ view: ChangeView) -> String {

@@ -66,12 +66,6 @@ struct RolloutsCommand: AsyncParsableCommand {
         }
     }
 
-    static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }
-
     static func json(_ object: Any) throws -> Data { try JSONSerialization.data(withJSONObject: object) }
 
     /// A progress bar of `width` cells: `#` succeeded, `x` failed or rolled back, `~` leased.
@@ -129,7 +123,7 @@ struct RolloutsCommand: AsyncParsableCommand {
                 print(String(decoding: data, as: UTF8.self))
                 return
             }
-            let plan = try RolloutsCommand.decoder().decode(RolloutPlan.self, from: data)
+            let plan = try APIJSON.decoder.decode(RolloutPlan.self, from: data)
             let formatter = ISO8601DateFormatter()
             for stage in plan.stages {
                 print("\(stage.environment):")
@@ -170,7 +164,7 @@ struct RolloutsCommand: AsyncParsableCommand {
             var fields: [String: Any] = ["change": change, "options": try knobs.body()]
             if let planDigest { fields["planDigest"] = planDigest }
             let body = try RolloutsCommand.json(fields)
-            let view = try RolloutsCommand.decoder().decode(
+            let view = try APIJSON.decoder.decode(
                 RolloutView.self,
                 from: try await api.call(.POST, "/api/v1/rollouts", json: body)
             )
@@ -193,7 +187,7 @@ struct RolloutsCommand: AsyncParsableCommand {
                 print(String(decoding: data, as: UTF8.self))
                 return
             }
-            print(RolloutsCommand.render(try RolloutsCommand.decoder().decode(RolloutView.self, from: data)))
+            print(RolloutsCommand.render(try APIJSON.decoder.decode(RolloutView.self, from: data)))
         }
     }
 
@@ -210,7 +204,7 @@ struct RolloutsCommand: AsyncParsableCommand {
             let terminal = isatty(STDOUT_FILENO) == 1
             var last = ""
             while true {
-                let view = try RolloutsCommand.decoder().decode(
+                let view = try APIJSON.decoder.decode(
                     RolloutView.self,
                     from: try await api.call(.GET, "/api/v1/rollouts/\(id)")
                 )
@@ -243,7 +237,7 @@ struct RolloutsCommand: AsyncParsableCommand {
         /// POSTs `/api/v1/rollouts/ID/ACTION` and prints the rollout as it is now.
         func send(_ action: String) async throws {
             let data = try await api.call(.POST, "/api/v1/rollouts/\(id)/\(action)", body: Reason(reason: reason))
-            print(RolloutsCommand.render(try RolloutsCommand.decoder().decode(RolloutView.self, from: data)))
+            print(RolloutsCommand.render(try APIJSON.decoder.decode(RolloutView.self, from: data)))
         }
     }
 
