@@ -54,17 +54,37 @@ struct ChangeService: Sendable {
         var holds: Set<String> = []
         let packageNames = Set(content.packages.map(\.name))
         let addresses = Set(content.addresses)
+        // What placing a host reads of its inventory: the packages the policy's groups test.
+        let tested = document.groups.reduce(into: Set<String>()) { $0.formUnion($1.query.referencedPackages) }
+        let placementPackages = try await storage.installedPackageNames(tested)
+        // The open fixable findings that can concern a change of named packages or advisories, read
+        // for the whole fleet at once (per package finding, not per host); a change of everything
+        // the baselines approved reads each host's own.
+        var concerning: [String: [Finding]] = [:]
+        if !content.allApprovedByBaseline {
+            let byNumber = try await storage.reduceOpenFindingGroups(into: [Int64: [Finding]]()) { state, group in
+                let finding = group.finding
+                guard finding.fixedVersion != nil,
+                    packageNames.contains(finding.package) || addresses.contains(finding.advisory)
+                else { return }
+                for host in group.hosts { state[host, default: []].append(finding) }
+            }
+            if !byNumber.isEmpty {
+                for host in try await storage.fleetHosts(decode: { _, _ in false }) {
+                    if let findings = byNumber[host.number] { concerning[host.id] = findings }
+                }
+            }
+        }
         while true {
             let page = try await storage.hosts(query)
             // A host flagged as a duplicate machine id is nobody's target until an operator sorts it out.
             for host in page.hosts where host.duplicateOf == nil {
-                let packages = try await storage.inventory(hostID: host.id).packages
                 let description = HostDescription(
                     id: host.id,
                     facts: host.facts,
                     labels: host.labels,
                     tags: Set(host.tags),
-                    installed: packages
+                    packages: placementPackages[host.id] ?? []
                 )
                 let placement = document.placement(of: description)
                 let environment = placement.environment?.name ?? "unassigned"
@@ -90,11 +110,21 @@ struct ChangeService: Sendable {
                 )
                 if let tier = placement.tier { tiers.append(tier.rank) }
                 services.formUnion(hostServices)
-                let rows = try await updates.updates(for: host, installed: packages, context: shared).updates.filter {
-                    row in
-                    content.allApprovedByBaseline
-                        ? row.decision == "approved"
-                        : packageNames.contains(row.package) || addresses.contains(row.advisory)
+                let rows: [UpdatesController.Row]
+                if content.allApprovedByBaseline {
+                    rows = try await updates.updates(for: host, context: shared).updates.filter {
+                        $0.decision == "approved"
+                    }
+                } else if let findings = concerning[host.id] {
+                    rows = try await updates.answer(
+                        for: host,
+                        packageNames: description.packages,
+                        findings: findings,
+                        context: shared,
+                        now: now
+                    ).updates
+                } else {
+                    rows = []
                 }
                 if !content.allApprovedByBaseline {
                     let concerned = rows.filter { packageNames.contains($0.package) }

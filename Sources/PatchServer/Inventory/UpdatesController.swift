@@ -85,34 +85,52 @@ struct UpdatesController: Sendable {
         let now = clock.now()
         let loaded: Context
         if let shared { loaded = shared } else { loaded = try await context() }
-        let policy = loaded.policy
         let packages: [InstalledPackage]
         if let installed {
             packages = installed
         } else {
             packages = try await storage.inventory(hostID: host.id).packages
         }
+        var query = FindingQuery()
+        query.hostID = host.id
+        query.fixable = true
+        query.limit = 5000
+        let findings = try await storage.findings(query).findings.map(\.finding)
+        return try await answer(
+            for: host,
+            packageNames: Set(packages.map(\.name)),
+            findings: findings,
+            context: loaded,
+            now: now
+        )
+    }
+
+    /// The host's candidate updates from its open fixable `findings`, placed in the policy's groups
+    /// by `packageNames` (what the groups test of its inventory is enough): for callers that read
+    /// the findings of many hosts at once.
+    func answer(
+        for host: HostRecord,
+        packageNames: Set<String>,
+        findings: [Finding],
+        context loaded: Context,
+        now: Date
+    ) async throws -> Answer {
+        let policy = loaded.policy
         let description = HostDescription(
             id: host.id,
             facts: host.facts,
             labels: host.labels,
             tags: Set(host.tags),
-            installed: packages
+            packages: packageNames
         )
         let groups = policy.groups(of: description)
         let tier = groups.compactMap(\.tier).first
         let environment = groups.compactMap(\.environment).first
         let release = EcosystemRelease(osRelease: host.facts.os)
         let baseline = release.flatMap { policy.baseline(for: $0.distribution, environment: environment, tier: tier) }
-        var query = FindingQuery()
-        query.hostID = host.id
-        query.fixable = true
-        query.limit = 5000
-        let findings = try await storage.findings(query).findings
         let kev = loaded.knownExploited
         var rows: [Row] = []
-        for stored in findings {
-            let finding = stored.finding
+        for finding in findings {
             guard let fixed = finding.fixedVersion else { continue }
             let candidate = try await loaded.candidates.candidates(finding.advisory) {
                 try await storage.advisory(id: finding.advisory).map {
