@@ -2,22 +2,27 @@ import AgentProtocol
 import RolloutEngine
 
 /// How a change is rolled out, as given to `POST /api/v1/rollouts` and `…/rollout-plan`.
+///
+/// A limit given here applies to every environment (or to its service); one left out comes from
+/// the policy (an environment's `canary`, `maxConcurrency`, `errorBudget`; a service's
+/// `disruptionBudget`), else from the built-in default.
 public struct RolloutOptions: APIRequestBody, Codable, Hashable {
-    /// Canary size per environment (`1`, `5%`).
+    /// Canary size per environment (`1`, `5%`; default: the policy's, else 1).
     public var canary: Budget?
-    /// Most hosts per wave (`25%`).
+    /// Most hosts per wave (`25%`; default: the policy's, else 25%).
     public var maxConcurrency: Budget?
-    /// Failed hosts tolerated per wave (`0`, `10%`).
+    /// Failed hosts tolerated per wave (`0`, `10%`; default: the policy's, else 0).
     public var errorBudget: Budget?
     /// Service order inside a tier.
     public var serviceOrder: RolloutRequest.ServiceOrder?
-    /// Disruption budget per service (default 1 host).
+    /// Disruption budget per service (default: the policy's, else 1 host).
     public var disruptionBudgets: [String: Budget]?
     /// Wait between environments.
     public var bakeTimeSeconds: Int?
     /// Wait after each wave before its verdict (metric gates look at this period).
     public var waveBakeSeconds: Int?
-    /// How long one host's task may take (it must fit in the window before the cutoff).
+    /// How long one host's task may take (it must fit in the window before the cutoff); default:
+    /// measured from recent completed plans, else 30 minutes.
     public var taskMinutes: Int?
     /// How long an agent has to report before its task counts as failed.
     public var leaseSeconds: Int?

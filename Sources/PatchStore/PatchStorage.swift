@@ -281,6 +281,11 @@ public protocol PatchStorage: Sendable {
         report: String,
         now: Date
     ) async throws -> Bool
+    /// How long recent completed plans took on their hosts, in seconds: of the `limit` (at most
+    /// 5,000) completed reports stored last, each one's last step end minus its first step start.
+    /// Reports without steps, with times before 1970 or long before or after their arrival, or
+    /// lasting over a week are left out. Cheap: one query reading at most `limit` reports.
+    func recentPlanDurations(limit: Int) async throws -> [TimeInterval]
 
     // MARK: Events
     /// Appends an event.
@@ -379,6 +384,18 @@ public protocol PatchStorage: Sendable {
         _ body: @escaping @Sendable (inout Rollout) throws -> [EventRecord]
     ) async throws
         -> Rollout
+    /// Changes one rollout atomically like ``updateRollout(id:_:)`` and marks `reports` applied in
+    /// the same transaction (they were applied when `body` returns events).
+    func updateRollout(
+        id: String,
+        applying reports: [StoredPlanReport],
+        _ body: @escaping @Sendable (inout Rollout) throws -> [EventRecord]
+    ) async throws -> Rollout
+    /// Final agent reports of the rollout's plans that no tick has applied yet, oldest first.
+    func unappliedPlanReports(rolloutID: String) async throws -> [StoredPlanReport]
+    /// Ids of the rollouts a scheduler tick moves on (running or rolling back) or has reports to
+    /// apply to, oldest first.
+    func tickableRolloutIDs() async throws -> [String]
     /// One rollout.
     func rollout(id: String) async throws -> Rollout?
     /// Rollouts newest first (only those not finished, when `activeOnly`).

@@ -364,6 +364,7 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v14-rollout-tasks") { db in try RolloutTasksMigration.migrate(db) }
         return migrator
     }
 }

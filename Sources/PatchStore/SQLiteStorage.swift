@@ -8,6 +8,8 @@ public final class SQLiteStorage: PatchStorage {
     let pool: DatabasePool
     /// Check-ins written together (see ``SQLiteGroupCommit``).
     let checkIns: SQLiteGroupCommit
+    /// Decoded plans of recent rollouts (immutable once stored).
+    let rolloutPlans = RolloutPlanCache()
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     public init(path: String) throws {

@@ -88,21 +88,23 @@ enum PolicyFiles {
         }
     }
 
-    /// One line per kind of entry.
+    /// One line per kind of entry, and one with the rollout limits the policy sets (if any).
     static func summary(_ document: PolicyDocument) -> String {
+        let limits = document.rolloutLimits
         let lines = [
             "tiers: " + document.tiers.map { "\($0.name) (\($0.rank))" }.joined(separator: ", "),
             "environments: " + document.environments.map(\.name).joined(separator: " → "),
             "groups: \(document.groups.count)",
             "services: \(document.services.services.count) (order: "
                 + document.services.dependencyOrder().joined(separator: ", ") + ")",
+            limits.isEmpty ? nil : "rollout limits: " + limits.joined(separator: "; "),
             "SLA profiles: " + document.slaProfiles.map(\.name).joined(separator: ", "),
             "baselines: " + document.baselines.map(\.name).joined(separator: ", "),
             "exceptions: \(document.register.exceptions.count)",
             "holds: \(document.register.holds.count)",
             "policy OK",
         ]
-        return lines.joined(separator: "\n")
+        return lines.compactMap { $0 }.joined(separator: "\n")
     }
 
     static func printError(_ line: String) {

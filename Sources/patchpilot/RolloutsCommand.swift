@@ -17,15 +17,20 @@ struct RolloutsCommand: AsyncParsableCommand {
 
     /// Options shared by `plan` and `start`.
     struct Knobs: ParsableArguments {
-        @Option(help: "Canary hosts per environment (count or percentage).") var canary: String?
-        @Option(help: "Most hosts per wave (count or percentage).") var maxConcurrency: String?
-        @Option(help: "Failed hosts tolerated per wave (count or percentage).") var errorBudget: String?
+        @Option(help: "Canary hosts per environment (count or percentage; default: the policy's, else 1).")
+        var canary: String?
+        @Option(help: "Most hosts per wave (count or percentage; default: the policy's, else 25%).")
+        var maxConcurrency: String?
+        @Option(help: "Failed hosts tolerated per wave (count or percentage; default: the policy's, else 0).")
+        var errorBudget: String?
         @Option(help: "dependencies-first or dependents-first.") var serviceOrder: String?
-        @Option(help: "Minutes one host's task may take (must fit in its window).") var taskMinutes: Int?
+        @Option(help: "Minutes one host's task may take (must fit in its window; default: measured, else 30).")
+        var taskMinutes: Int?
         @Option(help: "Seconds to wait between environments.") var bakeTime: Int?
         @Option(help: "Seconds to wait after each wave before its verdict.") var waveBake: Int?
         @Option(help: "Seconds an agent has to report.") var lease: Int?
-        @Option(help: "Disruption budget of a service: NAME=BUDGET (repeat).") var budget: [String] = []
+        @Option(help: "Disruption budget of a service: NAME=BUDGET (repeat; default: the policy's, else 1).")
+        var budget: [String] = []
         @Flag(help: "A person approves each environment after the first.") var approveEachEnvironment = false
         @Option(help: "A JSON file with all options (the API's RolloutOptions); flags override it.") var optionsFile:
             String?
@@ -139,6 +144,17 @@ struct RolloutsCommand: AsyncParsableCommand {
             if !plan.unschedulable.isEmpty {
                 print("unschedulable (\(plan.unschedulable.count)):")
                 for host in plan.unschedulable { print("  \(host.hostname): \(host.reason)") }
+            }
+            struct Estimate: Decodable { var taskEstimate: TaskEstimate? }
+            if let estimate = try? JSONDecoder().decode(Estimate.self, from: data).taskEstimate {
+                let why =
+                    switch estimate.source {
+                    case .request: "as asked"
+                    case .measured: "90th percentile of \(estimate.measurements) recent completed plans"
+                    case .default:
+                        "default: \(estimate.measurements) measured plan(s), fewer than \(TaskEstimate.minimumMeasurements)"
+                    }
+                print("task estimate: \(estimate.minutes) min per host (\(why))")
             }
             struct Digest: Decodable { var digest: String? }
             if let digest = try? JSONDecoder().decode(Digest.self, from: data).digest {

@@ -213,7 +213,11 @@ extension TestClientProtocol {
     ) async throws
         -> TestResponse
     {
-        let bytes = Array(try JSONEncoder().encode(value))
+        try await signedPost(path, bytes: Array(try JSONEncoder().encode(value)), agent: agent, clock: clock)
+    }
+
+    /// A signed agent POST of exactly `bytes` (a retry sends the same bytes again).
+    func signedPost(_ path: String, bytes: [UInt8], agent: TestAgent, clock: ManualClock) async throws -> TestResponse {
         let headers = try agent.signedHeaders(path: path, body: bytes, time: clock.now())
         return try await execute(uri: path, method: .post, headers: headers, body: ByteBuffer(bytes: bytes))
     }

@@ -62,12 +62,15 @@ import Testing
 
     struct PlanAnswer: Decodable { var plan: SignedPlan? }
 
-    /// Two dev and two prod hosts, an approved change upgrading `openssl`.
+    /// Two dev and two prod hosts (or `hostnames`, `dev-…` and `prod-…`), an approved change
+    /// upgrading `openssl`, under `policy`.
     static func setup(
         window: Bool = true,
         clockStart: Date = Date(timeIntervalSince1970: 1_800_000_000),
         prometheusURL: String? = nil,
-        version: String? = "3.0.16-1~deb12u1"
+        version: String? = "3.0.16-1~deb12u1",
+        policy: String = policy,
+        hostnames: [String] = ["dev-1", "dev-2", "prod-1", "prod-2"]
     ) async throws -> (Setup, Router<AppRequestContext>) {
         let harness = try await Harness.make(clockStart: clockStart) {
             $0.rolloutTickMilliseconds = 60_000
@@ -100,7 +103,7 @@ import Testing
         let token = try await harness.enrollmentToken(uses: 10)
         let agents = try await Application(router: built.router).test(.router) { client in
             var agents: [String: TestAgent] = [:]
-            for name in ["dev-1", "dev-2", "prod-1", "prod-2"] {
+            for name in hostnames {
                 var agent = TestAgent(hostname: name)
                 try await client.enroll(&agent, token: token)
                 let labelled = try await client.execute(
@@ -138,8 +141,10 @@ import Testing
         var approved = change
         try approved.submit(
             impact: ChangeImpact(
-                environments: [.init(environment: "dev", hosts: 2), .init(environment: "prod", hosts: 2)],
-                hostCount: 4,
+                environments: ["dev", "prod"].map { environment in
+                    .init(environment: environment, hosts: hostnames.filter { $0.hasPrefix(environment) }.count)
+                },
+                hostCount: hostnames.count,
                 mostCriticalTier: 1
             ),
             template: nil,
@@ -214,10 +219,12 @@ import Testing
             .json(View.self)
     }
 
+    /// Sends the agent's report of `plan`, then runs the scheduler tick that applies it (the report
+    /// request only stores it).
     static func report(
         _ client: some TestClientProtocol,
         _ agent: TestAgent,
-        _ harness: Harness,
+        _ setup: Setup,
         plan: UpdatePlan,
         outcome: PlanOutcome,
         before: [String: String] = ["openssl": "3.0.15-1~deb12u1"]
@@ -243,8 +250,14 @@ import Testing
                 ),
             ]
         )
-        let sent = try await client.signedPost("/api/v1/agent/reports", report, agent: agent, clock: harness.clock)
+        let sent = try await client.signedPost(
+            "/api/v1/agent/reports",
+            report,
+            agent: agent,
+            clock: setup.harness.clock
+        )
         #expect(sent.status == .ok)
+        await setup.rollouts.tickAll()
     }
 
     @Test func cleanRolloutGoesEnvironmentByEnvironmentAndCompletesTheChange() async throws {
@@ -261,7 +274,7 @@ import Testing
                     #expect(plan.packages.map(\.name) == ["openssl"])
                     #expect(plan.packages.first?.version == "3.0.16-1~deb12u1")
                     order.append(name)
-                    try await Self.report(client, agent, harness, plan: plan, outcome: .completed)
+                    try await Self.report(client, agent, setup, plan: plan, outcome: .completed)
                 }
                 harness.clock.advance(30)
                 await setup.rollouts.tickAll()
@@ -298,11 +311,11 @@ import Testing
             let canary = try #require(setup.agents["dev-1"])
             let plan = try #require(try await Self.fetchPlan(client, canary, harness))
             // The agent could not undo it itself: the rollout sends a rollback plan.
-            try await Self.report(client, canary, harness, plan: plan, outcome: .rollbackFailed)
+            try await Self.report(client, canary, setup, plan: plan, outcome: .rollbackFailed)
             let rollback = try #require(try await Self.fetchPlan(client, canary, harness))
             #expect(rollback.id.contains("-rollback-a1"))
             #expect(rollback.packages.map { "\($0.name)=\($0.version)" } == ["openssl=3.0.15-1~deb12u1"])
-            try await Self.report(client, canary, harness, plan: rollback, outcome: .completed)
+            try await Self.report(client, canary, setup, plan: rollback, outcome: .completed)
             for name in ["dev-2", "prod-1", "prod-2"] {
                 #expect(try await Self.fetchPlan(client, setup.agents[name]!, harness) == nil, "\(name) got a plan")
             }
@@ -322,13 +335,52 @@ import Testing
             let id = try await Self.startRollout(client, setup).json(View.self).id
             let canary = try #require(setup.agents["dev-1"])
             let plan = try #require(try await Self.fetchPlan(client, canary, harness))
-            try await Self.report(client, canary, harness, plan: plan, outcome: .rollbackFailed, before: [:])
+            try await Self.report(client, canary, setup, plan: plan, outcome: .rollbackFailed, before: [:])
             #expect(try await Self.fetchPlan(client, canary, harness) == nil, "no rollback plan can be built")
             let status = try await Self.status(client, id, harness)
             #expect(status.state == "failed")
             #expect(status.reason?.contains("rollback failed on") == true)
         }
         #expect(try await harness.storage.change(id: setup.changeID)?.state == .failed)
+    }
+
+    @Test func aReportIsStoredAtOnceAndTheSchedulerAppliesIt() async throws {
+        let (setup, router) = try await Self.setup()
+        let harness = setup.harness
+        try await Application(router: router).test(.router) { client in
+            let id = try await Self.startRollout(client, setup).json(View.self).id
+            let canary = try #require(setup.agents["dev-1"])
+            let plan = try #require(try await Self.fetchPlan(client, canary, harness))
+            let report = Array(
+                try JSONEncoder().encode(
+                    PlanReport(planID: plan.id, sequence: plan.sequence, outcome: .completed, steps: [])
+                )
+            )
+            let sent = try await client.signedPost(
+                "/api/v1/agent/reports",
+                bytes: report,
+                agent: canary,
+                clock: harness.clock
+            )
+            #expect(sent.status == .ok)
+            // Stored, not applied: the request did not wait for the rollout.
+            #expect(try await harness.storage.unappliedPlanReports(rolloutID: id).map(\.planID) == [plan.id])
+            let before = try await Self.status(client, id, harness)
+            #expect(before.tasks?.first { $0.hostID == canary.hostID }?.state == .leased)
+            await setup.rollouts.tickAll()
+            let after = try await Self.status(client, id, harness)
+            #expect(after.tasks?.first { $0.hostID == canary.hostID }?.state == .succeeded)
+            #expect(try await harness.storage.unappliedPlanReports(rolloutID: id).isEmpty)
+            // A retry of the same report is acknowledged and never applied twice.
+            let retry = try await client.signedPost(
+                "/api/v1/agent/reports",
+                bytes: report,
+                agent: canary,
+                clock: harness.clock
+            )
+            #expect(retry.status == .ok)
+            #expect(try await harness.storage.unappliedPlanReports(rolloutID: id).isEmpty)
+        }
     }
 
     @Test func reportAfterTheLeaseRanOutIsRefused() async throws {
@@ -342,7 +394,7 @@ import Testing
             // The agent is paused past its lease.
             harness.clock.advance(121)
             await setup.rollouts.tickAll()
-            try await Self.report(client, canary, harness, plan: plan, outcome: .completed)
+            try await Self.report(client, canary, setup, plan: plan, outcome: .completed)
             let status = try await Self.status(client, id, harness)
             let task = try #require(status.tasks?.first { $0.hostID == canary.hostID })
             #expect(task.state == .failed)

@@ -104,7 +104,7 @@ struct RolloutMetricGateTests {
             // so the bake period it queries Prometheus for is the real one (setup can take long on a
             // loaded machine, and a lagging clock would put the window before the regression).
             harness.clock.advance(Date().timeIntervalSince(harness.clock.now()))
-            try await RolloutAPITests.report(client, canary, harness, plan: plan, outcome: .completed)
+            try await RolloutAPITests.report(client, canary, setup, plan: plan, outcome: .completed)
             var status = try await RolloutAPITests.status(client, id, harness)
             let deadline = Date().addingTimeInterval(60)
             while status.state == "running" && Date() < deadline {
@@ -123,7 +123,7 @@ struct RolloutMetricGateTests {
             // The canary gets a rollback plan back to the recorded version; nobody else gets anything.
             let rollback = try #require(try await RolloutAPITests.fetchPlan(client, canary, harness))
             #expect(rollback.packages.map { "\($0.name)=\($0.version)" } == ["openssl=3.0.15-1~deb12u1"])
-            try await RolloutAPITests.report(client, canary, harness, plan: rollback, outcome: .completed)
+            try await RolloutAPITests.report(client, canary, setup, plan: rollback, outcome: .completed)
             for name in ["dev-2", "prod-1", "prod-2"] {
                 #expect(try await RolloutAPITests.fetchPlan(client, setup.agents[name]!, harness) == nil)
             }

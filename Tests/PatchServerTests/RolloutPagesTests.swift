@@ -138,9 +138,9 @@ import Testing
             // The canary fails and its agent cannot undo it: the rollout rolls it back.
             let canary = try #require(setup.agents["dev-1"])
             let plan = try #require(try await RolloutAPITests.fetchPlan(client, canary, harness))
-            try await RolloutAPITests.report(client, canary, harness, plan: plan, outcome: .rollbackFailed)
+            try await RolloutAPITests.report(client, canary, setup, plan: plan, outcome: .rollbackFailed)
             let rollback = try #require(try await RolloutAPITests.fetchPlan(client, canary, harness))
-            try await RolloutAPITests.report(client, canary, harness, plan: rollback, outcome: .completed)
+            try await RolloutAPITests.report(client, canary, setup, plan: rollback, outcome: .completed)
 
             let finished = try await get(client, "/rollouts/\(id)", as: harness.bearer(.viewer)).text
             #expect(!finished.contains("http-equiv=\"refresh\""), "a finished rollout does not refresh")

@@ -16,11 +16,14 @@ public struct PolicyDiff: Sendable, Hashable, CustomStringConvertible {
         public var id: PolicyEntryID
         /// How it changed.
         public var change: Change
+        /// What changed in a changed entry's rollout limits (`errorBudget 0 → 1`), when any did.
+        public var details: [String]
 
         /// Creates an entry.
-        public init(id: PolicyEntryID, change: Change) {
+        public init(id: PolicyEntryID, change: Change, details: [String] = []) {
             self.id = id
             self.change = change
+            self.details = details
         }
 
         public var description: String {
@@ -30,7 +33,8 @@ public struct PolicyDiff: Sendable, Hashable, CustomStringConvertible {
                 case .removed: "-"
                 case .changed: "~"
                 }
-            return "\(sign) \(id.kind.rawValue) \(id.name)"
+            let detail = details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"
+            return "\(sign) \(id.kind.rawValue) \(id.name)\(detail)"
         }
     }
 
@@ -44,7 +48,9 @@ public struct PolicyDiff: Sendable, Hashable, CustomStringConvertible {
         var entries: [Entry] = []
         for (id, value) in after {
             if let previous = before[id] {
-                if previous != value { entries.append(Entry(id: id, change: .changed)) }
+                if previous != value {
+                    entries.append(Entry(id: id, change: .changed, details: Self.limitChanges(id, from: old, to: new)))
+                }
             } else {
                 entries.append(Entry(id: id, change: .added))
             }
@@ -62,6 +68,34 @@ public struct PolicyDiff: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         if entries.isEmpty { return "no changes" }
         return entries.map(\.description).joined(separator: "\n")
+    }
+
+    /// The rollout limits that differ between two versions of an environment or a service.
+    private static func limitChanges(_ id: PolicyEntryID, from old: PolicyDocument, to new: PolicyDocument) -> [String]
+    {
+        func text(_ budget: HostBudget?) -> String { budget?.description ?? "default" }
+        func compare(_ pairs: [(String, HostBudget?, HostBudget?)]) -> [String] {
+            pairs.compactMap { field, before, after in
+                before == after ? nil : "\(field) \(text(before)) → \(text(after))"
+            }
+        }
+        switch id.kind {
+        case .environment:
+            guard let before = old.environments.first(where: { $0.name == id.name }),
+                let after = new.environments.first(where: { $0.name == id.name })
+            else { return [] }
+            return compare([
+                ("errorBudget", before.errorBudget, after.errorBudget), ("canary", before.canary, after.canary),
+                ("maxConcurrency", before.maxConcurrency, after.maxConcurrency),
+            ])
+        case .service:
+            guard let before = old.services.services[id.name], let after = new.services.services[id.name] else {
+                return []
+            }
+            return compare([("disruptionBudget", before.disruptionBudget, after.disruptionBudget)])
+        default:
+            return []
+        }
     }
 
     /// Every entry as a hashable value, by id.

@@ -109,6 +109,17 @@ struct PolicyNode {
         return value
     }
 
+    /// The node as a budget of hosts: a count (`2`) or a percentage (`"25%"`), see ``HostBudget``.
+    func budget(allowsZero: Bool) throws(PatchPolicyError) -> HostBudget {
+        guard case .scalar(let scalar) = node else {
+            throw error("expected a count of hosts or a percentage such as \"25%\", found \(kindName)")
+        }
+        switch HostBudget.parse(scalar.string.trimmingCharacters(in: .whitespaces), allowsZero: allowsZero) {
+        case .success(let budget): return budget
+        case .failure(let invalid): throw error(invalid.message)
+        }
+    }
+
     /// The node as a boolean (`true`/`false`, `yes`/`no`).
     func bool() throws(PatchPolicyError) -> Bool {
         if case .scalar(let scalar) = node {

@@ -15,10 +15,15 @@ extension PolicyReader {
             environments.append(located(DeploymentEnvironment(name: name, order: index), name: name, item))
             return
         }
-        let fields = try item.mapping(allowed: ["name", "order"])
+        let fields = try item.mapping(allowed: ["name", "order", "errorBudget", "canary", "maxConcurrency"])
         let name = try fields.required("name").string()
         let order = try fields["order"]?.int(minimum: 0) ?? index
-        environments.append(located(DeploymentEnvironment(name: name, order: order), name: name, item))
+        var environment = DeploymentEnvironment(name: name, order: order)
+        // An error budget of 0 tolerates no failure; a canary or a wave of no host makes no sense.
+        environment.errorBudget = try fields["errorBudget"]?.budget(allowsZero: true)
+        environment.canary = try fields["canary"]?.budget(allowsZero: false)
+        environment.maxConcurrency = try fields["maxConcurrency"]?.budget(allowsZero: false)
+        environments.append(located(environment, name: name, item))
     }
 
     mutating func readGroup(_ item: PolicyNode) throws(PatchPolicyError) {
@@ -72,7 +77,7 @@ extension PolicyReader {
     }
 
     mutating func readService(_ item: PolicyNode) throws(PatchPolicyError) {
-        let fields = try item.mapping(allowed: ["name", "groups", "hosts", "dependsOn"])
+        let fields = try item.mapping(allowed: ["name", "groups", "hosts", "dependsOn", "disruptionBudget"])
         let name = try fields.required("name").string()
         var service = FleetService(name: name)
         if let node = fields["groups"] {
@@ -88,6 +93,8 @@ extension PolicyReader {
                 reference(.service, dependency, Self.element(node, index))
             }
         }
+        // A budget of no host would never let the service be patched.
+        service.disruptionBudget = try fields["disruptionBudget"]?.budget(allowsZero: false)
         if service.groups.isEmpty && service.hosts.isEmpty {
             throw item.error("a service needs 'groups' or 'hosts'", field: "\(item.path).groups")
         }

@@ -98,7 +98,10 @@ extension DashboardController {
                 "finished": rollout.state.isFinished, "currentWave": summary.currentWaveName ?? "—",
                 "countsText": summary.text, "total": summary.total,
                 "bar": Self.progressBar(summary.counts, total: summary.total, id: "rollout-bar"),
-                "errorBudget": settings.errorBudget.description,
+                "errorBudget": settings.errorBudgets.isEmpty
+                    ? settings.errorBudget.description
+                    : (settings.errorBudgets.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                        + ["elsewhere \(settings.errorBudget)"]).joined(separator: "; "),
                 "lease": Self.duration(settings.leaseDuration),
                 "waveBake": settings.waveBakeTime > 0 ? Self.duration(settings.waveBakeTime) : "none",
                 "approveEachEnvironment": settings.approveEachEnvironment ? "yes" : "no",

@@ -196,7 +196,7 @@ public func buildRouter(
         vulnerabilities: vulnerabilities,
         planPublicKey: PlanSigningKey.publicKeyText(dependencies.planKey),
         unauthenticatedBodies: unauthenticatedBodies,
-        onReport: { await rollouts.agentReported($0) }
+        onReport: { rollouts.agentReported($0) }
     )
     .addRoutes(to: router.group("api/v1/agent"))
 

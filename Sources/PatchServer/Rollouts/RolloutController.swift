@@ -19,7 +19,8 @@ struct RolloutController: Sendable {
             _ in
             let id = try context.parameters.requireDecoded("id")
             let options = try await ChangeController.body(RolloutOptions.self, request)
-            return try JSONResponse.make(ReviewedPlan(plan: try await rollouts.plan(changeID: id, options: options)))
+            let planned = try await rollouts.plan(changeID: id, options: options)
+            return try JSONResponse.make(ReviewedPlan(plan: planned.plan, taskEstimate: planned.taskEstimate))
         }
         table.add(.post, "rollouts", on: group, prefix: prefix, permission: .changesRun) { request, _, identity in
             let body = try await ChangeController.body(StartRolloutRequest.self, request)
@@ -135,19 +136,23 @@ extension RolloutController {
 
 /// A rollout plan as `POST /changes/{id}/rollout-plan` answers it: the plan's fields and its
 /// `digest` (SHA-256 of ``RolloutEngine/RolloutPlan/assignmentText``), which `POST /rollouts`
-/// takes as `planDigest` to start exactly the plan that was reviewed.
+/// takes as `planDigest` to start exactly the plan that was reviewed; and `taskEstimate`, how long
+/// a host's task was expected to take (`minutes`) and why (`source`: `request`, `measured`,
+/// `default`; `measurements`: recent completed plans looked at).
 struct ReviewedPlan: Encodable, Sendable {
     var plan: RolloutPlan
+    var taskEstimate: TaskEstimate?
 
     static func digest(of plan: RolloutPlan) -> String {
         SHA256.hash(data: Data(plan.assignmentText.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    enum Keys: String, CodingKey { case digest }
+    enum Keys: String, CodingKey { case digest, taskEstimate }
 
     func encode(to encoder: any Encoder) throws {
         try plan.encode(to: encoder)
         var container = encoder.container(keyedBy: Keys.self)
         try container.encode(Self.digest(of: plan), forKey: .digest)
+        try container.encodeIfPresent(taskEstimate, forKey: .taskEstimate)
     }
 }

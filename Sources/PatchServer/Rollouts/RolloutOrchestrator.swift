@@ -20,9 +20,13 @@ public struct RolloutOrchestrator: Sendable {
     let prometheus: PrometheusClient?
     let notifier: WebhookNotifier
     let logger: Logger
+    /// Wakes the scheduler before its next interval (a report arrived).
+    let wakeups = RolloutWakeups()
 
-    /// The planner's input for a change.
-    func request(for change: ChangeRequest, options: RolloutOptions, now: Date) async throws -> RolloutRequest {
+    /// The planner's input for a change, with the limits and the task estimate chosen for it:
+    /// each limit from the request's options, else the policy (per environment or service), else
+    /// the built-in default; the task duration from `taskMinutes`, else measured plan durations.
+    func planningInput(for change: ChangeRequest, options: RolloutOptions, now: Date) async throws -> PlanningInput {
         let policy = try await changes.policy()
         let document = policy?.document ?? PolicyDocument()
         let resolution = try await changes.resolve(change.content, now: now)
@@ -71,20 +75,25 @@ public struct RolloutOrchestrator: Sendable {
         let services = document.services.services.values.sorted { $0.name < $1.name }.map { service in
             RolloutOrchestrator.service(service, budget: options.disruptionBudgets?[service.name])
         }
-        return RolloutRequest(
+        let limits = RolloutLimits(policy: document, options: options)
+        let estimate = try await taskEstimate(options: options)
+        let request = RolloutRequest(
             changeID: change.id,
             environments: document.environments.sorted { ($0.order, $0.name) < ($1.order, $1.name) }.map(\.name),
             hosts: hosts,
             services: services,
-            canary: options.canary ?? .count(1),
-            maxConcurrency: options.maxConcurrency ?? .percent(25),
+            canary: limits.canary,
+            maxConcurrency: limits.maxConcurrency,
+            canaryByEnvironment: limits.canaryByEnvironment,
+            maxConcurrencyByEnvironment: limits.maxConcurrencyByEnvironment,
             serviceOrder: options.serviceOrder ?? .dependenciesFirst,
             bakeTime: TimeInterval(options.bakeTimeSeconds ?? 0),
-            taskDuration: TimeInterval((options.taskMinutes ?? 30) * 60),
+            taskDuration: estimate.duration,
             schedules: schedules,
             ignoreWindows: Self.ignoresWindows(change),
             notBefore: now
         )
+        return PlanningInput(request: request, limits: limits, taskEstimate: estimate)
     }
 
     /// An emergency change scheduled outside its windows with a reason runs at any time.
@@ -112,22 +121,26 @@ public struct RolloutOrchestrator: Sendable {
         return schedules
     }
 
+    /// A service as the planner sees it; its disruption budget is the request's (`budget`), else
+    /// the policy's, else one host.
     static func service(_ service: FleetService, budget: Budget?) -> RolloutEngine.RolloutService {
         RolloutEngine.RolloutService(
             name: service.name,
             dependsOn: service.dependsOn,
-            disruptionBudget: budget ?? .count(1)
+            disruptionBudget: budget ?? service.disruptionBudget.map(RolloutLimits.budget) ?? .count(1)
         )
     }
 
-    /// The plan of a change's rollout, without starting it.
-    func plan(changeID: String, options: RolloutOptions) async throws -> RolloutPlan {
+    /// The plan of a change's rollout, without starting it, and the task estimate it used.
+    func plan(changeID: String, options: RolloutOptions) async throws -> (plan: RolloutPlan, taskEstimate: TaskEstimate)
+    {
         guard let change = try await storage.change(id: changeID) else {
             throw Problem.notFound("no change request '\(changeID)'")
         }
         try options.validate()
         do {
-            return try RolloutPlanner.plan(try await request(for: change, options: options, now: clock.now()))
+            let input = try await planningInput(for: change, options: options, now: clock.now())
+            return (try RolloutPlanner.plan(input.request), input.taskEstimate)
         } catch let error as RolloutEngineError {
             throw Problem.badRequest(error.description)
         }
@@ -159,8 +172,11 @@ public struct RolloutOrchestrator: Sendable {
             throw Problem.badRequest("field 'metricGates' needs a Prometheus server (serve --prometheus-url)")
         }
         let plan: RolloutPlan
+        let limits: RolloutLimits
         do {
-            plan = try RolloutPlanner.plan(try await request(for: change, options: options, now: now))
+            let input = try await planningInput(for: change, options: options, now: now)
+            limits = input.limits
+            plan = try RolloutPlanner.plan(input.request)
         } catch let error as RolloutEngineError {
             throw Problem.badRequest(error.description)
         }
@@ -178,7 +194,8 @@ public struct RolloutOrchestrator: Sendable {
             id: "RO-" + BearerSecret.randomToken(bytes: 6),
             plan: plan,
             settings: Rollout.Settings(
-                errorBudget: options.errorBudget ?? .count(0),
+                errorBudget: limits.errorBudget,
+                errorBudgets: limits.errorBudgetByEnvironment,
                 leaseDuration: TimeInterval(options.leaseSeconds ?? 3600),
                 waveBakeTime: TimeInterval(options.waveBakeSeconds ?? 0),
                 approveEachEnvironment: options.approveEachEnvironment ?? false,
@@ -325,17 +342,16 @@ public struct RolloutOrchestrator: Sendable {
         }
     }
 
-    /// Runs one scheduler tick over every active rollout.
+    /// Runs one scheduler tick over every rollout that is running or rolling back.
     public func tickAll() async {
         do {
-            for rollout in try await storage.rollouts(activeOnly: true, limit: 1000)
-            where rollout.state == .running || rollout.state == .rollingBack {
+            for id in try await storage.tickableRolloutIDs() {
                 do {
-                    try await tick(rolloutID: rollout.id)
+                    try await tick(rolloutID: id)
                 } catch {
                     logger.error(
                         "rollout tick failed",
-                        metadata: ["pp.rollout": .string(rollout.id), "pp.error": .string("\(error)")]
+                        metadata: ["pp.rollout": .string(id), "pp.error": .string("\(error)")]
                     )
                 }
             }
@@ -349,9 +365,8 @@ public struct RolloutOrchestrator: Sendable {
         guard let original = try await storage.rollout(id: rolloutID) else { return }
         var snapshot = original
         let now = clock.now()
-        // Reports of the current attempts (those that arrived while the server was down, too).
-        let leased = (snapshot.tasks + snapshot.rollbackTasks).filter { $0.state == .leased }.compactMap(\.planID)
-        let reports = try await storage.planReports(planIDs: leased)
+        // Reports no tick applied yet (those that arrived while the server was down, too).
+        let reports = try await storage.unappliedPlanReports(rolloutID: rolloutID)
         // Metric gates for a wave whose bake period ended.
         var gateVerdict: WaveVerdict?
         if snapshot.settings.metricGates, snapshot.waves.indices.contains(snapshot.currentWave),
@@ -364,16 +379,29 @@ public struct RolloutOrchestrator: Sendable {
         // Compute the tick on a copy first: the plans it leases are queued before the new state is
         // stored, so a crash in between re-leases the same attempt (same plan id, queued once).
         var effects: [RolloutEffect] = []
-        for (planID, report) in reports {
-            effects +=
-                (try? snapshot.report(
-                    planID: planID,
+        var refusals: [EventRecord] = []
+        for report in reports {
+            do {
+                effects += try snapshot.report(
+                    planID: report.planID,
                     outcome: Self.outcome(report.outcome),
                     reason: Self.reason(report.report)
-                )) ?? []
+                )
+            } catch let error as RolloutEngineError {
+                // A stale attempt (its lease ran out, say) or a plan of no task: recorded, not applied.
+                refusals.append(
+                    EventRecord(
+                        at: now,
+                        actor: "system",
+                        action: "rollout.report_refused",
+                        target: "rollout:\(rolloutID)",
+                        details: try JSONResponse.text(["plan": report.planID, "reason": error.message])
+                    )
+                )
+            }
         }
         effects += snapshot.tick(now: now, windowOpen: request, metrics: { _ in gateVerdict })
-        guard !effects.isEmpty else { return }
+        guard !effects.isEmpty || !reports.isEmpty else { return }
         // A host whose earlier versions were never recorded cannot be rolled back by a plan: its
         // rollback fails at once instead of waiting for a lease to run out.
         let unqueued = try await carryOut(effects, rollout: snapshot)
@@ -398,15 +426,16 @@ public struct RolloutOrchestrator: Sendable {
         // (The next tick moves on; leasing more here would leave those tasks without plans.)
         let next = snapshot
         let done = effects
+        let refused = refusals
         let stored: Rollout
         do {
-            stored = try await storage.updateRollout(id: rolloutID) { rollout in
-                // Optimistic: someone else (a report, a command) changed it meanwhile → tick again.
+            stored = try await storage.updateRollout(id: rolloutID, applying: reports) { rollout in
+                // Optimistic: someone else (a command, another tick) changed it meanwhile → tick again.
                 guard rollout == original else {
                     throw StoreError(code: .conflict, message: "rollout changed during the tick")
                 }
                 rollout = next
-                return try Self.events(done, rollout: next, now: now)
+                return try refused + Self.events(done, rollout: next, now: now)
             }
         } catch let error as StoreError where error.code == .conflict && attempt < 3 {
             return try await tick(rolloutID: rolloutID, attempt: attempt + 1)
@@ -432,41 +461,11 @@ public struct RolloutOrchestrator: Sendable {
         if stored.state.isFinished { try await finishChange(stored) }
     }
 
-    /// An agent report arrived: apply it to its rollout at once (a stale attempt is refused and recorded).
-    func agentReported(_ report: PlanReport) async {
-        guard report.planID.hasPrefix("RO-"), let outcome = Self.outcome(report.outcome.rawValue) as HostTask.Outcome?,
-            report.outcome != .inProgress
-        else { return }
-        let rolloutID = report.planID.split(separator: "-").prefix(2).joined(separator: "-")
-        let now = clock.now()
-        do {
-            _ = try await storage.updateRollout(id: rolloutID) { rollout in
-                do {
-                    let effects = try rollout.report(
-                        planID: report.planID,
-                        outcome: outcome,
-                        reason: Self.reason(report)
-                    )
-                    return try Self.events(effects, rollout: rollout, now: now)
-                } catch let error as RolloutEngineError {
-                    return [
-                        EventRecord(
-                            at: now,
-                            actor: "system",
-                            action: "rollout.report_refused",
-                            target: "rollout:\(rolloutID)",
-                            details: try JSONResponse.text(["plan": report.planID, "reason": error.message])
-                        )
-                    ]
-                }
-            }
-            try await tick(rolloutID: rolloutID)
-        } catch {
-            logger.warning(
-                "cannot apply a plan report",
-                metadata: ["pp.plan": .string(report.planID), "pp.error": .string("\(error)")]
-            )
-        }
+    /// An agent report of a rollout plan was stored: wake the scheduler, whose next tick applies it
+    /// (a stale attempt is refused and recorded there). The report request does not wait for it.
+    func agentReported(_ report: PlanReport) {
+        guard report.planID.hasPrefix("RO-"), report.outcome != .inProgress else { return }
+        wakeups.wake()
     }
 
     /// Moves the change along when its rollout ends.

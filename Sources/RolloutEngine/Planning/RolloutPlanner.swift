@@ -4,7 +4,8 @@ import PatchPolicy
 
 /// Turns an approved change's hosts into waves.
 ///
-/// Per environment, in promotion order:
+/// Per environment, in promotion order (the canary size and `maxConcurrency` may differ per
+/// environment, as the policy sets them):
 /// 1. **Canary**: `canary` hosts (at least one), chosen greedily so that every OS release and every
 ///    service present in the environment is covered, least critical hosts first, within every
 ///    service's disruption budget. Coverage wins over the canary size.
@@ -184,7 +185,7 @@ public enum RolloutPlanner {
                 if uncovered.isEmpty { break }
             }
         }
-        let canarySize = min(hosts.count, max(1, request.canary.limit(of: hosts.count)))
+        let canarySize = min(hosts.count, max(1, request.canary(in: environment).limit(of: hosts.count)))
         for index in order where canary.hosts.count < canarySize && !taken[index] && fitsBudget(canary, hosts[index]) {
             take(index)
         }
@@ -193,7 +194,7 @@ public enum RolloutPlanner {
         // stays within every budget of its services, and comes after every wave holding a service
         // that must precede one of its own (its dependencies, or its dependents with
         // dependents-first).
-        let concurrency = max(1, request.maxConcurrency.limit(of: hosts.count))
+        let concurrency = max(1, request.maxConcurrency(in: environment).limit(of: hosts.count))
         // `order` is by tier, then name: a stable sort on (tier, service position) keeps the names
         // in order inside each key. The keys are computed once, not per comparison.
         let remaining = order.filter { !taken[$0] }

@@ -25,6 +25,10 @@ public struct RolloutRequest: Sendable {
     public var canary: Budget
     /// Most hosts in one wave.
     public var maxConcurrency: Budget
+    /// Canary size of particular environments, instead of ``canary`` (the policy's, by environment).
+    public var canaryByEnvironment: [String: Budget]
+    /// Most hosts in one wave of particular environments, instead of ``maxConcurrency``.
+    public var maxConcurrencyByEnvironment: [String: Budget]
     /// Service order inside a tier.
     public var serviceOrder: ServiceOrder
     /// Wait after an environment passed before the next starts.
@@ -46,6 +50,8 @@ public struct RolloutRequest: Sendable {
         services: [RolloutService] = [],
         canary: Budget = .count(1),
         maxConcurrency: Budget = .percent(25),
+        canaryByEnvironment: [String: Budget] = [:],
+        maxConcurrencyByEnvironment: [String: Budget] = [:],
         serviceOrder: ServiceOrder = .dependenciesFirst,
         bakeTime: TimeInterval = 0,
         taskDuration: TimeInterval = 1800,
@@ -59,11 +65,21 @@ public struct RolloutRequest: Sendable {
         self.services = services
         self.canary = canary
         self.maxConcurrency = maxConcurrency
+        self.canaryByEnvironment = canaryByEnvironment
+        self.maxConcurrencyByEnvironment = maxConcurrencyByEnvironment
         self.serviceOrder = serviceOrder
         self.bakeTime = bakeTime
         self.taskDuration = taskDuration
         self.schedules = schedules
         self.ignoreWindows = ignoreWindows
         self.notBefore = notBefore
+    }
+
+    /// The canary size in `environment`.
+    public func canary(in environment: String) -> Budget { canaryByEnvironment[environment] ?? canary }
+
+    /// The most hosts in one wave in `environment`.
+    public func maxConcurrency(in environment: String) -> Budget {
+        maxConcurrencyByEnvironment[environment] ?? maxConcurrency
     }
 }

@@ -8,6 +8,9 @@ public struct Rollout: Sendable, Hashable, Codable {
     public struct Settings: Sendable, Hashable, Codable {
         /// Failed hosts allowed per wave (beyond it the wave fails).
         public var errorBudget: Budget
+        /// Failed hosts allowed per wave of particular environments (the policy's), instead of
+        /// ``errorBudget``.
+        public var errorBudgets: [String: Budget]
         /// How long a leased task may run before it counts as failed.
         public var leaseDuration: TimeInterval
         /// Wait after a wave's tasks finished before its verdict (metric gates look at this period).
@@ -20,17 +23,37 @@ public struct Rollout: Sendable, Hashable, Codable {
         /// Creates settings.
         public init(
             errorBudget: Budget = .count(0),
+            errorBudgets: [String: Budget] = [:],
             leaseDuration: TimeInterval = 3600,
             waveBakeTime: TimeInterval = 0,
             approveEachEnvironment: Bool = false,
             metricGates: Bool = false
         ) {
             self.errorBudget = errorBudget
+            self.errorBudgets = errorBudgets
             self.leaseDuration = leaseDuration
             self.waveBakeTime = waveBakeTime
             self.approveEachEnvironment = approveEachEnvironment
             self.metricGates = metricGates
         }
+
+        private enum CodingKeys: String, CodingKey {
+            case errorBudget, errorBudgets, leaseDuration, waveBakeTime, approveEachEnvironment, metricGates
+        }
+
+        /// Decodes settings; those stored before per-environment error budgets have none.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            errorBudget = try container.decode(Budget.self, forKey: .errorBudget)
+            errorBudgets = try container.decodeIfPresent([String: Budget].self, forKey: .errorBudgets) ?? [:]
+            leaseDuration = try container.decode(TimeInterval.self, forKey: .leaseDuration)
+            waveBakeTime = try container.decode(TimeInterval.self, forKey: .waveBakeTime)
+            approveEachEnvironment = try container.decode(Bool.self, forKey: .approveEachEnvironment)
+            metricGates = try container.decode(Bool.self, forKey: .metricGates)
+        }
+
+        /// The error budget of a wave in `environment`.
+        public func errorBudget(in environment: String) -> Budget { errorBudgets[environment] ?? errorBudget }
     }
 
     /// One wave's progress.
@@ -239,7 +262,7 @@ public struct Rollout: Sendable, Hashable, Codable {
                 let verdict = WaveVerdict.judge(
                     tasks: indices.map { tasks[$0] },
                     isCanary: wave.kind == .canary,
-                    errorBudget: settings.errorBudget
+                    errorBudget: settings.errorBudget(in: wave.environment)
                 )
                 guard let verdict else { return }
                 if verdict.outcome == .fail {
@@ -266,7 +289,7 @@ public struct Rollout: Sendable, Hashable, Codable {
                     WaveVerdict.judge(
                         tasks: indices.map { tasks[$0] },
                         isCanary: wave.kind == .canary,
-                        errorBudget: settings.errorBudget,
+                        errorBudget: settings.errorBudget(in: wave.environment),
                         metrics: gate
                     ) ?? WaveVerdict(.inconclusive, ["tasks not finished"])
                 switch verdict.outcome {

@@ -44,6 +44,12 @@ import Testing
                 "kev-now", "critical-fast", "security-others", "no-enhancements",
             ]
         )
+        #expect(
+            policy.rolloutLimits == [
+                "environment prod: errorBudget 1, canary 2, maxConcurrency 10%",
+                "service payments-db: disruptionBudget 1",
+            ]
+        )
     }
 
     @Test func emptyFilesGiveTheBuiltIns() throws {
