@@ -27,8 +27,10 @@ public struct HostQuery: Sendable, Hashable {
     public var descending = false
     /// Page size.
     public var limit = 50
-    /// Rows to skip.
+    /// Rows to skip (with no ``after``).
     public var offset = 0
+    /// Start after this host (keyset paging); its sort must be this query's.
+    public var after: HostCursor?
 
     /// Creates an unfiltered query.
     public init() {}
@@ -40,11 +42,14 @@ public struct HostPage: Sendable, Hashable {
     public var hosts: [HostRecord]
     /// How many hosts match in all.
     public var total: Int
+    /// Where the next page starts; `nil` on the last page.
+    public var next: HostCursor?
 
     /// Creates a page.
-    public init(hosts: [HostRecord], total: Int) {
+    public init(hosts: [HostRecord], total: Int, next: HostCursor? = nil) {
         self.hosts = hosts
         self.total = total
+        self.next = next
     }
 }
 

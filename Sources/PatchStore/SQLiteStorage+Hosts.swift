@@ -104,28 +104,58 @@ extension SQLiteStorage {
             arguments.append((Self.millis(notSince)).databaseValue)
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        let column: String
-        switch query.sort {
-        case .hostname: column = "hostname"
-        case .os: column = "os_id, os_version_id"
-        case .lastSeen: column = "last_seen"
-        case .packages: column = "package_count"
-        case .kernel: column = "kernel_running"
-        }
+        let columns = HostCursor.columns(query.sort)
         let direction = query.descending ? "DESC" : "ASC"
-        let order = column.split(separator: ",").map { "\($0) \(direction)" }.joined(separator: ",")
+        // Ties broken by id, in the same direction, so (sort values, id) orders the hosts totally.
+        let order = (columns.map(\.name) + ["id"]).map { "\($0) \(direction)" }.joined(separator: ", ")
         let limit = max(0, min(query.limit, 1000))
-        let offset = max(0, query.offset)
         let filterArguments = StatementArguments(arguments)
+        var pageConditions = conditions
+        var pageArguments = arguments
+        var offset = max(0, query.offset)
+        if let after = query.after {
+            guard after.sort == query.sort, after.descending == query.descending,
+                after.values.count == columns.count
+            else {
+                throw StoreError(code: .invalidData, message: "the cursor continues another sort of the hosts")
+            }
+            let names = (columns.map(\.name) + ["id"]).joined(separator: ", ")
+            let marks = Array(repeating: "?", count: columns.count + 1).joined(separator: ", ")
+            pageConditions.append("(\(names)) \(query.descending ? "<" : ">") (\(marks))")
+            for (value, column) in zip(after.values, columns) {
+                guard let bound = column.integer ? Int64(value)?.databaseValue : value.databaseValue else {
+                    throw StoreError(code: .invalidData, message: "the cursor's \(column.name) is not a number")
+                }
+                pageArguments.append(bound)
+            }
+            pageArguments.append(after.id.databaseValue)
+            offset = 0
+        }
+        let pageWhere = pageConditions.isEmpty ? "" : "WHERE " + pageConditions.joined(separator: " AND ")
+        let sort = query.sort
+        let descending = query.descending
+        let skip = offset
+        let pageBindings = StatementArguments(pageArguments)
         return try await pool.read { db in
             let total =
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM hosts \(whereClause)", arguments: filterArguments) ?? 0
             let rows = try Row.fetchAll(
                 db,
-                sql: "SELECT * FROM hosts \(whereClause) ORDER BY \(order), id LIMIT \(limit) OFFSET \(offset)",
-                arguments: filterArguments
+                sql: "SELECT * FROM hosts \(pageWhere) ORDER BY \(order) LIMIT \(limit) OFFSET \(skip)",
+                arguments: pageBindings
             )
-            return HostPage(hosts: try rows.map(Self.host), total: total)
+            var next: HostCursor?
+            if limit > 0, rows.count == limit, let last = rows.last {
+                next = HostCursor(
+                    sort: sort,
+                    descending: descending,
+                    values: columns.map { column in
+                        column.integer ? String(last[column.name] as Int64) : (last[column.name] as String)
+                    },
+                    id: last["id"]
+                )
+            }
+            return HostPage(hosts: try rows.map(Self.host), total: total, next: next)
         }
     }
 

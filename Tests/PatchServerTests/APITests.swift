@@ -138,6 +138,37 @@ import Testing
             #expect(paged.total == 5)
             #expect(paged.hosts.map(\.hostname) == ["db-3", "db-2"])
             #expect(paged.hosts.allSatisfy { $0.state == "online" })
+            // Keyset pages: follow nextCursor to the end, the same hosts in the same order.
+            var walked: [String] = []
+            var uri = "/api/v1/hosts?sort=hostname&order=desc&limit=2"
+            for _ in 0..<5 {
+                let page = try await client.execute(uri: uri, method: .get, headers: harness.bearer(.viewer))
+                    .json(HostPage.self)
+                #expect(page.total == 5)
+                walked += page.hosts.map(\.hostname)
+                guard let next = page.nextCursor else { break }
+                uri = "/api/v1/hosts?sort=hostname&order=desc&limit=2&cursor=\(next)"
+            }
+            #expect(walked == ["db-4", "db-3", "db-2", "db-1", "db-0"])
+            let first = try await client.execute(
+                uri: "/api/v1/hosts?limit=2",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            ).json(HostPage.self)
+            let cursor = try #require(first.nextCursor)
+            for (query, complaint) in [
+                ("cursor=\(cursor)&sort=last_seen", "sort=hostname&order=asc"),
+                ("cursor=\(cursor)&offset=2", "exclude each other"),
+                ("cursor=bm90LWEtY3Vyc29y", "not a host-list cursor"),
+            ] {
+                let refused = try await client.execute(
+                    uri: "/api/v1/hosts?\(query)",
+                    method: .get,
+                    headers: harness.bearer(.viewer)
+                )
+                #expect(refused.status == .badRequest, "\(query)")
+                #expect(refused.text.contains(complaint), "\(refused.text)")
+            }
             harness.clock.advance(Double(harness.configuration.checkInIntervalSeconds * 4))
             let stale = try await client.execute(
                 uri: "/api/v1/hosts?state=stale",

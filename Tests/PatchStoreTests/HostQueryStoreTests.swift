@@ -90,6 +90,60 @@ import Testing
         return query
     }
 
+    @Test func cursorPagesWalkEverySortWithoutSkippingOrRepeating() async throws {
+        try await populate()
+        // Hosts that tie on every sort key but the id.
+        for index in 0..<7 {
+            let hostFacts = facts(hostname: "twin", machineID: "twin-\(index)")
+            let host = try await fixture.enrollHost(hostFacts, hostID: "t\(index)", now: T.at(-1_000_000))
+            try await store.recordCheckIn(hostID: host, facts: hostFacts, now: T.at(-500))
+        }
+        for sort in HostQuery.SortKey.allCases {
+            for descending in [false, true] {
+                for os in [nil, "debian"] {
+                    var all = HostQuery()
+                    all.sort = sort
+                    all.descending = descending
+                    all.osID = os
+                    all.limit = 1000
+                    let expected = try await store.hosts(all).hosts.map(\.id)
+                    var paged = all
+                    paged.limit = 2
+                    var walked: [String] = []
+                    var pages = 0
+                    while true {
+                        let page = try await store.hosts(paged)
+                        #expect(page.total == expected.count)
+                        walked += page.hosts.map(\.id)
+                        pages += 1
+                        guard let next = page.next, pages < 50 else { break }
+                        // The token round-trips (what the API hands out and reads back).
+                        let cursor = HostCursor(token: next.token)
+                        #expect(cursor == next)
+                        paged.after = cursor
+                    }
+                    #expect(walked == expected, "\(sort) \(descending ? "desc" : "asc") os=\(os ?? "any")")
+                }
+            }
+        }
+    }
+
+    @Test func aCursorOfAnotherSortOrNoCursorAtAllIsRefused() async throws {
+        try await populate()
+        var query = HostQuery()
+        query.limit = 2
+        let next = try #require(try await store.hosts(query).next)
+        query.sort = .lastSeen
+        query.after = next
+        await #expect(throws: StoreError.self) { try await store.hosts(query) }
+        for token in ["", "!!!", "bm90IGpzb24", String(repeating: "A", count: 5000), next.token + "x"] {
+            #expect(HostCursor(token: token) == nil, "\(token.prefix(20))")
+        }
+        // A number column whose value is not a number.
+        let forged = HostCursor(sort: .lastSeen, descending: false, values: ["9e99"], id: "h1").token
+        #expect(HostCursor(token: forged) == nil)
+    }
+
     @Test func unfilteredListsAllHostsByHostname() async throws {
         try await populate()
         let page = try await store.hosts(HostQuery())

@@ -44,17 +44,20 @@ public struct HostView: Codable, Sendable {
     }
 }
 
-/// `GET /api/v1/hosts`: one page of hosts and how many match in all.
+/// `GET /api/v1/hosts`: one page of hosts, how many match in all, and where the next page starts.
 public struct HostPage: Codable, Sendable {
     public var hosts: [HostView]
     public var total: Int
     public var limit: Int
     public var offset: Int
+    /// Pass as `cursor` for the next page (keyset paging); absent on the last page.
+    public var nextCursor: String?
 
-    public init(hosts: [HostView], total: Int, limit: Int, offset: Int) {
+    public init(hosts: [HostView], total: Int, limit: Int, offset: Int, nextCursor: String? = nil) {
         self.hosts = hosts
         self.total = total
         self.limit = limit
         self.offset = offset
+        self.nextCursor = nextCursor
     }
 }

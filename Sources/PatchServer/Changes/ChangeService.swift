@@ -149,8 +149,8 @@ struct ChangeService: Sendable {
                     )
                 }
             }
-            query.offset += page.hosts.count
-            if page.hosts.isEmpty || query.offset >= page.total { break }
+            guard let next = page.next else { break }
+            query.after = next
         }
         let byEnvironment = Dictionary(grouping: scoped, by: \.environment)
         let reaches = byEnvironment.keys.sorted().map { name -> ChangeImpact.EnvironmentReach in

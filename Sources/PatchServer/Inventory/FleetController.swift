@@ -50,7 +50,8 @@ struct FleetController: Sendable {
                     hosts: page.hosts.map { HostView($0, onlineSince: onlineSince()) },
                     total: page.total,
                     limit: query.limit,
-                    offset: query.offset
+                    offset: query.offset,
+                    nextCursor: page.next?.token
                 )
             )
         }
@@ -292,6 +293,20 @@ enum HostQueryParser {
             query.descending = order == "desc"
         }
         (query.limit, query.offset) = try Paging.parse(parameters, defaultLimit: 50, maxLimit: 1000)
+        if let token = parameters["cursor"], !token.isEmpty {
+            guard let cursor = HostCursor(token: String(token)) else {
+                throw Problem.badRequest("query parameter 'cursor' is not a host-list cursor")
+            }
+            guard cursor.sort == query.sort, cursor.descending == query.descending else {
+                throw Problem.badRequest(
+                    "query parameter 'cursor' continues sort=\(cursor.sort.rawValue)&order=\(cursor.descending ? "desc" : "asc"); ask with the same sort and order"
+                )
+            }
+            guard query.offset == 0 else {
+                throw Problem.badRequest("query parameters 'cursor' and 'offset' exclude each other")
+            }
+            query.after = cursor
+        }
         return query
     }
 }
