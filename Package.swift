@@ -65,11 +65,11 @@ let package = Package(
             dependencies: ["PatchPolicy", "ChangeControl", "FleetModel"],
             swiftSettings: swiftSettings
         ),
-        // The HTTP API's wire types (request bodies and their validation, query parameters), shared
-        // by the server, the CLI, the tests and the fuzzers.
+        // The HTTP API's wire types (request bodies and their validation, query parameters, answers),
+        // shared by the server, the CLI, the tests and the fuzzers.
         .target(
             name: "PatchAPI",
-            dependencies: ["ChangeControl", "RolloutEngine", "AgentProtocol", "FleetModel"],
+            dependencies: ["ChangeControl", "RolloutEngine", "AgentProtocol", "FleetModel", "SecurityAdvisories"],
             swiftSettings: swiftSettings
         ),
         // Adapters.

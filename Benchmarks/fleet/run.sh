@@ -20,6 +20,7 @@
 #   FLEET_API_TIMEOUT    seconds one change/rollout API call may take (1800)
 #   FLEET_TMPDIR         where the temporary data dir goes (default: $TMPDIR or /tmp)
 #   FLEET_KEEP=1         keep the temporary directory (data dir, logs) and print its path
+#   FLEET_BIN            a release `patchpilot` binary to use instead of building one
 set -euo pipefail
 run_started=$EPOCHREALTIME
 cmdline="Benchmarks/fleet/run.sh${*:+ $*}"
@@ -79,13 +80,19 @@ trap cleanup EXIT
 
 # 1. Release build (the checkins benchmark uses the same scratch folder).
 phase "build (release)"
-scratch=${FLEET_SCRATCH:-$ROOT/.build-release}
-if ! swift build -c release --scratch-path "$scratch" --product patchpilot > "$work/build.log" 2>&1; then
-    tail -30 "$work/build.log" >&2
-    exit 1
+if [ -n "${FLEET_BIN:-}" ]; then
+    # A release binary built before (say, while the tree is being edited): used as it is.
+    [ -x "$FLEET_BIN" ] || { echo "FLEET_BIN=$FLEET_BIN is not an executable" >&2; exit 2; }
+    pp=$FLEET_BIN
+else
+    scratch=${FLEET_SCRATCH:-$ROOT/.build-release}
+    if ! swift build -c release --scratch-path "$scratch" --product patchpilot > "$work/build.log" 2>&1; then
+        tail -30 "$work/build.log" >&2
+        exit 1
+    fi
+    bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
+    pp="$bin/patchpilot"
 fi
-bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
-pp="$bin/patchpilot"
 
 # 2. The server, on SQLite in a fresh data dir. Its first start creates the user admin and prints
 # a one-time password, which this script does not need: tokens are made on the data dir.

@@ -34,28 +34,13 @@ public struct HostCursor: Sendable, Hashable {
 
     /// The cursor as an opaque token for an API (URL-safe).
     public var token: String {
-        let fields = [sort.rawValue, descending ? "desc" : "asc"] + values + [id]
-        let data = (try? JSONEncoder().encode(fields)) ?? Data()
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        PageCursor.token([sort.rawValue, descending ? "desc" : "asc"] + values + [id])
     }
 
     /// The cursor a token stands for; `nil` when it is not one (malformed, too long, a number out
     /// of range, the wrong number of values).
     public init?(token: String) {
-        let urlSafe = { (byte: UInt8) -> Bool in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
-                true
-            default: false
-            }
-        }
-        guard !token.isEmpty, token.utf8.count <= 4096, token.utf8.allSatisfy(urlSafe) else { return nil }
-        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64),
-            let fields = try? JSONDecoder().decode([String].self, from: data), fields.count >= 4,
+        guard let fields = PageCursor.fields(token), fields.count >= 4,
             let sort = HostQuery.SortKey(rawValue: fields[0]), fields[1] == "asc" || fields[1] == "desc"
         else { return nil }
         let columns = Self.columns(sort)

@@ -94,6 +94,8 @@ public protocol PatchStorage: Sendable {
     func agent(id: String) async throws -> AgentRecord?
     /// All agents, newest first.
     func agents() async throws -> [AgentRecord]
+    /// A page of agents, newest enrollment first (ties by id), after `after`, with the total.
+    func agents(limit: Int, after: AgentCursor?) async throws -> AgentPage
     /// Revokes an agent at once; `false` if unknown. Revoking a revoked agent changes nothing.
     func revokeAgent(id: String, actor: String, now: Date) async throws -> Bool
     /// Records a request nonce; `false` if this agent used it before (a replay).
@@ -400,6 +402,8 @@ public protocol PatchStorage: Sendable {
     func rollout(id: String) async throws -> Rollout?
     /// Rollouts newest first (only those not finished, when `activeOnly`).
     func rollouts(activeOnly: Bool, limit: Int) async throws -> [Rollout]
+    /// A page of rollouts newest first (only those not finished, when `activeOnly`), with the total.
+    func rolloutPage(activeOnly: Bool, limit: Int, offset: Int) async throws -> RolloutPage
     /// Stored agent reports by plan id (outcome and the report JSON).
     func planReports(planIDs: [String]) async throws -> [String: (outcome: String, report: String)]
     /// Whether a plan with this id was queued.

@@ -1,4 +1,5 @@
 import Foundation
+import RolloutEngine
 
 /// An agent's final report of a rollout plan, stored when it arrived and applied to its rollout by
 /// the scheduler's next tick (the report request does not wait for the rollout).
@@ -24,5 +25,19 @@ public struct StoredPlanReport: Sendable, Hashable {
         self.outcome = outcome
         self.report = report
         self.receivedAt = receivedAt
+    }
+}
+
+/// A page of rollouts, newest first, and how many match in all.
+public struct RolloutPage: Sendable {
+    /// The rollouts on this page.
+    public var rollouts: [Rollout]
+    /// Rollouts matching in all.
+    public var total: Int
+
+    /// Creates a page.
+    public init(rollouts: [Rollout], total: Int) {
+        self.rollouts = rollouts
+        self.total = total
     }
 }

@@ -159,6 +159,35 @@ extension SQLiteStorage {
         }
     }
 
+    public func agents(limit: Int, after: AgentCursor?) async throws -> AgentPage {
+        let limit = max(0, min(limit, 10_000))
+        return try await pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agents") ?? 0
+            let rows: [Row]
+            if let after {
+                rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT * FROM agents WHERE enrolled_at < ? OR (enrolled_at = ? AND id > ?)
+                        ORDER BY enrolled_at DESC, id LIMIT ?
+                        """,
+                    arguments: [after.enrolledAtMillis, after.enrolledAtMillis, after.id, limit]
+                )
+            } else {
+                rows = try Row.fetchAll(
+                    db,
+                    sql: "SELECT * FROM agents ORDER BY enrolled_at DESC, id LIMIT ?",
+                    arguments: [limit]
+                )
+            }
+            var next: AgentCursor?
+            if limit > 0, rows.count == limit, let last = rows.last {
+                next = AgentCursor(enrolledAtMillis: last["enrolled_at"], id: last["id"])
+            }
+            return AgentPage(agents: rows.map(Self.agent), total: total, next: next)
+        }
+    }
+
     public func revokeAgent(id: String, actor: String, now: Date) async throws -> Bool {
         try await write { db in
             guard

@@ -123,15 +123,21 @@ extension SQLiteStorage {
     }
 
     public func rollouts(activeOnly: Bool, limit: Int) async throws -> [Rollout] {
+        try await rolloutPage(activeOnly: activeOnly, limit: limit, offset: 0).rollouts
+    }
+
+    public func rolloutPage(activeOnly: Bool, limit: Int, offset: Int) async throws -> RolloutPage {
         let plans = rolloutPlans
         return try await pool.read { db in
             let condition =
                 activeOnly ? "WHERE state IN ('running', 'rolling-back', 'paused', 'awaiting-approval', 'pending')" : ""
-            return try String.fetchAll(
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rollouts \(condition)") ?? 0
+            let rollouts = try String.fetchAll(
                 db,
-                sql: "SELECT id FROM rollouts \(condition) ORDER BY created_at DESC LIMIT ?",
-                arguments: [limit]
+                sql: "SELECT id FROM rollouts \(condition) ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+                arguments: [max(0, limit), max(0, offset)]
             ).compactMap { try Self.loadRollout(id: $0, db, plans: plans) }
+            return RolloutPage(rollouts: rollouts, total: total)
         }
     }
 

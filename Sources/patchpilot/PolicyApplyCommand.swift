@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import PatchAPI
 import PatchPolicy
 
 extension PolicyCommand {
@@ -35,12 +36,6 @@ extension PolicyCommand {
         struct File: Encodable {
             var name: String
             var text: String
-        }
-
-        struct Answer: Decodable {
-            var applied: Bool
-            var version: Int64?
-            var changes: [String]
         }
 
         static func calendars(in directory: String) -> [(name: String, text: String)] {
@@ -93,7 +88,7 @@ extension PolicyCommand {
                 )
                 throw ExitCode(1)
             }
-            let answer = try JSONDecoder().decode(Answer.self, from: data)
+            let answer = try APIJSON.decoder.decode(PolicyApplyResult.self, from: data)
             print(answer.changes.isEmpty ? "no changes" : answer.changes.joined(separator: "\n"))
             if answer.applied, let version = answer.version { print("applied as policy version \(version)") }
         }

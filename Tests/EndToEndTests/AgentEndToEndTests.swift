@@ -8,16 +8,6 @@ import Testing
 /// The real `patchpilot` server and `patchpilot-agent` executables talking over loopback HTTP,
 /// with the agent reading a sandbox root whose packages were installed by the real dpkg.
 @Suite(.serialized) struct AgentEndToEndTests {
-    struct History: Decodable {
-        struct Change: Decodable {
-            var kind: String
-            var name: String
-            var oldVersion: String?
-            var newVersion: String?
-        }
-        var changes: [Change]
-    }
-
     @Test func agentEnrollsReportsDeltasAndIsRevoked() async throws {
         let server = try await ServerProcess.start(dataDirectory: try temporaryDirectory("data"))
         defer { server.process.kill(signal: SIGKILL) }
@@ -65,13 +55,13 @@ import Testing
         // Upgrade with the real dpkg; the next check-in sends a delta the server records as history.
         try host.install(name: "hello-pp", version: "1.1-1")
         try await run("patchpilot-agent", ["run", "--once"] + common)
-        let history = try JSONDecoder().decode(
-            History.self,
+        let history = try APIJSON.decoder.decode(
+            InventoryHistory.self,
             from: try await server.get("/api/v1/hosts/\(stored.id)/inventory-history", token: token).body
         )
         #expect(
             history.changes.contains {
-                $0.kind == "changed" && $0.name == "hello-pp" && $0.oldVersion == "1.0-1" && $0.newVersion == "1.1-1"
+                $0.kind == .changed && $0.name == "hello-pp" && $0.oldVersion == "1.0-1" && $0.newVersion == "1.1-1"
             }
         )
 

@@ -1,4 +1,6 @@
+import ChangeControl
 import Foundation
+import PatchAPI
 import Testing
 
 /// `patchpilot audit verify` and `audit export` on a real data directory, tampered with by another
@@ -57,13 +59,8 @@ import Testing
         let all = try await run("patchpilot", ["audit", "export", "--data-dir", data])
         let lines = all.output.split(separator: "\n")
         #expect(lines.count == 3)
-        struct Line: Decodable {
-            var id: Int64
-            var action: String
-            var hash: String
-            var previousHash: String
-        }
-        let decoded = try lines.map { try JSONDecoder().decode(Line.self, from: Data($0.utf8)) }
+        // Each line is an audit event as `GET /api/v1/audit/events` answers it.
+        let decoded = try lines.map { try APIJSON.decoder.decode(AuditEvent.self, from: Data($0.utf8)) }
         #expect(decoded.map(\.action) == ["user.created", "user.created", "user.created"])
         #expect(decoded[1].previousHash == decoded[0].hash)
         let future = try await run(

@@ -8,14 +8,6 @@ import Testing
 /// A plan queued through the API reaches the real agent, which verifies it against the pinned key,
 /// applies it with the real dpkg on a sandbox root, reports, and re-uploads its inventory.
 @Suite struct PlanEndToEndTests {
-    struct Events: Decodable {
-        struct Event: Decodable {
-            var action: String
-            var details: String
-        }
-        var events: [Event]
-    }
-
     @Test func queuedPlanIsAppliedReportedAndReflectedInTheInventory() async throws {
         let server = try await ServerProcess.start(dataDirectory: try temporaryDirectory("plans"))
         defer { server.process.kill(signal: SIGKILL) }
@@ -68,8 +60,8 @@ import Testing
             from: try await server.get("/api/v1/hosts/\(identity.hostID)/packages", token: token).body
         ).packages
         #expect(packages.first { $0.name == "hello-pp" }?.version == "1.1-1")
-        let events = try JSONDecoder().decode(
-            Events.self,
+        let events = try APIJSON.decoder.decode(
+            EventList.self,
             from: try await server.get("/api/v1/events?limit=200", token: token).body
         )
         #expect(events.events.contains { $0.action == "plan.reported" && $0.details.contains("completed") })

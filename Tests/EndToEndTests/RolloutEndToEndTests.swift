@@ -1,4 +1,6 @@
+import ChangeControl
 import Foundation
+import PatchAPI
 import Testing
 
 /// Rollouts with real processes: a `patchpilot serve` server, `patchpilot-agent` processes on
@@ -76,19 +78,6 @@ import Testing
         var waves: [Wave]
         var tasks: [Task]?
         var rollbackTasks: [Task]
-    }
-
-    struct Events: Decodable {
-        struct Event: Decodable {
-            var id: Int64
-            var action: String
-            var details: String
-
-            var fields: [String: String] {
-                (try? JSONDecoder().decode([String: String].self, from: Data(details.utf8))) ?? [:]
-            }
-        }
-        var events: [Event]
     }
 
     struct ChangeAnswer: Decodable {
@@ -331,12 +320,12 @@ import Testing
         return try JSONDecoder().decode(View.self, from: answer.body)
     }
 
-    static func events(_ id: String, fleet: Fleet) async throws -> [Events.Event] {
+    static func events(_ id: String, fleet: Fleet) async throws -> [AuditEvent] {
         let answer = try await fleet.server.get(
             "/api/v1/audit/events?target=rollout:\(id)&limit=5000",
             token: fleet.token
         )
-        return try JSONDecoder().decode(Events.self, from: answer.body).events
+        return try APIJSON.decoder.decode(AuditEventList.self, from: answer.body).events
     }
 
     /// Drives the agents until the rollout finishes: each round runs the agents whose task is
@@ -588,5 +577,12 @@ import Testing
         let leases = try await Self.events(id, fleet: fleet).filter { $0.action == "rollout.task_leased" }
         #expect(leases.compactMap { $0.fields["host"] } == [canaryID])
         try await fleet.server.stop()
+    }
+}
+
+extension AuditEvent {
+    /// The event's details as strings by name (`host`, `plan`…).
+    var fields: [String: String] {
+        (try? JSONDecoder().decode([String: String].self, from: Data(details.utf8))) ?? [:]
     }
 }

@@ -1,3 +1,4 @@
+import ChangeControl
 import Foundation
 import Testing
 

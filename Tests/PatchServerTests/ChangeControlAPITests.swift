@@ -17,11 +17,6 @@ import Testing
     /// The API's change answer, as the CLI reads it too.
     typealias View = ChangeView
 
-    struct ElevationView: Decodable {
-        var elevation: Elevation
-        var reviewOverdue: Bool
-    }
-
     static func policy(hold: String = "") -> String {
         """
         environments: [dev, prod]
@@ -488,13 +483,12 @@ import Testing
             )
             #expect(tooMuch.status == .badRequest)
             #expect(tooMuch.text.contains("permissions[0]"))
-            struct Secret: Decodable { var token: String }
             let narrow = try await client.execute(
                 uri: "/api/v1/tokens",
                 method: .post,
                 headers: fleet.bearer("operator"),
                 body: ByteBuffer(string: #"{"name":"ci","expiresInSeconds":3600,"permissions":["fleet.read"]}"#)
-            ).json(Secret.self).token
+            ).json(IssuedSecret.self).token
             let headers: HTTPFields = [.authorization: "Bearer \(narrow)"]
             #expect(try await client.execute(uri: "/api/v1/hosts", method: .get, headers: headers).status == .ok)
             #expect(
@@ -527,16 +521,8 @@ import Testing
                 body: ByteBuffer(string: #"{"role":"dev-runner","scope":"environment:dev"}"#)
             )
             #expect(granted.status == .created)
-            struct Me: Decodable {
-                struct Grant: Decodable {
-                    var role: String
-                    var scope: String
-                }
-                var permissions: [String]
-                var grants: [Grant]
-            }
             let me = try await client.execute(uri: "/api/v1/me", method: .get, headers: fleet.bearer("dora")).json(
-                Me.self
+                MeView.self
             )
             #expect(me.grants.map(\.scope).contains("environment:dev"))
             #expect(me.permissions.contains("changes.run"))

@@ -6,23 +6,13 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PatchAPI
 import PatchServer
 import PatchStore
 import SecurityAdvisories
 import Testing
 
 @Suite struct ComplianceAPITests {
-    struct Report: Decodable {
-        struct Row: Decodable {
-            var package: String
-            var state: String
-            var dueDate: Date?
-        }
-        var profile: String
-        var totals: [String: Int]
-        var rows: [Row]
-    }
-
     @Test func findingsGetDueDatesAndStatesPerFramework() async throws {
         let harness = try await Harness.make()
         let published = harness.clock.now().addingTimeInterval(-40 * 86400)
@@ -70,7 +60,7 @@ import Testing
                 method: .get,
                 headers: harness.bearer(.viewer)
             )
-            .json(Report.self)
+            .json(ComplianceReport.self)
             #expect(pci.totals["overdue"] == 1)
             #expect(pci.rows.first?.package == "libssl3")
             #expect(pci.rows.first?.dueDate == published.addingTimeInterval(30 * 86400))
@@ -80,7 +70,7 @@ import Testing
                 method: .get,
                 headers: harness.bearer(.viewer)
             )
-            .json(Report.self)
+            .json(ComplianceReport.self)
             #expect(bod.totals["notCovered"] == 1, "BOD 22-01 covers KEV entries only")
 
             let bad = try await client.execute(

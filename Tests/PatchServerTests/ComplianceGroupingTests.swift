@@ -3,6 +3,7 @@ import FleetModel
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import PatchAPI
 import PatchPolicy
 import PatchStore
 import SecurityAdvisories

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PatchAPI
 import PatchServer
 import PatchStore
 import SecurityAdvisories
@@ -50,19 +51,6 @@ import Testing
         requiredAction: "Apply updates."
     )
 
-    struct Page: Decodable {
-        struct Row: Decodable {
-            var package: String
-            var sourcePackage: String
-            var advisory: String
-            var fixedVersion: String?
-            var knownExploited: Bool
-            var fixedAt: Date?
-        }
-        var findings: [Row]
-        var total: Int
-    }
-
     func bsdutils(_ revision: String) -> InstalledPackage {
         InstalledPackage(
             name: "bsdutils",
@@ -104,7 +92,7 @@ import Testing
                 method: .get,
                 headers: harness.bearer(.viewer)
             )
-            .json(Page.self)
+            .json(FindingPage.self)
             #expect(host.total == 1)
             #expect(host.findings.first?.package == "bsdutils")
             #expect(host.findings.first?.sourcePackage == "util-linux")
@@ -116,21 +104,21 @@ import Testing
                 method: .get,
                 headers: harness.bearer(.viewer)
             )
-            .json(Page.self)
+            .json(FindingPage.self)
             #expect(kev.total == 1)
             let critical = try await client.execute(
                 uri: "/api/v1/findings?severity=critical",
                 method: .get,
                 headers: harness.bearer(.viewer)
             )
-            .json(Page.self)
+            .json(FindingPage.self)
             #expect(critical.total == 0)
             let byCVE = try await client.execute(
                 uri: "/api/v1/findings?advisory=\(Self.cve)",
                 method: .get,
                 headers: harness.bearer(.viewer)
             )
-            .json(Page.self)
+            .json(FindingPage.self)
             #expect(byCVE.total == 1)
             let bad = try await client.execute(
                 uri: "/api/v1/findings?severity=urgent",
@@ -164,7 +152,7 @@ import Testing
                 method: .get,
                 headers: harness.bearer(.viewer)
             )
-            .json(Page.self)
+            .json(FindingPage.self)
             #expect(Set(two.findings.map(\.advisory)) == ["DSA-5650-1", "DSA-5700-1"])
 
             // Upgrading closes both, and the history keeps them with the time they were fixed.
@@ -178,14 +166,14 @@ import Testing
                 clock: harness.clock
             )
             let open = try await client.execute(uri: "/api/v1/findings", method: .get, headers: harness.bearer(.viewer))
-                .json(Page.self)
+                .json(FindingPage.self)
             #expect(open.total == 0)
             let history = try await client.execute(
                 uri: "/api/v1/findings?include_fixed=true",
                 method: .get,
                 headers: harness.bearer(.viewer)
             )
-            .json(Page.self)
+            .json(FindingPage.self)
             #expect(history.total == 2)
             #expect(history.findings.allSatisfy { $0.fixedAt == harness.clock.now() })
         }

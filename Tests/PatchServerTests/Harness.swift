@@ -8,6 +8,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import PatchAPI
 import PatchServer
 import PatchStore
 import SecurityAdvisories
@@ -230,9 +231,8 @@ struct TestFailure: Error, CustomStringConvertible {
 
 extension TestResponse {
     var text: String { String(buffer: body) }
+    /// The body decoded as the API's clients decode it.
     func json<T: Decodable>(_ type: T.Type) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(type, from: Data(body.readableBytesView))
+        try APIJSON.decoder.decode(type, from: Data(body.readableBytesView))
     }
 }

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PatchAPI
 import PatchServer
 import PatchStore
 import Testing
@@ -27,12 +28,6 @@ import Testing
         var dryRun: Bool?
     }
 
-    struct Answer: Decodable {
-        var applied: Bool
-        var version: Int64?
-        var changes: [String]
-    }
-
     func body(_ value: Apply) throws -> ByteBuffer { ByteBuffer(bytes: try JSONEncoder().encode(value)) }
 
     @Test func policyIsValidatedDiffedAndAppliedWithWhoAndWhy() async throws {
@@ -52,7 +47,7 @@ import Testing
                 method: .post,
                 headers: harness.bearer(.admin),
                 body: try body(Apply(files: valid, reason: "first policy", dryRun: true))
-            ).json(Answer.self)
+            ).json(PolicyApplyResult.self)
             #expect(!dryRun.applied)
             #expect(!dryRun.changes.isEmpty)
             #expect(dryRun.changes.contains { $0.hasPrefix("+ ") }, "changes: \(dryRun.changes)")
@@ -71,7 +66,7 @@ import Testing
                 method: .post,
                 headers: harness.bearer(.admin),
                 body: try body(Apply(files: valid, reason: "first policy"))
-            ).json(Answer.self)
+            ).json(PolicyApplyResult.self)
             #expect(applied.applied)
             #expect(applied.changes == dryRun.changes)
 
@@ -80,7 +75,7 @@ import Testing
                 method: .post,
                 headers: harness.bearer(.admin),
                 body: try body(Apply(files: valid, reason: "no-op", dryRun: true))
-            ).json(Answer.self)
+            ).json(PolicyApplyResult.self)
             #expect(again.changes.isEmpty)
 
             var broken = valid

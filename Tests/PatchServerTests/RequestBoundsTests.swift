@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PatchAPI
 import PatchServer
 import PatchStore
 import Testing
@@ -11,11 +12,6 @@ import Testing
 /// Bodies out of range are refused at the HTTP edge with a 400 problem document whose detail names
 /// the offending field, and nothing is stored.
 @Suite struct RequestBoundsTests {
-    struct ProblemBody: Decodable {
-        var status: Int
-        var detail: String
-    }
-
     /// A rollout option out of range, as JSON, and the field the answer must name.
     @Test(arguments: [
         ("canary", #""200%""#, "canary"),
@@ -51,7 +47,7 @@ import Testing
                 )
                 #expect(response.status == .badRequest, "\(path) \(body): \(response.text)")
                 #expect(response.headers[.contentType] == "application/problem+json")
-                let problem = try response.json(ProblemBody.self)
+                let problem = try response.json(ProblemDocument.self)
                 #expect(problem.status == 400)
                 #expect(problem.detail.hasPrefix("field '\(named)' "), "\(path) \(body): \(problem.detail)")
             }
@@ -136,7 +132,7 @@ import Testing
                 )
                 #expect(response.status == .badRequest, "\(what): \(response.text)")
                 #expect(response.headers[.contentType] == "application/problem+json")
-                let problem = try response.json(ProblemBody.self)
+                let problem = try response.json(ProblemDocument.self)
                 #expect(problem.detail.hasPrefix("field '\(field)' "), "\(what): \(problem.detail)")
             }
         }

@@ -344,6 +344,31 @@ import Testing
         #expect(try await harness.storage.change(id: setup.changeID)?.state == .failed)
     }
 
+    @Test func theRolloutListPagesWithItsTotal() async throws {
+        let (setup, router) = try await Self.setup()
+        let harness = setup.harness
+        try await Application(router: router).test(.router) { client in
+            let id = try await Self.startRollout(client, setup).json(View.self).id
+            let list = { (query: String) in
+                try await client.execute(
+                    uri: "/api/v1/rollouts?\(query)",
+                    method: .get,
+                    headers: harness.bearer(.viewer)
+                )
+            }
+            let first = try await list("active=true&limit=1").json(RolloutList.self)
+            #expect(first.total == 1)
+            #expect(first.limit == 1)
+            #expect(first.rollouts.map(\.id) == [id])
+            let beyond = try await list("offset=1").json(RolloutList.self)
+            #expect(beyond.total == 1)
+            #expect(beyond.offset == 1)
+            #expect(beyond.rollouts.isEmpty)
+            #expect(try await list("limit=0").status == .badRequest)
+            #expect(try await list("limit=501").status == .badRequest)
+        }
+    }
+
     @Test func aReportIsStoredAtOnceAndTheSchedulerAppliesIt() async throws {
         let (setup, router) = try await Self.setup()
         let harness = setup.harness

@@ -7,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PatchAPI
 import PatchServer
 import PatchStore
 import Testing
@@ -159,11 +160,6 @@ import Testing
     @Test func aRestrictedTokenNeverMintsMoreThanItself() async throws {
         let harness = try await Harness.make()
         try await harness.application().test(.router) { client in
-            struct Secret: Decodable {
-                var token: String
-                var expiresAt: Date?
-            }
-            struct Me: Decodable { var permissions: [String] }
             func mint(_ bearer: String, _ body: String) async throws -> TestResponse {
                 try await client.execute(
                     uri: "/api/v1/tokens",
@@ -175,15 +171,15 @@ import Testing
             let narrow = try await mint(
                 harness.tokens[.admin]!,
                 #"{"name":"narrow","permissions":["fleet.read","tokens.own"]}"#
-            ).json(Secret.self)
+            ).json(IssuedSecret.self)
             // Without `permissions`: exactly the caller's subset, not the owner's all.
             let child = try await mint(narrow.token, #"{"name":"child"}"#)
             #expect(child.status == .created)
             let me = try await client.execute(
                 uri: "/api/v1/me",
                 method: .get,
-                headers: [.authorization: "Bearer \(try child.json(Secret.self).token)"]
-            ).json(Me.self)
+                headers: [.authorization: "Bearer \(try child.json(IssuedSecret.self).token)"]
+            ).json(MeView.self)
             #expect(me.permissions == ["fleet.read", "tokens.own"])
             // Naming more: refused, naming the field.
             let more = try await mint(narrow.token, #"{"name":"more","permissions":["users.manage"]}"#)
@@ -200,21 +196,13 @@ import Testing
     @Test func tokensAreListedAndRevokedByTheirOwnerOrAUserAdministrator() async throws {
         let harness = try await Harness.make()
         try await harness.application().test(.router) { client in
-            struct Listed: Decodable {
-                struct Token: Decodable {
-                    var id: String
-                    var user: String
-                    var revoked: Bool
-                }
-                var tokens: [Token]
-            }
             let listing = try await client.execute(
                 uri: "/api/v1/tokens",
                 method: .get,
                 headers: harness.bearer(.viewer)
             )
             #expect(!listing.text.lowercased().contains("secret"))
-            let own = try listing.json(Listed.self)
+            let own = try listing.json(TokenList.self)
             #expect(own.tokens.map(\.user) == ["viewer-user"])
             #expect(
                 try await client.execute(uri: "/api/v1/tokens?all=true", method: .get, headers: harness.bearer(.viewer))
@@ -225,7 +213,7 @@ import Testing
                 method: .get,
                 headers: harness.bearer(.admin)
             )
-            .json(Listed.self)
+            .json(TokenList.self)
             #expect(all.tokens.count == Role.builtIn.count)
             let viewerToken = own.tokens[0].id
             // Someone else's token: only a user administrator may revoke it.
@@ -440,8 +428,7 @@ extension SecurityHardeningTests {
                 body: ByteBuffer(string: #"{"host":"\#(first.hostID)"}"#)
             )
             #expect(created.status == .created)
-            struct Secret: Decodable { var token: String }
-            let reenroll = try created.json(Secret.self).token
+            let reenroll = try created.json(IssuedSecret.self).token
             // Presented by another machine: refused, and the other machine's agent is untouched.
             let wrong = TestAgent(machineID: "machine-b")
             let refused = try await client.execute(
@@ -757,7 +744,6 @@ extension SecurityHardeningTests {
             actor: "test"
         )
         try await harness.application().test(.router) { client in
-            struct Secret: Decodable { var expiresAt: Date? }
             let child = try await client.execute(
                 uri: "/api/v1/tokens",
                 method: .post,
@@ -765,7 +751,7 @@ extension SecurityHardeningTests {
                 body: ByteBuffer(string: #"{"name":"long","expiresInSeconds":31000000}"#)
             )
             #expect(child.status == .created)
-            let expiry = try #require(try child.json(Secret.self).expiresAt)
+            let expiry = try #require(try child.json(IssuedSecret.self).expiresAt)
             #expect(expiry <= (parent.expiresAt ?? .distantFuture).addingTimeInterval(1))
         }
     }

@@ -6,24 +6,13 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PatchAPI
 import PatchServer
 import PatchStore
 import SecurityAdvisories
 import Testing
 
 @Suite struct UpdatesAPITests {
-    struct Answer: Decodable {
-        struct Row: Decodable {
-            var package: String
-            var fixedVersion: String
-            var decision: String
-            var rule: String
-        }
-        var baseline: String?
-        var tier: String?
-        var updates: [Row]
-    }
-
     static let policy = """
         groups:
           - name: pci-databases
@@ -98,7 +87,7 @@ import Testing
                 method: .get,
                 headers: harness.bearer(.viewer)
             )
-            .json(Answer.self)
+            .json(HostUpdates.self)
             #expect(unplaced.baseline == nil)
             #expect(unplaced.updates.map(\.decision) == ["pending"])
 
@@ -122,7 +111,7 @@ import Testing
                 method: .get,
                 headers: harness.bearer(.viewer)
             )
-            .json(Answer.self)
+            .json(HostUpdates.self)
             #expect(placed.baseline == "debian-prod")
             #expect(placed.tier == "production-databases")
             #expect(placed.updates.first?.package == "libssl3")

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PatchAPI
 import PatchServer
 import PatchStore
 import Testing
@@ -37,11 +38,6 @@ import Testing
         var dryRun: Bool?
     }
 
-    struct Answer: Decodable {
-        var applied: Bool
-        var changes: [String]
-    }
-
     @Test func calendarsTravelWithThePolicyAndShowOnTheWindowsPage() async throws {
         let harness = try await Harness.make()
         let files = try PolicyAPITests.files("valid") + [PolicyFile(name: "maintenance.ics", text: Self.calendar)]
@@ -53,7 +49,7 @@ import Testing
                 body: ByteBuffer(bytes: try JSONEncoder().encode(Apply(files: files, reason: "windows")))
             )
             #expect(response.status == .ok, "\(response.text)")
-            let applied = try response.json(Answer.self)
+            let applied = try response.json(PolicyApplyResult.self)
             #expect(applied.applied)
             #expect(applied.changes.contains("+ calendar maintenance.ics"))
 

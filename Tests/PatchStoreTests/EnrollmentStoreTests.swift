@@ -184,6 +184,30 @@ import Testing
         #expect(try await store.agents().map(\.id) == ["agt-b", "agt-a"])
     }
 
+    @Test func agentPagesFollowTheirCursorNewestFirst() async throws {
+        try await fixture.makeToken()
+        // Several agents enrolled at the same instant: the id breaks the tie.
+        for index in 0..<11 {
+            _ = try await enroll(machine: "m\(index)", now: T.at(Double(index / 3)))
+        }
+        let all = try await store.agents().map(\.id)
+        #expect(all.count == 11)
+        var walked: [String] = []
+        var after: AgentCursor?
+        for _ in 0..<20 {
+            let page = try await store.agents(limit: 4, after: after)
+            #expect(page.total == 11)
+            walked += page.agents.map(\.id)
+            guard let next = page.next else { break }
+            after = AgentCursor(token: next.token)
+            #expect(after == next)
+        }
+        #expect(walked == all)
+        for token in ["", "%%", "WyJob3N0cyJd", AgentCursor(enrolledAtMillis: 1, id: "a").token + "!"] {
+            #expect(AgentCursor(token: token) == nil)
+        }
+    }
+
     @Test func revokeAgent() async throws {
         try await fixture.makeToken()
         _ = try await enroll(machine: "m1")

@@ -20,6 +20,17 @@ public struct AgentView: Codable, Sendable {
 /// A host's agents, current and revoked.
 public struct AgentList: Codable, Sendable {
     public var agents: [AgentView]
+    /// All agents (revoked ones included).
+    public var total: Int
+    /// The page size asked for.
+    public var limit: Int
+    /// Pass as `cursor` for the next page; absent on the last page.
+    public var nextCursor: String?
 
-    public init(agents: [AgentView]) { self.agents = agents }
+    public init(agents: [AgentView], total: Int, limit: Int, nextCursor: String? = nil) {
+        self.agents = agents
+        self.total = total
+        self.limit = limit
+        self.nextCursor = nextCursor
+    }
 }

@@ -62,6 +62,17 @@ public struct RolloutView: Codable, Sendable {
 /// `GET /api/v1/rollouts`: the rollouts, newest first.
 public struct RolloutList: Codable, Sendable {
     public var rollouts: [RolloutView]
+    /// Rollouts matching in all.
+    public var total: Int
+    /// The page size.
+    public var limit: Int
+    /// Rollouts skipped before this page.
+    public var offset: Int
 
-    public init(rollouts: [RolloutView]) { self.rollouts = rollouts }
+    public init(rollouts: [RolloutView], total: Int, limit: Int, offset: Int) {
+        self.rollouts = rollouts
+        self.total = total
+        self.limit = limit
+        self.offset = offset
+    }
 }

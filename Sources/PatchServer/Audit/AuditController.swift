@@ -1,6 +1,7 @@
 import ChangeControl
 import Foundation
 import Hummingbird
+import PatchAPI
 import PatchStore
 
 /// The audit log over HTTP: events with their chain hashes, checkpoints, verification.
@@ -28,10 +29,10 @@ struct AuditController: Sendable {
             let (limit, _) = try Paging.parse(parameters, defaultLimit: 500, maxLimit: 5000)
             let target = parameters["target"].map(String.init)
             let events = try await storage.auditEvents(afterID: after, since: since, target: target, limit: limit)
-            return try JSONResponse.make(["events": events])
+            return try JSONResponse.make(AuditEventList(events: events))
         }
         table.add(.get, "audit/checkpoints", on: group, prefix: prefix, permission: .auditRead) { _, _, _ in
-            try JSONResponse.make(["checkpoints": try await storage.auditCheckpoints()])
+            try JSONResponse.make(AuditCheckpointList(checkpoints: try await storage.auditCheckpoints()))
         }
         table.add(.get, "audit/verify", on: group, prefix: prefix, permission: .auditRead) { _, _, _ in
             try JSONResponse.make(try await audit.verify())

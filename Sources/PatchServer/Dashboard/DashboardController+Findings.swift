@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Mustache
+import PatchAPI
 import PatchPolicy
 import PatchStore
 import SecurityAdvisories

@@ -1,5 +1,6 @@
 import FleetModel
 import Foundation
+import PatchAPI
 import PatchPolicy
 import PatchStore
 import SecurityAdvisories
@@ -17,39 +18,12 @@ struct ComplianceService: Sendable {
     /// Reports kept while exact (shared by the copies of this service).
     let reports = ComplianceReports()
 
+    /// The report and its parts are PatchAPI's wire types.
+    typealias Report = ComplianceReport
     /// One finding's SLA.
-    struct Row: Codable, Sendable {
-        var hostID: String
-        var hostname: String
-        var groups: [String]
-        var tier: String?
-        var package: String
-        var advisory: String
-        var severity: String
-        var knownExploited: Bool
-        var clockStarted: Date?
-        var dueDate: Date?
-        var state: String
-        var met: Bool?
-        var fixedAt: Date?
-    }
-
+    typealias Row = ComplianceReport.Row
     /// Counts per state for one group or tier.
-    struct Bucket: Codable, Sendable {
-        var name: String
-        var counts: [String: Int]
-    }
-
-    /// The report.
-    struct Report: Codable, Sendable {
-        var framework: String
-        var profile: String
-        var policyVersion: Int64?
-        var totals: [String: Int]
-        var byGroup: [Bucket]
-        var byTier: [Bucket]
-        var rows: [Row]
-    }
+    typealias Bucket = ComplianceReport.Bucket
 
     /// What the report accumulates while the findings stream past: counts, and the rows with the
     /// earliest due dates (at most twice the limit between prunes; `threshold` is the due date of

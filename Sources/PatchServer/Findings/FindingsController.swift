@@ -2,6 +2,7 @@ import ChangeControl
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import PatchAPI
 import PatchStore
 import SecurityAdvisories
 
@@ -33,17 +34,17 @@ struct FindingsController: Sendable {
             }
             var query = try FindingQueryParser.parse(request.uri.queryParameters)
             query.advisory = id
-            return try JSONResponse.make(AdvisoryDTO(advisory: advisory, findings: try await page(query)))
+            return try JSONResponse.make(AdvisoryView(advisory: advisory, findings: try await page(query)))
         }
         table.add(.get, "risk/summary", on: group, prefix: prefix, permission: .fleetRead) { _, _, _ in
-            try JSONResponse.make(try await storage.riskSummary())
+            try JSONResponse.make(RiskSummaryView(try await storage.riskSummary()))
         }
     }
 
-    func page(_ query: FindingQuery) async throws -> FindingPageDTO {
+    func page(_ query: FindingQuery) async throws -> FindingPage {
         let (findings, total) = try await storage.findings(query)
-        return FindingPageDTO(
-            findings: findings.map(FindingDTO.init),
+        return FindingPage(
+            findings: findings.map(FindingView.init),
             total: total,
             limit: query.limit,
             offset: query.offset
@@ -92,61 +93,43 @@ enum FindingQueryParser {
     }
 }
 
-struct FindingDTO: Codable, Sendable {
-    var id: Int64
-    var hostID: String
-    var package: String
-    var architecture: String
-    var installedVersion: String
-    var sourcePackage: String
-    var sourceVersion: String
-    var advisory: String
-    var aliases: [String]
-    var fixedVersion: String?
-    var status: String
-    var severity: String
-    var cvssScore: Double?
-    var epssScore: Double?
-    var epssPercentile: Double?
-    var knownExploited: Bool
-    var kevDueDate: Date?
-    var firstSeen: Date
-    var lastSeen: Date
-    var fixedAt: Date?
-
+extension FindingView {
     init(_ stored: StoredFinding) {
         let finding = stored.finding
-        id = stored.id
-        hostID = stored.hostID
-        package = finding.package
-        architecture = finding.architecture
-        installedVersion = finding.installedVersion
-        sourcePackage = finding.sourcePackage
-        sourceVersion = finding.sourceVersion
-        advisory = finding.advisory
-        aliases = finding.aliases
-        fixedVersion = finding.fixedVersion
-        status = finding.status.rawValue
-        severity = finding.severity.rawValue
-        cvssScore = finding.cvssScore
-        epssScore = finding.epssScore
-        epssPercentile = finding.epssPercentile
-        knownExploited = finding.knownExploited
-        kevDueDate = finding.kevDueDate
-        firstSeen = stored.firstSeen
-        lastSeen = stored.lastSeen
-        fixedAt = stored.fixedAt
+        self.init(
+            id: stored.id,
+            hostID: stored.hostID,
+            package: finding.package,
+            architecture: finding.architecture,
+            installedVersion: finding.installedVersion,
+            sourcePackage: finding.sourcePackage,
+            sourceVersion: finding.sourceVersion,
+            advisory: finding.advisory,
+            aliases: finding.aliases,
+            fixedVersion: finding.fixedVersion,
+            status: finding.status.rawValue,
+            severity: finding.severity.rawValue,
+            cvssScore: finding.cvssScore,
+            epssScore: finding.epssScore,
+            epssPercentile: finding.epssPercentile,
+            knownExploited: finding.knownExploited,
+            kevDueDate: finding.kevDueDate,
+            firstSeen: stored.firstSeen,
+            lastSeen: stored.lastSeen,
+            fixedAt: stored.fixedAt
+        )
     }
 }
 
-struct FindingPageDTO: Codable, Sendable {
-    var findings: [FindingDTO]
-    var total: Int
-    var limit: Int
-    var offset: Int
-}
-
-struct AdvisoryDTO: Codable, Sendable {
-    var advisory: Advisory
-    var findings: FindingPageDTO
+extension RiskSummaryView {
+    init(_ summary: RiskSummary) {
+        self.init(
+            bySeverity: summary.bySeverity,
+            knownExploited: summary.knownExploited,
+            fixable: summary.fixable,
+            hostsWithCritical: summary.hostsWithCritical,
+            hostsWithKnownExploited: summary.hostsWithKnownExploited,
+            advisories: summary.advisories
+        )
+    }
 }

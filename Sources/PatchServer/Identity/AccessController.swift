@@ -11,19 +11,6 @@ struct AccessController: Sendable {
     let identities: IdentityService
     let clock: any WallClock
 
-    struct UserView: Encodable {
-        var id: String
-        var username: String
-        var role: String
-        var grants: [RoleGrant]
-        var createdAt: Date
-    }
-
-    struct ElevationView: Encodable {
-        var elevation: Elevation
-        var reviewOverdue: Bool
-    }
-
     func user(named name: String) async throws -> UserRecord {
         guard let user = try await storage.user(named: name) else { throw Problem.notFound("no user named '\(name)'") }
         return user
@@ -50,7 +37,7 @@ struct AccessController: Sendable {
                     )
                 )
             }
-            return try JSONResponse.make(["users": views])
+            return try JSONResponse.make(UserList(users: views))
         }
         table.add(.post, "users", on: group, prefix: prefix, permission: .usersManage) { request, _, identity in
             let body = try await JSONBody.decode(CreateUserRequest.self, request, limit: 64 * 1024)
@@ -108,7 +95,7 @@ struct AccessController: Sendable {
             return Response(status: .noContent)
         }
         table.add(.get, "roles", on: group, prefix: prefix, permission: .fleetRead) { _, _, _ in
-            try JSONResponse.make(["roles": Role.builtIn + (try await storage.customRoles())])
+            try JSONResponse.make(RoleList(roles: Role.builtIn + (try await storage.customRoles())))
         }
         table.add(.put, "roles/{name}", on: group, prefix: prefix, permission: .rolesManage) {
             request,
@@ -188,9 +175,11 @@ struct AccessController: Sendable {
             let all = identity.has(.elevationApprove)
             let now = clock.now()
             let list = try await storage.elevations(userID: all ? nil : identity.userID, limit: 500)
-            return try JSONResponse.make([
-                "elevations": list.map { ElevationView(elevation: $0, reviewOverdue: $0.isReviewOverdue(at: now)) }
-            ])
+            return try JSONResponse.make(
+                ElevationList(
+                    elevations: list.map { ElevationView(elevation: $0, reviewOverdue: $0.isReviewOverdue(at: now)) }
+                )
+            )
         }
         let actions: [(String, String)] = [
             ("approve", "approved"), ("deny", "denied"), ("revoke", "revoked"), ("review", "reviewed"),

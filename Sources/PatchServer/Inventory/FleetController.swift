@@ -36,7 +36,7 @@ struct FleetController: Sendable {
             )
         }
         table.add(.get, "fleet/summary", on: group, prefix: prefix, permission: .fleetRead) { _, _, _ in
-            try JSONResponse.make(try await summary())
+            try JSONResponse.make(FleetSummaryView(try await summary()))
         }
         table.add(.get, "hosts", on: group, prefix: prefix, permission: .fleetRead) { request, _, _ in
             let query = try HostQueryParser.parse(
@@ -88,7 +88,9 @@ struct FleetController: Sendable {
             let host = try await requireHost(context)
             let (limit, offset) = try Paging.parse(request.uri.queryParameters, defaultLimit: 100, maxLimit: 5000)
             let changes = try await storage.inventoryHistory(hostID: host.id, limit: limit, offset: offset)
-            return try JSONResponse.make(HistoryDTO(changes: changes, limit: limit, offset: offset))
+            return try JSONResponse.make(
+                InventoryHistory(changes: changes.map(PackageChangeView.init), limit: limit, offset: offset)
+            )
         }
         table.add(.put, "hosts/{id}/labels", on: group, prefix: prefix, permission: .hostsManage) {
             request,
@@ -117,8 +119,30 @@ struct FleetController: Sendable {
             if before != after { try await onHostMoved(host, before, after, identity.actor) }
             return try JSONResponse.make(body)
         }
-        table.add(.get, "agents", on: group, prefix: prefix, permission: .fleetRead) { _, _, _ in
-            try JSONResponse.make(AgentList(agents: try await storage.agents().map(AgentView.init)))
+        table.add(.get, "agents", on: group, prefix: prefix, permission: .fleetRead) { request, _, _ in
+            let parameters = request.uri.queryParameters
+            let (limit, offset) = try Paging.parse(parameters, defaultLimit: 1000, maxLimit: 10_000)
+            guard offset == 0 else {
+                throw Problem.badRequest(
+                    "query parameter 'offset': agents are paged by 'cursor' (each page's nextCursor)"
+                )
+            }
+            var after: AgentCursor?
+            if let token = parameters["cursor"], !token.isEmpty {
+                guard let cursor = AgentCursor(token: String(token)) else {
+                    throw Problem.badRequest("query parameter 'cursor' is not an agent-list cursor")
+                }
+                after = cursor
+            }
+            let page = try await storage.agents(limit: limit, after: after)
+            return try JSONResponse.make(
+                AgentList(
+                    agents: page.agents.map(AgentView.init),
+                    total: page.total,
+                    limit: limit,
+                    nextCursor: page.next?.token
+                )
+            )
         }
         table.add(.post, "agents/{id}/revoke", on: group, prefix: prefix, permission: .agentsManage) {
             _,
@@ -222,7 +246,8 @@ struct FleetController: Sendable {
         }
         table.add(.get, "events", on: group, prefix: prefix, permission: .auditRead) { request, _, _ in
             let (limit, offset) = try Paging.parse(request.uri.queryParameters, defaultLimit: 100, maxLimit: 1000)
-            return try JSONResponse.make(EventListDTO(events: try await storage.events(limit: limit, offset: offset)))
+            let events = try await storage.events(limit: limit, offset: offset)
+            return try JSONResponse.make(EventList(events: events.map(EventView.init)))
         }
     }
 

@@ -2,6 +2,7 @@ import ChangeControl
 import FleetModel
 import Foundation
 import Hummingbird
+import PatchAPI
 import PatchPolicy
 import PatchStore
 import SecurityAdvisories
@@ -12,7 +13,9 @@ struct UpdatesController: Sendable {
     let storage: any PatchStorage
     let clock: any WallClock
 
-    struct Row: Codable, Sendable {
+    /// One candidate update. The change and rollout services read these rows; the route answers
+    /// them as PatchAPI's ``HostUpdates``.
+    struct Row: Sendable {
         var package: String
         var installedVersion: String
         var fixedVersion: String
@@ -25,7 +28,7 @@ struct UpdatesController: Sendable {
         var rule: String
     }
 
-    struct Answer: Codable, Sendable {
+    struct Answer: Sendable {
         var hostID: String
         var baseline: String?
         var tier: String?
@@ -38,7 +41,7 @@ struct UpdatesController: Sendable {
         table.add(.get, "hosts/{id}/updates", on: group, prefix: prefix, permission: .fleetRead) { _, context, _ in
             let id = try context.parameters.requireDecoded("id")
             guard let host = try await storage.host(id: id) else { throw Problem.notFound("no host with id '\(id)'") }
-            return try JSONResponse.make(try await updates(for: host))
+            return try JSONResponse.make(HostUpdates(try await updates(for: host)))
         }
     }
 
@@ -171,5 +174,30 @@ struct UpdatesController: Sendable {
             rows.append(row)
         }
         return Answer(hostID: host.id, baseline: baseline?.name, tier: tier, environment: environment, updates: rows)
+    }
+}
+
+extension HostUpdates {
+    init(_ answer: UpdatesController.Answer) {
+        self.init(
+            hostID: answer.hostID,
+            baseline: answer.baseline,
+            tier: answer.tier,
+            environment: answer.environment,
+            updates: answer.updates.map {
+                Update(
+                    package: $0.package,
+                    installedVersion: $0.installedVersion,
+                    fixedVersion: $0.fixedVersion,
+                    advisory: $0.advisory,
+                    classification: $0.classification,
+                    severity: $0.severity,
+                    knownExploited: $0.knownExploited,
+                    decision: $0.decision,
+                    decidedAt: $0.decidedAt,
+                    rule: $0.rule
+                )
+            }
+        )
     }
 }

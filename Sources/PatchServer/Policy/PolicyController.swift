@@ -51,31 +51,17 @@ struct PolicyController: Sendable {
         }
     }
 
-    struct ApplyResponse: Codable, Sendable {
-        var applied: Bool
-        var version: Int64?
-        var changes: [String]
-    }
-
-    struct CurrentResponse: Codable, Sendable {
-        var version: Int64?
-        var appliedAt: Date?
-        var actor: String?
-        var reason: String?
-        var files: [PolicyFile]
-    }
-
     func addRoutes(to group: RouterGroup<AppRequestContext>, table: SecuredRoutes) {
         let prefix = "/api/v1"
         table.add(.get, "policy", on: group, prefix: prefix, permission: .fleetRead) { _, _, _ in
             let current = try await storage.currentPolicy()
             return try JSONResponse.make(
-                CurrentResponse(
+                PolicyView(
                     version: current?.version,
                     appliedAt: current?.appliedAt,
                     actor: current?.actor,
                     reason: current?.reason,
-                    files: current?.files ?? []
+                    files: (current?.files ?? []).map { PolicyView.File(name: $0.name, text: $0.text) }
                 )
             )
         }
@@ -103,7 +89,9 @@ struct PolicyController: Sendable {
                 PolicyDiff(from: inForce, to: proposed.document).entries.map(\.description)
                 + LoadedPolicy.calendarChanges(from: current?.files ?? [], to: body.files)
             guard body.dryRun != true else {
-                return try JSONResponse.make(ApplyResponse(applied: false, version: current?.version, changes: changes))
+                return try JSONResponse.make(
+                    PolicyApplyResult(applied: false, version: current?.version, changes: changes)
+                )
             }
             let version = try await storage.applyPolicy(
                 files: body.files,
@@ -112,7 +100,7 @@ struct PolicyController: Sendable {
                 changes: changes,
                 now: clock.now()
             )
-            return try JSONResponse.make(ApplyResponse(applied: true, version: version.version, changes: changes))
+            return try JSONResponse.make(PolicyApplyResult(applied: true, version: version.version, changes: changes))
         }
     }
 }

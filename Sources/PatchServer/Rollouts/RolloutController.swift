@@ -46,8 +46,16 @@ struct RolloutController: Sendable {
         }
         table.add(.get, "rollouts", on: group, prefix: prefix, permission: .changesRead) { request, _, _ in
             let active = request.uri.queryParameters["active"] == "true"
-            let list = try await storage.rollouts(activeOnly: active, limit: 200)
-            return try JSONResponse.make(RolloutList(rollouts: list.map { RolloutView($0, tasks: false) }))
+            let (limit, offset) = try Paging.parse(request.uri.queryParameters, defaultLimit: 50, maxLimit: 500)
+            let page = try await storage.rolloutPage(activeOnly: active, limit: limit, offset: offset)
+            return try JSONResponse.make(
+                RolloutList(
+                    rollouts: page.rollouts.map { RolloutView($0, tasks: false) },
+                    total: page.total,
+                    limit: limit,
+                    offset: offset
+                )
+            )
         }
         table.add(.get, "rollouts/{id}", on: group, prefix: prefix, permission: .changesRead) { _, context, _ in
             let id = try context.parameters.requireDecoded("id")
