@@ -294,6 +294,11 @@ public protocol PatchStorage: Sendable {
     func appendEvent(_ event: EventRecord) async throws
     /// Events newest first, skipping the `offset` most recent.
     func events(limit: Int, offset: Int) async throws -> [EventRecord]
+    /// Events newest first with ids below `before` (all, without it), skipping the `offset` first
+    /// of those, and how many events there are.
+    func eventPage(limit: Int, before: Int64?, offset: Int) async throws -> (events: [EventRecord], total: Int)
+    /// How many package changes a host's inventory history holds.
+    func inventoryHistoryCount(hostID: String) async throws -> Int
 
     // MARK: Audit chain
 

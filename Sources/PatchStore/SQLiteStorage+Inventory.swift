@@ -97,6 +97,21 @@ extension SQLiteStorage {
         }
     }
 
+    public func inventoryHistoryCount(hostID: String) async throws -> Int {
+        try await pool.read { db in
+            let host = try Self.inventoryHost(hostID: hostID, db)
+            let changes =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM inventory_history WHERE host = ?",
+                    arguments: [host.number]
+                ) ?? 0
+            // The first inventory's additions are listed after the change rows (see below).
+            guard host.inventorySince != nil else { return changes }
+            return changes + (try Self.baselineInventory(host.number, db).count)
+        }
+    }
+
     public func inventoryHistory(hostID: String, limit: Int, offset: Int) async throws -> [PackageChange] {
         let limit = max(0, limit)
         let offset = max(0, offset)

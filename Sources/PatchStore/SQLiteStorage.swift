@@ -62,6 +62,30 @@ public final class SQLiteStorage: PatchStorage {
         }
     }
 
+    public func eventPage(limit: Int, before: Int64?, offset: Int) async throws -> (events: [EventRecord], total: Int) {
+        let limit = max(0, min(limit, 10_000))
+        let offset = max(0, offset)
+        return try await pool.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM events WHERE id < ? ORDER BY id DESC LIMIT ? OFFSET ?",
+                arguments: [before ?? Int64.max, limit, offset]
+            )
+            let events = rows.map {
+                EventRecord(
+                    id: $0["id"],
+                    at: Self.date($0["at"]),
+                    actor: $0["actor"],
+                    action: $0["action"],
+                    target: $0["target"],
+                    details: $0["details"]
+                )
+            }
+            return (events, total)
+        }
+    }
+
     /// Appends an event to the hash chain: stamped with the current ``AuditContext`` and linked to
     /// the hash of the last event. Runs inside the caller's write transaction, so the chain and the
     /// change it records commit together.

@@ -133,9 +133,9 @@ import Testing
             newState: nil
         )
         #expect(
-            try Self.json(InventoryHistory(changes: [change], limit: 100, offset: 0))
+            try Self.json(InventoryHistory(changes: [change], total: 7, limit: 100, offset: 0))
                 == #"{"changes":[{"architecture":"amd64","at":"2023-11-14T22:13:20Z","hostID":"h1","kind":"changed","#
-                + #""name":"hello","newVersion":"1.1-1","oldVersion":"1.0-1"}],"limit":100,"offset":0}"#
+                + #""name":"hello","newVersion":"1.1-1","oldVersion":"1.0-1"}],"limit":100,"offset":0,"total":7}"#
         )
         let event = EventView(
             id: 3,
@@ -146,9 +146,13 @@ import Testing
             details: "{}"
         )
         #expect(
-            try Self.json(EventList(events: [event]))
+            try Self.json(EventList(events: [event], total: 9, limit: 1, nextBefore: 3))
                 == #"{"events":[{"action":"plan.reported","actor":"system","at":"2023-11-14T22:13:20Z","details":"{}","#
-                + #""id":3,"target":"host:h1"}]}"#
+                + #""id":3,"target":"host:h1"}],"limit":1,"nextBefore":3,"total":9}"#
+        )
+        #expect(
+            try Self.json(EventList(events: [], total: 0, limit: 100))
+                == #"{"events":[],"limit":100,"total":0}"#
         )
     }
 }

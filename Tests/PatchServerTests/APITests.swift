@@ -200,6 +200,56 @@ import Testing
         }
     }
 
+    @Test func eventsAndInventoryHistoryPageWithTheirTotals() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken(uses: 10)
+        try await harness.application().test(.router) { client in
+            var agent = TestAgent(hostname: "hist-1")
+            try await client.enroll(&agent, token: token)
+            for round in 0..<3 {
+                agent.packages = (0..<(round + 2)).map {
+                    InstalledPackage(name: "p\($0)", architecture: "amd64", version: "1.\(round)", manager: .dpkg)
+                }
+                let upload = try await client.signedPost(
+                    "/api/v1/agent/inventory",
+                    InventoryUpload.full(agent.packages),
+                    agent: agent,
+                    clock: harness.clock
+                )
+                #expect(upload.status == .ok || upload.status == .accepted, "\(upload.text)")
+            }
+            let get = { (uri: String, role: Role) in
+                try await client.execute(uri: uri, method: .get, headers: harness.bearer(role))
+            }
+            // Events: keyset pages back in time cover exactly what one big page shows.
+            let all = try await get("/api/v1/events?limit=1000", .auditor).json(EventList.self)
+            #expect(all.total == all.events.count && all.total > 5)
+            var walked: [Int64] = []
+            var uri = "/api/v1/events?limit=3"
+            for _ in 0..<100 {
+                let page = try await get(uri, .auditor).json(EventList.self)
+                #expect(page.total == all.total)
+                walked += page.events.map(\.id)
+                guard let before = page.nextBefore else { break }
+                uri = "/api/v1/events?limit=3&before=\(before)"
+            }
+            #expect(walked == all.events.map(\.id))
+            let skipped = try await get("/api/v1/events?limit=2&offset=1", .auditor).json(EventList.self)
+            #expect(skipped.events.map(\.id) == Array(all.events.map(\.id)[1...2]))
+            for bad in ["before=3&offset=1", "before=0", "before=99999999999999999999", "before=x"] {
+                #expect(try await get("/api/v1/events?\(bad)", .auditor).status == .badRequest, "\(bad)")
+            }
+            // Inventory history: the host's total with every page.
+            let history = try await get("/api/v1/hosts/\(agent.hostID)/inventory-history?limit=2", .viewer)
+                .json(InventoryHistory.self)
+            let everything = try await get("/api/v1/hosts/\(agent.hostID)/inventory-history?limit=5000", .viewer)
+                .json(InventoryHistory.self)
+            #expect(history.changes.count == 2)
+            #expect(history.total == everything.changes.count)
+            #expect(everything.total == everything.changes.count && everything.total >= 4)
+        }
+    }
+
     @Test func enrollmentTokenCreationAndValidation() async throws {
         let harness = try await Harness.make()
         try await harness.application().test(.router) { client in

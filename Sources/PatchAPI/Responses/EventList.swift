@@ -24,9 +24,22 @@ public struct EventView: Codable, Sendable {
     }
 }
 
-/// `GET /api/v1/events`: the newest events, newest first.
+/// `GET /api/v1/events`: a page of events, newest first, how many there are in all, and where the
+/// next (older) page starts.
 public struct EventList: Codable, Sendable {
     public var events: [EventView]
+    /// Every event in the log.
+    public var total: Int
+    /// The page size.
+    public var limit: Int
+    /// Pass as `before` for the next, older page (the id of this page's oldest event); absent on
+    /// the last page.
+    public var nextBefore: Int64?
 
-    public init(events: [EventView]) { self.events = events }
+    public init(events: [EventView], total: Int, limit: Int, nextBefore: Int64? = nil) {
+        self.events = events
+        self.total = total
+        self.limit = limit
+        self.nextBefore = nextBefore
+    }
 }

@@ -49,11 +49,14 @@ public struct PackageChangeView: Codable, Sendable {
 /// `GET /api/v1/hosts/{id}/inventory-history`: one page of a host's package changes, newest first.
 public struct InventoryHistory: Codable, Sendable {
     public var changes: [PackageChangeView]
+    /// The host's package changes in all.
+    public var total: Int
     public var limit: Int
     public var offset: Int
 
-    public init(changes: [PackageChangeView], limit: Int, offset: Int) {
+    public init(changes: [PackageChangeView], total: Int, limit: Int, offset: Int) {
         self.changes = changes
+        self.total = total
         self.limit = limit
         self.offset = offset
     }

@@ -88,8 +88,14 @@ struct FleetController: Sendable {
             let host = try await requireHost(context)
             let (limit, offset) = try Paging.parse(request.uri.queryParameters, defaultLimit: 100, maxLimit: 5000)
             let changes = try await storage.inventoryHistory(hostID: host.id, limit: limit, offset: offset)
+            let total = try await storage.inventoryHistoryCount(hostID: host.id)
             return try JSONResponse.make(
-                InventoryHistory(changes: changes.map(PackageChangeView.init), limit: limit, offset: offset)
+                InventoryHistory(
+                    changes: changes.map(PackageChangeView.init),
+                    total: total,
+                    limit: limit,
+                    offset: offset
+                )
             )
         }
         table.add(.put, "hosts/{id}/labels", on: group, prefix: prefix, permission: .hostsManage) {
@@ -245,9 +251,22 @@ struct FleetController: Sendable {
             return Response(status: .noContent)
         }
         table.add(.get, "events", on: group, prefix: prefix, permission: .auditRead) { request, _, _ in
-            let (limit, offset) = try Paging.parse(request.uri.queryParameters, defaultLimit: 100, maxLimit: 1000)
-            let events = try await storage.events(limit: limit, offset: offset)
-            return try JSONResponse.make(EventList(events: events.map(EventView.init)))
+            let parameters = QueryParameters(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            let (limit, offset) = try parameters.paging(defaultLimit: 100, maxLimit: 1000)
+            let before = try parameters.integer("before", in: 1...Int.max).map(Int64.init)
+            guard before == nil || offset == 0 else {
+                throw Problem.badRequest("query parameters 'before' and 'offset' exclude each other")
+            }
+            let page = try await storage.eventPage(limit: limit, before: before, offset: offset)
+            let oldest = page.events.last?.id
+            return try JSONResponse.make(
+                EventList(
+                    events: page.events.map(EventView.init),
+                    total: page.total,
+                    limit: limit,
+                    nextBefore: page.events.count == limit && (oldest ?? 0) > 1 ? oldest : nil
+                )
+            )
         }
     }
 
