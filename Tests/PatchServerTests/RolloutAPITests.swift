@@ -369,6 +369,40 @@ import Testing
         }
     }
 
+    @Test func aRolloutsTasksComeAPageAtATimeWithTheirTotal() async throws {
+        let (setup, router) = try await Self.setup()
+        let harness = setup.harness
+        try await Application(router: router).test(.router) { client in
+            let id = try await Self.startRollout(client, setup).json(View.self).id
+            let get = { (query: String) in
+                try await client.execute(
+                    uri: "/api/v1/rollouts/\(id)?\(query)",
+                    method: .get,
+                    headers: harness.bearer(.viewer)
+                )
+            }
+            let all = try await get("").json(View.self)
+            #expect(all.tasks?.count == 4)
+            #expect(all.tasksTotal == 4)
+            let page = try await get("taskLimit=3&taskOffset=1").json(View.self)
+            #expect(page.tasks?.map(\.hostID) == Array((all.tasks ?? []).map(\.hostID)[1...3]))
+            #expect(page.tasksTotal == 4 && page.tasksOffset == 1 && page.tasksLimit == 3)
+            // Host names only of the hosts the answer shows.
+            #expect(Set(page.hostnames.keys) == Set(page.tasks?.map(\.hostID) ?? []))
+            let leased = try await get("taskState=leased").json(View.self)
+            #expect(leased.tasks?.isEmpty == false)
+            #expect(leased.tasks?.allSatisfy { $0.state == .leased } == true)
+            #expect(leased.tasksTotal == all.tasks?.filter { $0.state == .leased }.count)
+            let listed = try await client.execute(uri: "/api/v1/rollouts", method: .get, headers: harness.bearer(.viewer))
+                .json(RolloutList.self)
+            #expect(listed.rollouts.first?.tasks == nil)
+            #expect(listed.rollouts.first?.hostnames.isEmpty == true, "a list names no hosts without tasks to show")
+            for bad in ["taskLimit=0", "taskLimit=100001", "taskOffset=-1", "taskState=asleep"] {
+                #expect(try await get(bad).status == .badRequest, "\(bad)")
+            }
+        }
+    }
+
     @Test func aReportIsStoredAtOnceAndTheSchedulerAppliesIt() async throws {
         let (setup, router) = try await Self.setup()
         let harness = setup.harness

@@ -24,14 +24,40 @@ public struct RolloutView: Codable, Sendable {
     public var currentWave: Int
     public var counts: [String: Int]
     public var waves: [Wave]
-    /// Every host task (with `?tasks=true`).
+    /// Host tasks, one page of them (`GET /api/v1/rollouts/{id}`; absent from lists).
     public var tasks: [HostTask]?
+    /// Host tasks matching the page's filter, in all (with `tasks`).
+    public var tasksTotal: Int?
+    /// Tasks skipped before this page (with `tasks`).
+    public var tasksOffset: Int?
+    /// The page size (with `tasks`).
+    public var tasksLimit: Int?
     public var rollbackTasks: [HostTask]
     public var unschedulable: [RolloutPlan.Unschedulable]
+    /// Host names of the hosts the answer names (its tasks, rollback tasks and unschedulable hosts).
     public var hostnames: [String: String]
 
-    /// The view of `rollout`, with its host tasks when `tasks` is set.
+    /// Which host tasks a view includes: those in `state` (all, without it), `limit` of them after
+    /// the first `offset`, in the plan's order.
+    public struct TaskPage: Sendable, Hashable {
+        public var state: HostTask.State?
+        public var offset: Int
+        public var limit: Int
+
+        public init(state: HostTask.State? = nil, offset: Int = 0, limit: Int = 1000) {
+            self.state = state
+            self.offset = offset
+            self.limit = limit
+        }
+    }
+
+    /// The view of `rollout`, with every host task when `tasks` is set.
     public init(_ rollout: Rollout, tasks include: Bool) {
+        self.init(rollout, taskPage: include ? TaskPage(limit: Int.max) : nil)
+    }
+
+    /// The view of `rollout`, with one page of its host tasks when `taskPage` is given.
+    public init(_ rollout: Rollout, taskPage: TaskPage?) {
         id = rollout.id
         change = rollout.changeID
         state = rollout.state.rawValue
@@ -52,10 +78,23 @@ public struct RolloutView: Codable, Sendable {
                 earliestStart: wave.earliestStart
             )
         }
-        tasks = include ? rollout.tasks : nil
         rollbackTasks = rollout.rollbackTasks
         unschedulable = rollout.plan.unschedulable
-        hostnames = rollout.hostnames
+        var named = Set(rollout.rollbackTasks.map(\.hostID))
+        if let page = taskPage {
+            let matching = page.state.map { state in rollout.tasks.filter { $0.state == state } } ?? rollout.tasks
+            let start = min(max(0, page.offset), matching.count)
+            let end = start + min(max(0, page.limit), matching.count - start)
+            let shown = Array(matching[start..<end])
+            tasks = shown
+            tasksTotal = matching.count
+            tasksOffset = start
+            tasksLimit = page.limit == Int.max ? matching.count : page.limit
+            named.formUnion(shown.map(\.hostID))
+        }
+        named.formUnion(rollout.plan.unschedulable.map(\.hostID))
+        let all = rollout.hostnames
+        hostnames = Dictionary(uniqueKeysWithValues: named.compactMap { id in all[id].map { (id, $0) } })
     }
 }
 

@@ -57,10 +57,20 @@ struct RolloutController: Sendable {
                 )
             )
         }
-        table.add(.get, "rollouts/{id}", on: group, prefix: prefix, permission: .changesRead) { _, context, _ in
+        table.add(.get, "rollouts/{id}", on: group, prefix: prefix, permission: .changesRead) {
+            request,
+            context,
+            _ in
             let id = try context.parameters.requireDecoded("id")
+            let parameters = QueryParameters(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            let limit = try parameters.integer("taskLimit", in: 1...100_000) ?? 1000
+            let offset = try parameters.integer("taskOffset", in: 0...InputBounds.maximumOffset) ?? 0
+            let state = try parameters.oneOf("taskState", HostTask.State.allCases.map(\.rawValue))
+                .flatMap(HostTask.State.init(rawValue:))
             guard let rollout = try await storage.rollout(id: id) else { throw Problem.notFound("no rollout '\(id)'") }
-            return try JSONResponse.make(RolloutView(rollout, tasks: true))
+            return try JSONResponse.make(
+                RolloutView(rollout, taskPage: RolloutView.TaskPage(state: state, offset: offset, limit: limit))
+            )
         }
         let commands: [(String, RolloutCommand, Permission)] = [
             ("pause", .pause, .changesRun), ("resume", .resume, .changesRun), ("abort", .abort, .changesRun),
