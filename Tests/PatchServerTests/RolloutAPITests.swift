@@ -393,8 +393,12 @@ import Testing
             #expect(leased.tasks?.isEmpty == false)
             #expect(leased.tasks?.allSatisfy { $0.state == .leased } == true)
             #expect(leased.tasksTotal == all.tasks?.filter { $0.state == .leased }.count)
-            let listed = try await client.execute(uri: "/api/v1/rollouts", method: .get, headers: harness.bearer(.viewer))
-                .json(RolloutList.self)
+            let listed = try await client.execute(
+                uri: "/api/v1/rollouts",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            .json(RolloutList.self)
             #expect(listed.rollouts.first?.tasks == nil)
             #expect(listed.rollouts.first?.hostnames.isEmpty == true, "a list names no hosts without tasks to show")
             for bad in ["taskLimit=0", "taskLimit=100001", "taskOffset=-1", "taskState=asleep"] {
