@@ -21,23 +21,7 @@ import Testing
     }
 
     static func advisory(_ id: String, _ name: String, _ fixed: String, _ severity: Severity, at: Date) -> Advisory {
-        Advisory(
-            id: id,
-            aliases: ["CVE-\(id)"],
-            source: .dsa,
-            published: at,
-            modified: at,
-            severity: severity,
-            affected: [
-                AffectedPackage(
-                    release: EcosystemRelease(.debian, "12"),
-                    name: name,
-                    nameKind: .source,
-                    status: .fixed,
-                    fixedVersion: fixed
-                )
-            ]
-        )
+        ComplianceGroupingTests.advisory(id, name, fixed, severity, at: at)
     }
 
     /// The host-by-host resolution (the previous implementation, kept here as the oracle).
