@@ -51,13 +51,8 @@ public struct RolloutView: Codable, Sendable {
         }
     }
 
-    /// The view of `rollout`, with every host task when `tasks` is set.
-    public init(_ rollout: Rollout, tasks include: Bool) {
-        self.init(rollout, taskPage: include ? TaskPage(limit: Int.max) : nil)
-    }
-
     /// The view of `rollout`, with one page of its host tasks when `taskPage` is given.
-    public init(_ rollout: Rollout, taskPage: TaskPage?) {
+    public init(_ rollout: Rollout, taskPage: TaskPage? = nil) {
         id = rollout.id
         change = rollout.changeID
         state = rollout.state.rawValue
@@ -89,7 +84,7 @@ public struct RolloutView: Codable, Sendable {
             tasks = shown
             tasksTotal = matching.count
             tasksOffset = start
-            tasksLimit = page.limit == Int.max ? matching.count : page.limit
+            tasksLimit = page.limit
             named.formUnion(shown.map(\.hostID))
         }
         named.formUnion(rollout.plan.unschedulable.map(\.hostID))

@@ -39,7 +39,7 @@ struct RolloutController: Sendable {
                     identity: identity,
                     reviewedDigest: body.planDigest
                 )
-                return try JSONResponse.make(RolloutView(rollout, tasks: false), status: .created)
+                return try JSONResponse.make(RolloutView(rollout), status: .created)
             } catch let error as StoreError where error.code == .conflict {
                 throw Problem.conflict(error.message)
             }
@@ -50,7 +50,7 @@ struct RolloutController: Sendable {
             let page = try await storage.rolloutPage(activeOnly: active, limit: limit, offset: offset)
             return try JSONResponse.make(
                 RolloutList(
-                    rollouts: page.rollouts.map { RolloutView($0, tasks: false) },
+                    rollouts: page.rollouts.map { RolloutView($0) },
                     total: page.total,
                     limit: limit,
                     offset: offset
@@ -102,7 +102,7 @@ struct RolloutController: Sendable {
                         identity: identity
                     )
                 }
-                return try JSONResponse.make(RolloutView(updated, tasks: false))
+                return try JSONResponse.make(RolloutView(updated))
             }
         }
     }
