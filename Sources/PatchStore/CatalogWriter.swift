@@ -25,6 +25,10 @@ struct CatalogWriter {
     }
 
     private var known: [Identity: Int64] = [:]
+    /// Committed catalog rows shared across transactions (see ``CatalogIDCache``).
+    private let committed: CatalogIDCache?
+
+    init(committed: CatalogIDCache? = nil) { self.committed = committed }
 
     /// The catalog row of a package identity, if stored: its id and whether it was correlated.
     static func find(_ identity: Identity, _ db: Database) throws -> (id: Int64, correlated: Bool)? {
@@ -51,7 +55,10 @@ struct CatalogWriter {
     /// The catalog id of `package` on hosts of `release`, adding the row when it is new.
     mutating func id(release: String, package: InstalledPackage, _ db: Database) throws -> Int64 {
         let identity = Identity(release: release, package: package)
-        if let id = known[identity] { return id }
+        if let id = known[identity] ?? committed?.id(identity) {
+            known[identity] = id
+            return id
+        }
         if let row = try Self.find(identity, db) {
             known[identity] = row.id
             return row.id

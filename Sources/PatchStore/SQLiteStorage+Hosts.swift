@@ -160,18 +160,21 @@ extension SQLiteStorage {
     }
 
     // The fleet summary's queries: each count is a range of an index (see the v13 migration),
-    // never a pass over the hosts' rows evaluating every bucket per row.
+    // never a pass over the hosts' rows evaluating every bucket per row. The counts that cover most
+    // of a healthy fleet (online, seen within the hour, active agents) are the total (a b-tree
+    // count, which reads no rows) less their complement, which is small: a range of a few entries
+    // instead of one of every host.
     static let fleetSummaryTotalsSQL = """
         SELECT (SELECT COUNT(*) FROM hosts) AS hosts,
-            (SELECT COUNT(*) FROM hosts WHERE last_seen >= ?) AS online,
+            (SELECT COUNT(*) FROM hosts WHERE last_seen < ?) AS offline,
             (SELECT COUNT(*) FROM hosts WHERE reboot_required = 1) AS reboot,
-            (SELECT COUNT(*) FROM hosts WHERE last_seen >= ? - 3600000) AS h1,
+            (SELECT COUNT(*) FROM hosts WHERE last_seen < ? - 3600000) AS before_h1,
             (SELECT COUNT(*) FROM hosts WHERE last_seen < ? - 3600000 AND last_seen >= ? - 86400000) AS d1,
             (SELECT COUNT(*) FROM hosts WHERE last_seen < ? - 86400000 AND last_seen >= ? - 604800000) AS d7,
-            (SELECT COUNT(*) FROM hosts WHERE last_seen < ? - 604800000) AS older
+            (SELECT COUNT(*) FROM hosts WHERE last_seen < ? - 604800000) AS older,
+            (SELECT COUNT(*) FROM agents) - (SELECT COUNT(*) FROM agents WHERE revoked_at IS NOT NULL) AS agents
         """
     static let fleetSummaryOSSQL = "SELECT os_id, os_version_id, COUNT(*) AS n FROM hosts GROUP BY os_id, os_version_id"
-    static let fleetSummaryAgentsSQL = "SELECT COUNT(*) FROM agents WHERE revoked_at IS NULL"
 
     public func fleetSummary(now: Date, onlineSince: Date) async throws -> FleetSummary {
         let nowMillis = Self.millis(now)
@@ -183,25 +186,21 @@ extension SQLiteStorage {
                 arguments: [onlineMillis, nowMillis, nowMillis, nowMillis, nowMillis, nowMillis, nowMillis]
             )
             var byOS: [String: Int] = [:]
-            for row in try Row.fetchAll(
-                db,
-                sql: Self.fleetSummaryOSSQL
-            ) {
+            for row in try Row.fetchAll(db, sql: Self.fleetSummaryOSSQL) {
                 byOS["\(row["os_id"] as String) \(row["os_version_id"] as String)"] = row["n"]
             }
-            let agents = try Int.fetchOne(db, sql: Self.fleetSummaryAgentsSQL) ?? 0
             let hosts: Int = totals?["hosts"] ?? 0
-            let online: Int = totals?["online"] ?? 0
+            let online = hosts - (totals?["offline"] ?? 0)
             return FleetSummary(
                 hosts: hosts,
                 online: online,
                 stale: hosts - online,
                 rebootPending: totals?["reboot"] ?? 0,
                 byOS: byOS,
-                activeAgents: agents,
+                activeAgents: totals?["agents"] ?? 0,
                 lastSeenBuckets: [
-                    "<1h": totals?["h1"] ?? 0, "1-24h": totals?["d1"] ?? 0, "1-7d": totals?["d7"] ?? 0,
-                    ">7d": totals?["older"] ?? 0,
+                    "<1h": hosts - (totals?["before_h1"] ?? 0), "1-24h": totals?["d1"] ?? 0,
+                    "1-7d": totals?["d7"] ?? 0, ">7d": totals?["older"] ?? 0,
                 ]
             )
         }

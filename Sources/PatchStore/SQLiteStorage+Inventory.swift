@@ -35,6 +35,7 @@ extension SQLiteStorage {
                 message: "inventory of host \(hostID) lists \(package.name):\(package.architecture) twice"
             )
         }
+        let cache = catalogIDs
         return try await write { db -> PackageSetDiff in
             let host = try Self.inventoryHost(hostID: hostID, db)
             guard host.fingerprint == expectedFingerprint else {
@@ -52,7 +53,7 @@ extension SQLiteStorage {
             let stored = try Self.hostPackages(host.number, db)
             let diff = PackageSetDiff(from: stored.values.map(\.package), to: packages)
             let before = try Self.openHostFindings(host.number, db)
-            try Self.applyInventoryDiff(diff, host: host, stored: stored, at: at, db)
+            try Self.applyInventoryDiff(diff, host: host, stored: stored, at: at, catalog: cache, db)
             try db.execute(
                 sql: """
                     UPDATE hosts SET inventory_fingerprint = ?, package_count = ?, last_seen = ?,
@@ -249,10 +250,11 @@ extension SQLiteStorage {
         host: InventoryHost,
         stored: [PackageKey: HostPackage],
         at: Int64,
+        catalog committed: CatalogIDCache? = nil,
         _ db: Database
     ) throws {
         let first = host.inventorySince == nil
-        var catalog = CatalogWriter()
+        var catalog = CatalogWriter(committed: committed)
         let insert = try db.cachedStatement(
             sql: "INSERT INTO host_packages (host, package, since, state) VALUES (?, ?, ?, ?)"
         )

@@ -8,16 +8,25 @@ import SecurityAdvisories
 extension SQLiteStorage {
     public func registerPackages(release: String, packages: [InstalledPackage]) async throws -> [CatalogPackage] {
         guard !packages.isEmpty else { return [] }
-        // Most uploads name only known packages: look first, write only when something is new.
+        // Most uploads name only known packages: look first (in memory, then in the catalog),
+        // write only when something is new.
+        let cache = catalogIDs
         let unknown = try await pool.read { db in
-            try packages.filter { package in
-                try CatalogWriter.find(CatalogWriter.Identity(release: release, package: package), db)?.correlated
-                    != true
+            var correlated: [(CatalogWriter.Identity, Int64)] = []
+            let unknown = try packages.filter { package in
+                let identity = CatalogWriter.Identity(release: release, package: package)
+                if cache.id(identity) != nil { return false }
+                guard let row = try CatalogWriter.find(identity, db), row.correlated else { return true }
+                correlated.append((identity, row.id))
+                return false
             }
+            // Read outside any write: these rows are committed.
+            cache.remember(correlated)
+            return unknown
         }
         guard !unknown.isEmpty else { return [] }
         return try await write { db in
-            var catalog = CatalogWriter()
+            var catalog = CatalogWriter(committed: cache)
             var pending: [CatalogPackage] = []
             for package in unknown {
                 let id = try catalog.id(release: release, package: package, db)

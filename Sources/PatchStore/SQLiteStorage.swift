@@ -10,6 +10,8 @@ public final class SQLiteStorage: PatchStorage {
     let checkIns: SQLiteGroupCommit
     /// Decoded plans of recent rollouts (immutable once stored).
     let rolloutPlans = RolloutPlanCache()
+    /// Catalog ids of known, correlated packages (see ``CatalogIDCache``).
+    let catalogIDs = CatalogIDCache()
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     public init(path: String) throws {

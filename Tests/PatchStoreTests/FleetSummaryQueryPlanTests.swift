@@ -8,10 +8,11 @@ import Testing
 /// hosts that pass, evaluating every bucket per row, made the summary's p99 miss its goal).
 @Suite struct FleetSummaryQueryPlanTests {
     @Test(arguments: [
-        (SQLiteStorage.fleetSummaryTotalsSQL, "COVERING INDEX hosts_last_seen (last_seen>?)"),
+        (SQLiteStorage.fleetSummaryTotalsSQL, "COVERING INDEX hosts_last_seen (last_seen<?)"),
+        (SQLiteStorage.fleetSummaryTotalsSQL, "COVERING INDEX hosts_last_seen (last_seen>? AND last_seen<?)"),
         (SQLiteStorage.fleetSummaryTotalsSQL, "COVERING INDEX hosts_reboot_pending"),
         (SQLiteStorage.fleetSummaryOSSQL, "COVERING INDEX hosts_os"),
-        (SQLiteStorage.fleetSummaryAgentsSQL, "COVERING INDEX agents_revoked"),
+        (SQLiteStorage.fleetSummaryTotalsSQL, "COVERING INDEX agents_revoked (revoked_at>?)"),
     ])
     func summaryQueriesReadIndexesOnly(sql: String, index: String) async throws {
         let fixture = try StoreFixture()

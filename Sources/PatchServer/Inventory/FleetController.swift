@@ -13,6 +13,9 @@ struct FleetController: Sendable {
     let clock: any WallClock
     let configuration: ServerConfiguration
     let scopes: HostScopes
+    /// The fleet summary, computed once for the callers that ask at the same time (dashboards,
+    /// metrics scrapes and API clients all ask for it).
+    let summaries = CoalescedRead<FleetSummary>()
     /// Called after a host's labels or tags moved it to another environment or group set.
     var onHostMoved: @Sendable (HostRecord, HostScopes.Place, HostScopes.Place, String) async throws -> Void = {
         _,
@@ -277,7 +280,10 @@ struct FleetController: Sendable {
     func onlineSince() -> Date { clock.now().addingTimeInterval(-onlineWindow) }
 
     func summary() async throws -> FleetSummary {
-        try await storage.fleetSummary(now: clock.now(), onlineSince: onlineSince())
+        try await summaries.value { [storage, clock, onlineWindow] in
+            let now = clock.now()
+            return try await storage.fleetSummary(now: now, onlineSince: now.addingTimeInterval(-onlineWindow))
+        }
     }
 
     func requireHost(_ context: AppRequestContext) async throws -> HostRecord {
