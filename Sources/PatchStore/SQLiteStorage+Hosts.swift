@@ -161,9 +161,9 @@ extension SQLiteStorage {
 
     // The fleet summary's queries: each count is a range of an index (see the v13 migration),
     // never a pass over the hosts' rows evaluating every bucket per row. The counts that cover most
-    // of a healthy fleet (online, seen within the hour, active agents) are the total (a b-tree
-    // count, which reads no rows) less their complement, which is small: a range of a few entries
-    // instead of one of every host.
+    // of a healthy fleet (online, seen within the hour, active agents) are the total (a count of
+    // the smallest index's entries, decoding none) less their complement, which in a healthy fleet
+    // is a range of a few entries instead of one of every host (hosts gone for good fall in it).
     static let fleetSummaryTotalsSQL = """
         SELECT (SELECT COUNT(*) FROM hosts) AS hosts,
             (SELECT COUNT(*) FROM hosts WHERE last_seen < ?) AS offline,

@@ -7,6 +7,8 @@ import Testing
     /// A computation that counts its runs and waits until released, so callers pile up behind it.
     final class Gate: Sendable {
         let runs = Atomic<Int>(0)
+        /// Callers about to ask.
+        let arrivals = Atomic<Int>(0)
         let open = Atomic<Bool>(false)
 
         func compute() async throws -> Int {
@@ -23,8 +25,15 @@ import Testing
         let first = Task { try await read.value(gate.compute) }
         while gate.runs.load(ordering: .sequentiallyConsistent) == 0 { try await Task.sleep(for: .milliseconds(1)) }
         // Fifty callers arrive while it runs: they must all wait for one later computation.
-        let later = (0..<50).map { _ in Task { try await read.value(gate.compute) } }
-        try await Task.sleep(for: .milliseconds(50))
+        let later = (0..<50).map { _ in
+            Task {
+                gate.arrivals.add(1, ordering: .sequentiallyConsistent)
+                return try await read.value(gate.compute)
+            }
+        }
+        while gate.arrivals.load(ordering: .sequentiallyConsistent) < 50 { try await Task.sleep(for: .milliseconds(1)) }
+        // From here each caller is one hop from the actor; give the hops time.
+        try await Task.sleep(for: .milliseconds(200))
         #expect(gate.runs.load(ordering: .sequentiallyConsistent) == 1, "nobody may start a second run meanwhile")
         gate.open.store(true, ordering: .sequentiallyConsistent)
         #expect(try await first.value == 1)
