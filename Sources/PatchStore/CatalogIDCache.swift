@@ -14,6 +14,11 @@ final class CatalogIDCache: Sendable {
 
     func id(_ identity: CatalogWriter.Identity) -> Int64? { ids.withLock { $0[identity] } }
 
+    /// The entries whose identity is not remembered, in order (one lock for the whole list).
+    func unremembered<T: Sendable>(_ entries: [(CatalogWriter.Identity, T)]) -> [(CatalogWriter.Identity, T)] {
+        ids.withLock { ids in entries.filter { ids[$0.0] == nil } }
+    }
+
     /// Remembers committed, correlated catalog rows.
     func remember(_ entries: [(CatalogWriter.Identity, Int64)]) {
         guard !entries.isEmpty else { return }

@@ -8,21 +8,24 @@ import SecurityAdvisories
 extension SQLiteStorage {
     public func registerPackages(release: String, packages: [InstalledPackage]) async throws -> [CatalogPackage] {
         guard !packages.isEmpty else { return [] }
-        // Most uploads name only known packages: look first (in memory, then in the catalog),
-        // write only when something is new.
+        // Most uploads name only known packages: look first in memory (an upload of known
+        // versions ends here, without a database read), then in the catalog; write only when
+        // something is new.
         let cache = catalogIDs
+        let candidates = cache.unremembered(
+            packages.map { (CatalogWriter.Identity(release: release, package: $0), $0) }
+        )
+        guard !candidates.isEmpty else { return [] }
         let unknown = try await pool.read { db in
             var correlated: [(CatalogWriter.Identity, Int64)] = []
-            let unknown = try packages.filter { package in
-                let identity = CatalogWriter.Identity(release: release, package: package)
-                if cache.id(identity) != nil { return false }
+            let unknown = try candidates.filter { identity, _ in
                 guard let row = try CatalogWriter.find(identity, db), row.correlated else { return true }
                 correlated.append((identity, row.id))
                 return false
             }
             // Read outside any write: these rows are committed.
             cache.remember(correlated)
-            return unknown
+            return unknown.map(\.1)
         }
         guard !unknown.isEmpty else { return [] }
         return try await write { db in
