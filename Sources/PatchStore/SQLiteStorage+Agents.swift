@@ -251,6 +251,16 @@ extension SQLiteStorage {
         _ db: Database
     ) throws -> Bool {
         // Run on every signed request: cached statements, parsed and authorized once.
+        // Revocation is checked here, in the write that accepts the request, so a server that
+        // verified the signature with a cached key cannot let a revoked agent through: the
+        // revocation either committed before this transaction (refused here) or after it (the
+        // request was accepted before the revocation, as it would be without any cache).
+        if try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT revoked_at FROM agents WHERE id = ?"),
+            arguments: [agentID]
+        ) != nil {
+            throw StoreError(code: .revoked, message: "agent \(agentID) is revoked")
+        }
         try db.cachedStatement(sql: "DELETE FROM agent_nonces WHERE seen_at < ?")
             .execute(arguments: [millis(forgetBefore)])
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO agent_nonces (agent_id, nonce, seen_at) VALUES (?, ?, ?)")

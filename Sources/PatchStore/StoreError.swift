@@ -3,7 +3,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A stable error code.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
-            case conflict, notFound, invalidData, unavailable
+            case conflict, notFound, invalidData, unavailable, revoked
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -15,6 +15,8 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidData = Code(.invalidData)
         /// The database could not be opened or reached.
         public static let unavailable = Code(.unavailable)
+        /// The credential (an agent) was revoked; checked inside the write that would use it.
+        public static let revoked = Code(.revoked)
         public var description: String { base.rawValue }
     }
 

@@ -205,6 +205,39 @@ import Testing
         }
     }
 
+    /// The server verifies signatures with cached agent keys; a revocation it did not make itself
+    /// (another replica, a script on the store) is caught by the write that accepts the request.
+    @Test func revocationOutsideThisServerIsRefusedByTheAcceptingWrite() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken()
+        try await harness.application().test(.router) { client in
+            var agent = TestAgent()
+            try await client.enroll(&agent, token: token)
+            #expect(
+                try await client.signedPost(heartbeatPath, heartbeat(agent), agent: agent, clock: harness.clock).status
+                    == .ok
+            )
+            let seen = try #require(try await harness.storage.host(id: agent.hostID)?.lastSeen)
+            harness.clock.advance(60)
+            #expect(
+                try await harness.storage.revokeAgent(id: agent.agentID, actor: "user:other", now: harness.clock.now())
+            )
+            let beat = try await client.signedPost(heartbeatPath, heartbeat(agent), agent: agent, clock: harness.clock)
+            #expect(beat.status == .unauthorized)
+            #expect(beat.text.contains("revoked"))
+            #expect(try await harness.storage.host(id: agent.hostID)?.lastSeen == seen)
+            // The other signed routes go through the same write (the nonce), cached key or not.
+            let plan = try await client.signedPost(
+                "/api/v1/agent/plan",
+                [String: String](),
+                agent: agent,
+                clock: harness.clock
+            )
+            #expect(plan.status == .unauthorized)
+            #expect(plan.text.contains("revoked"))
+        }
+    }
+
     @Test func unsignedAgentRequestIsRefused() async throws {
         let harness = try await Harness.make()
         try await harness.application().test(.router) { client in

@@ -338,6 +338,33 @@ import Testing
         #expect(try await store.recordNonce(agentID: "agt-1", nonce: "n2", now: T.at(301), forgetBefore: T.at(0)))
     }
 
+    /// The write that accepts a signed request refuses a revoked agent (the server may have checked
+    /// the signature with a key cached before the revocation): nothing is recorded, the nonce is
+    /// not spent.
+    @Test func revokedAgentIsRefusedByTheAcceptingWrite() async throws {
+        let host = try await setUpHost()
+        let agent = try #require(try await store.agents().first { $0.hostID == host })
+        #expect(try await store.revokeAgent(id: agent.id, actor: "user:admin", now: T.at(50)))
+        await #expect {
+            try await store.recordHeartbeat(
+                agentID: agent.id,
+                nonce: "n1",
+                hostID: host,
+                facts: facts(hostname: "after-revocation"),
+                now: T.at(100),
+                forgetNoncesBefore: T.at(0)
+            )
+        } throws: { ($0 as? StoreError)?.code == .revoked }
+        await #expect {
+            try await store.recordNonce(agentID: agent.id, nonce: "n2", now: T.at(100), forgetBefore: T.at(0))
+        } throws: { ($0 as? StoreError)?.code == .revoked }
+        #expect(try await store.host(id: host)?.facts.hostname == "web-01")
+        let nonces = try await fixture.rawQueue().read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agent_nonces") ?? -1
+        }
+        #expect(nonces == 0)
+    }
+
     /// Heartbeats arriving together are committed together (group commit) yet answered one by one:
     /// each fresh nonce is spent once, a nonce sent twice at the same moment wins exactly once, and
     /// one heartbeat for an unknown host fails alone without undoing the others in its batch.

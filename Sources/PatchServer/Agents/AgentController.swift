@@ -90,13 +90,18 @@ struct AgentController: Sendable {
         // Nonce, facts and last seen in one write transaction.
         let now = clock.now()
         guard
-            let record = try await storage.recordHeartbeat(
-                agentID: verified.agent.id,
-                nonce: verified.nonce,
-                hostID: verified.agent.hostID,
-                facts: beat.facts,
-                now: now,
-                forgetNoncesBefore: authenticator.noncesForgottenBefore(now)
+            let record = try await authenticator.accepting(
+                verified.agent.id,
+                {
+                    try await storage.recordHeartbeat(
+                        agentID: verified.agent.id,
+                        nonce: verified.nonce,
+                        hostID: verified.agent.hostID,
+                        facts: beat.facts,
+                        now: now,
+                        forgetNoncesBefore: authenticator.noncesForgottenBefore(now)
+                    )
+                }
             )
         else { throw Problem.unauthorized("replayed request (nonce already used)") }
         let stored = record.inventoryFingerprint

@@ -156,6 +156,7 @@ public func buildRouter(
         )
     }
 
+    let agentKeys = AgentKeyCache()
     let agentAuthenticator = AgentAuthenticator(
         storage: storage,
         clock: clock,
@@ -163,7 +164,8 @@ public func buildRouter(
         rateLimiter: RateLimiter(
             perMinute: configuration.agentRequestsPerMinute,
             burst: configuration.agentRequestBurst
-        )
+        ),
+        keys: agentKeys
     )
     let plans = PlanQueue(storage: storage, clock: clock, key: dependencies.planKey)
     let updates = UpdatesController(storage: storage, clock: clock)
@@ -205,7 +207,8 @@ public func buildRouter(
         identities: identities,
         clock: clock,
         configuration: configuration,
-        scopes: scopes
+        scopes: scopes,
+        agentKeys: agentKeys
     )
     fleetController.onHostMoved = { host, before, after, actor in
         try await changes.hostMoved(host, from: before, to: after, actor: actor, rollouts: rollouts)

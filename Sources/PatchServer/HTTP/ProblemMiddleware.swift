@@ -51,6 +51,7 @@ struct ProblemMiddleware: RouterMiddleware {
             switch error.code {
             case .notFound: return Problem.notFound(error.message)
             case .conflict: return Problem.conflict(error.message)
+            case .revoked: return Problem.unauthorized(error.message)
             default: return Problem(.internalServerError, "the store failed; see the server log")
             }
         case let error as DecodingError: return Problem.badRequest(APIBody.describe(error))

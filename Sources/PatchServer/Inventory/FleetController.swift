@@ -13,6 +13,8 @@ struct FleetController: Sendable {
     let clock: any WallClock
     let configuration: ServerConfiguration
     let scopes: HostScopes
+    /// Agent keys the agent routes verify with; a revoked agent is dropped from it.
+    let agentKeys: AgentKeyCache
     /// The fleet summary, computed once for the callers that ask at the same time (dashboards,
     /// metrics scrapes and API clients all ask for it).
     let summaries = CoalescedRead<FleetSummary>()
@@ -161,6 +163,7 @@ struct FleetController: Sendable {
             guard try await storage.revokeAgent(id: id, actor: identity.actor, now: clock.now()) else {
                 throw Problem.notFound("no agent with id '\(id)'")
             }
+            agentKeys.forget(agentID: id)
             return try JSONResponse.make(try await storage.agent(id: id).map(AgentView.init))
         }
         table.add(.post, "enrollment-tokens", on: group, prefix: prefix, permission: .enrollmentManage) {
