@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# PatchPilot's whole test run: installs what the tests need, builds once with warnings as errors,
-# runs every Swift test, then the oracle checks (differential tests against dpkg, rpm, …).
+# PatchPilot's whole test run: installs what the tests need, starts a throwaway PostgreSQL cluster,
+# builds once with warnings as errors, runs every Swift test (the storage suite a second time on
+# PostgreSQL), then the oracle checks (differential tests against dpkg, rpm, …).
 # Usage: scripts/test.sh            (CI runs exactly this through .ci/run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +9,7 @@ cd "$(dirname "$0")/.."
 log() { printf '\n== %s\n' "$*"; }
 
 # 1. System packages the tests use (installed only when missing).
-needed=(libsqlite3-dev zlib1g-dev dpkg-dev rpm python3-rpm libdpkg-dev librpm-dev prometheus)
+needed=(libsqlite3-dev zlib1g-dev dpkg-dev rpm python3-rpm libdpkg-dev librpm-dev prometheus postgresql)
 missing=()
 for package in "${needed[@]}"; do
     dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -19,6 +20,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# A throwaway PostgreSQL cluster (initdb in a temporary directory, a free loopback port), stopped
+# at exit: PATCHPILOT_TEST_POSTGRES_URL names it for the tests.
+source scripts/lib/test-postgres.sh
+log "starting a throwaway PostgreSQL"
+start_test_postgres
+trap stop_test_postgres EXIT
 
 # 2. Style, mechanically (the committed .swift-format), then build everything once, warnings as errors.
 log "swift format lint --strict"
@@ -53,6 +61,19 @@ if [ "$status" -ne 0 ]; then
     echo "swift test failed (exit $status); the failing tests:"
     grep -E '✘|error:' .build/swift-test.log | head -50
     exit "$status"
+fi
+
+# The storage contract suite again, every store on PostgreSQL instead of SQLite.
+log "swift test PatchStoreTests on PostgreSQL"
+set +e
+PATCHPILOT_TEST_ENGINE=postgres swift test --skip-build --parallel --num-workers 2 --filter PatchStoreTests 2>&1 \
+    | tee .build/swift-test-postgres.log | grep -vE '^(\[|Test Case .* started|◇ )'
+status=${PIPESTATUS[0]}
+set -e
+if [ "$status" -ne 0 ]; then
+    echo "the storage suite failed on PostgreSQL; the failing tests:"
+    grep -E '✘|error:' .build/swift-test-postgres.log | head -50
+    exit 1
 fi
 
 # 4. Oracle checks: every script under scripts/oracles/ gets the built binaries' directory.

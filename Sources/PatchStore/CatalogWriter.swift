@@ -1,5 +1,4 @@
 import FleetModel
-import GRDB
 
 /// Finds or adds catalog rows for packages inside one write transaction, remembering the ids it
 /// has seen (one statement per distinct package, not per host).
@@ -31,10 +30,10 @@ struct CatalogWriter {
     init(committed: CatalogIDCache? = nil) { self.committed = committed }
 
     /// The catalog row of a package identity, if stored: its id and whether it was correlated.
-    static func find(_ identity: Identity, _ db: Database) throws -> (id: Int64, correlated: Bool)? {
+    static func find(_ identity: Identity, _ db: any SQLSession) throws -> (id: Int64, correlated: Bool)? {
         guard
             // Asked for every package of every upload: a cached statement is parsed and authorized once.
-            let row = try Row.fetchOne(
+            let row = try SQLRow.fetchOne(
                 db.cachedStatement(
                     sql: """
                         SELECT id, correlated_at FROM packages WHERE release = ? AND name = ? AND architecture = ?
@@ -53,7 +52,7 @@ struct CatalogWriter {
     private(set) var added: [Int64] = []
 
     /// The catalog id of `package` on hosts of `release`, adding the row when it is new.
-    mutating func id(release: String, package: InstalledPackage, _ db: Database) throws -> Int64 {
+    mutating func id(release: String, package: InstalledPackage, _ db: any SQLSession) throws -> Int64 {
         let identity = Identity(release: release, package: package)
         if let id = known[identity] ?? committed?.id(identity) {
             known[identity] = id
@@ -63,18 +62,18 @@ struct CatalogWriter {
             known[identity] = row.id
             return row.id
         }
-        let arguments: StatementArguments = [
+        let arguments: SQLArguments = [
             identity.release, identity.name, identity.architecture, identity.version, identity.sourceName,
             identity.sourceVersion, identity.manager,
         ]
-        try db.cachedStatement(
+        let id = try db.insertReturningID(
             sql: """
                 INSERT INTO packages (release, name, architecture, version, source_name, source_version, manager)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """
+                VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """,
+            arguments: arguments,
+            cached: true
         )
-        .execute(arguments: arguments)
-        let id = db.lastInsertedRowID
         known[identity] = id
         added.append(id)
         return id

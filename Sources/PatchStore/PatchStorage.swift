@@ -54,6 +54,14 @@ public struct StoredInventory: Sendable, Hashable {
 /// Every mutating call is one transaction: it is applied whole or not at all, together with the
 /// event it records.
 public protocol PatchStorage: Sendable {
+    // MARK: Lifecycle
+    /// Releases the engine's connections (PostgreSQL); the store is unusable afterwards.
+    func close() async
+    /// A secret the whole deployment shares (the plan and audit signing keys when replicas share a
+    /// PostgreSQL database), created from `generate` when missing: when replicas start together,
+    /// one value wins and every replica answers it. Creating it is an audit event.
+    func sharedKey(named name: String, now: Date, generate: @Sendable () -> [UInt8]) async throws -> [UInt8]
+
     // MARK: Users, sessions, tokens
     /// Creates a user; fails with ``StoreError/Code-swift.struct/conflict`` if the name is taken.
     func createUser(_ user: UserRecord, actor: String) async throws

@@ -1,11 +1,10 @@
 import ChangeControl
 import Foundation
-import GRDB
 
-extension SQLiteStorage {
+extension SQLStorage {
     public func customRoles() async throws -> [Role] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM custom_roles ORDER BY name").map {
+        try await engine.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM custom_roles ORDER BY name").map {
                 Role(
                     name: $0["name"],
                     permissions: Set(try Self.decode([Permission].self, $0["permissions"], what: "role permissions")),
@@ -44,11 +43,13 @@ extension SQLiteStorage {
     }
 
     public func grants(userID: String) async throws -> [RoleGrant] {
-        try await pool.read { db in
-            try Row.fetchAll(
+        try await engine.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: """
-                    SELECT g.*, json_extract(e.body, '$.breakGlass') AS break_glass
+                    SELECT g.*, \(db.dialect == .postgres
+                        ? "CASE e.body::jsonb->'breakGlass' WHEN 'true'::jsonb THEN 1 WHEN 'false'::jsonb THEN 0 END"
+                        : "json_extract(e.body, '$.breakGlass')") AS break_glass
                     FROM role_grants g LEFT JOIN elevations e ON e.id = g.elevation_id
                     WHERE g.user_id = ? ORDER BY g.id
                     """,
@@ -70,11 +71,11 @@ extension SQLiteStorage {
         try await write { db in try Self.insertGrant(userID: userID, grant: grant, actor: actor, now: now, db) }
     }
 
-    static func insertGrant(userID: String, grant: RoleGrant, actor: String, now: Date, _ db: Database) throws {
+    static func insertGrant(userID: String, grant: RoleGrant, actor: String, now: Date, _ db: any SQLSession) throws {
         try db.execute(
             sql: """
-                INSERT OR IGNORE INTO role_grants (user_id, role, scope, expires_at, elevation_id, created_at)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO role_grants (user_id, role, scope, expires_at, elevation_id, created_at)
+                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                 """,
             arguments: [
                 userID, grant.role, grant.scope.description, millis(grant.expiresAt), grant.elevationID, millis(now),
@@ -126,7 +127,9 @@ extension SQLiteStorage {
     }
 
     public func users() async throws -> [UserRecord] {
-        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY username").map(Self.user) }
+        try await engine.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM users ORDER BY username").map(Self.user)
+        }
     }
 
     public func recordLoginFailure(
@@ -160,7 +163,7 @@ extension SQLiteStorage {
     }
 
     public func loginFailures(username: String, source: String, since: Date) async throws -> [Date] {
-        try await pool.read { db in
+        try await engine.read { db in
             try Int64.fetchAll(
                 db,
                 sql: "SELECT at FROM login_failures WHERE username = ? AND source = ? AND at > ? ORDER BY at",

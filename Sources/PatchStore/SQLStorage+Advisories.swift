@@ -1,8 +1,7 @@
 import Foundation
-import GRDB
 import SecurityAdvisories
 
-extension SQLiteStorage {
+extension SQLStorage {
     public func importAdvisories(
         _ advisories: [Advisory],
         knownExploited: [KnownExploitedVulnerability],
@@ -38,7 +37,7 @@ extension SQLiteStorage {
             for (advisory, document) in documents {
                 let modified = Self.millis(advisory.modified)
                 let withdrawn = Self.millis(advisory.withdrawn)
-                if let row = try Row.fetchOne(select, arguments: [advisory.id]) {
+                if let row = try SQLRow.fetchOne(select, arguments: [advisory.id]) {
                     let storedModified: Int64 = row["modified"]
                     let storedDocument: String = row["document"]
                     if storedDocument == document || modified < storedModified {
@@ -108,25 +107,27 @@ extension SQLiteStorage {
     }
 
     public func latestFeedImport() async throws -> Int64 {
-        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM feed_imports") ?? 0 }
+        try await engine.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM feed_imports") ?? 0
+        }
     }
 
     public func advisories() async throws -> [Advisory] {
-        let documents = try await pool.read { db in
+        let documents = try await engine.read { db in
             try String.fetchAll(db, sql: "SELECT document FROM advisories ORDER BY id")
         }
         return try documents.map { try Self.decodeAdvisory($0) }
     }
 
     public func advisory(id: String) async throws -> Advisory? {
-        let document = try await pool.read { db in
+        let document = try await engine.read { db in
             try String.fetchOne(db, sql: "SELECT document FROM advisories WHERE id = ?", arguments: [id])
         }
         return try document.map { try Self.decodeAdvisory($0) }
     }
 
     public func knownExploited() async throws -> [KnownExploitedVulnerability] {
-        let documents = try await pool.read { db in try String.fetchAll(db, sql: "SELECT document FROM known_exploited")
+        let documents = try await engine.read { db in
+            try String.fetchAll(db, sql: "SELECT document FROM known_exploited")
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .millisecondsSince1970
@@ -134,8 +135,8 @@ extension SQLiteStorage {
     }
 
     public func epssScores() async throws -> [EPSSScore] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM epss_scores").map {
+        try await engine.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM epss_scores").map {
                 EPSSScore(
                     cveID: $0["cve_id"],
                     score: $0["score"],
@@ -147,10 +148,10 @@ extension SQLiteStorage {
     }
 
     public func advisoryPublicationDates() async throws -> [String: Date] {
-        try await pool.read { db in
+        try await engine.read { db in
             var dates: [String: Date] = [:]
             // Documents store dates as milliseconds since 1970.
-            for row in try Row.fetchAll(
+            for row in try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT id, json_extract(document, '$.published') AS published FROM advisories

@@ -1,12 +1,11 @@
 import FleetModel
 import Foundation
-import GRDB
 
-extension SQLiteStorage {
+extension SQLStorage {
     public func createEnrollmentToken(_ token: EnrollmentTokenRecord, actor: String) async throws {
         do {
             try await insertEnrollmentToken(token, actor: actor)
-        } catch  where Self.isUniqueViolation(error) {
+        } catch  where isUniqueViolation(error) {
             throw StoreError(code: .conflict, message: "an enrollment token with id \(token.id) already exists")
         }
     }
@@ -50,7 +49,7 @@ extension SQLiteStorage {
         let factsJSON = try Self.json(registration.facts)
         return try await write { db -> EnrollmentOutcome in
             guard
-                let token = try Row.fetchOne(
+                let token = try SQLRow.fetchOne(
                     db,
                     sql: "SELECT * FROM enrollment_tokens WHERE id = ?",
                     arguments: [tokenID]
@@ -146,26 +145,26 @@ extension SQLiteStorage {
     }
 
     public func agent(id: String) async throws -> AgentRecord? {
-        try await pool.read { db in
+        try await engine.read { db in
             // Every signed agent request asks: a cached statement is parsed and authorized once.
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM agents WHERE id = ?"), arguments: [id])
+            try SQLRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM agents WHERE id = ?"), arguments: [id])
                 .map(Self.agent)
         }
     }
 
     public func agents() async throws -> [AgentRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM agents ORDER BY enrolled_at DESC, id").map(Self.agent)
+        try await engine.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM agents ORDER BY enrolled_at DESC, id").map(Self.agent)
         }
     }
 
     public func agents(limit: Int, after: AgentCursor?) async throws -> AgentPage {
         let limit = max(0, min(limit, 10_000))
-        return try await pool.read { db in
+        return try await engine.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agents") ?? 0
-            let rows: [Row]
+            let rows: [SQLRow]
             if let after {
-                rows = try Row.fetchAll(
+                rows = try SQLRow.fetchAll(
                     db,
                     sql: """
                         SELECT * FROM agents WHERE enrolled_at < ? OR (enrolled_at = ? AND id > ?)
@@ -174,7 +173,7 @@ extension SQLiteStorage {
                     arguments: [after.enrolledAtMillis, after.enrolledAtMillis, after.id, limit]
                 )
             } else {
-                rows = try Row.fetchAll(
+                rows = try SQLRow.fetchAll(
                     db,
                     sql: "SELECT * FROM agents ORDER BY enrolled_at DESC, id LIMIT ?",
                     arguments: [limit]
@@ -191,7 +190,7 @@ extension SQLiteStorage {
     public func revokeAgent(id: String, actor: String, now: Date) async throws -> Bool {
         try await write { db in
             guard
-                let row = try Row.fetchOne(
+                let row = try SQLRow.fetchOne(
                     db,
                     sql: "SELECT host_id, revoked_at FROM agents WHERE id = ?",
                     arguments: [id]
@@ -230,7 +229,7 @@ extension SQLiteStorage {
     ) async throws -> HeartbeatRecord? {
         let factsJSON = try Self.json(facts)
         // Check-ins arriving together share one transaction (they write no audit event).
-        return try await checkIns.write { db -> HeartbeatRecord? in
+        return try await engine.batchedWrite { db -> HeartbeatRecord? in
             guard try Self.insertNonce(agentID: agentID, nonce: nonce, now: now, forgetBefore: forgetNoncesBefore, db)
             else { return nil }
             try Self.updateFacts(hostID: hostID, facts: facts, factsJSON: factsJSON, now: now, db)
@@ -248,7 +247,7 @@ extension SQLiteStorage {
         nonce: String,
         now: Date,
         forgetBefore: Date,
-        _ db: Database
+        _ db: any SQLSession
     ) throws -> Bool {
         // Run on every signed request: cached statements, parsed and authorized once.
         // Revocation is checked here, in the write that accepts the request, so a server that
@@ -263,12 +262,14 @@ extension SQLiteStorage {
         }
         try db.cachedStatement(sql: "DELETE FROM agent_nonces WHERE seen_at < ?")
             .execute(arguments: [millis(forgetBefore)])
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO agent_nonces (agent_id, nonce, seen_at) VALUES (?, ?, ?)")
-            .execute(arguments: [agentID, nonce, millis(now)])
+        try db.cachedStatement(
+            sql: "INSERT INTO agent_nonces (agent_id, nonce, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+        )
+        .execute(arguments: [agentID, nonce, millis(now)])
         return db.changesCount == 1
     }
 
-    static func agent(_ row: Row) -> AgentRecord {
+    static func agent(_ row: SQLRow) -> AgentRecord {
         AgentRecord(
             id: row["id"],
             hostID: row["host_id"],
@@ -279,7 +280,8 @@ extension SQLiteStorage {
         )
     }
 
-    static func updateFacts(hostID: String, facts: HostFacts, factsJSON: String, now: Date, _ db: Database) throws {
+    static func updateFacts(hostID: String, facts: HostFacts, factsJSON: String, now: Date, _ db: any SQLSession) throws
+    {
         try db.cachedStatement(
             sql: """
                 UPDATE hosts SET hostname = ?, os_id = ?, os_version_id = ?, kernel_running = ?,

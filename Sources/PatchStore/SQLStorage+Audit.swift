@@ -1,9 +1,8 @@
 import ChangeControl
 import Foundation
-import GRDB
 
-extension SQLiteStorage {
-    static func auditEvent(_ row: Row) -> AuditEvent {
+extension SQLStorage {
+    static func auditEvent(_ row: SQLRow) -> AuditEvent {
         AuditEvent(
             id: row["id"],
             at: date(row["at"] as Int64),
@@ -19,26 +18,26 @@ extension SQLiteStorage {
     }
 
     public func auditEvents(afterID: Int64, since: Date?, target: String?, limit: Int) async throws -> [AuditEvent] {
-        try await pool.read { db in
+        try await engine.read { db in
             var sql = "SELECT * FROM events WHERE id > ?"
-            var arguments: StatementArguments = [afterID]
+            var arguments: SQLArguments = [afterID]
             if let since {
                 sql += " AND at >= ?"
-                _ = arguments.append(contentsOf: [Self.millis(since)])
+                arguments.append(contentsOf: [Self.millis(since)])
             }
             if let target {
                 sql += " AND target = ?"
-                _ = arguments.append(contentsOf: [target])
+                arguments.append(contentsOf: [target])
             }
             sql += " ORDER BY id LIMIT ?"
-            _ = arguments.append(contentsOf: [limit])
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.auditEvent)
+            arguments.append(contentsOf: [limit])
+            return try SQLRow.fetchAll(db, sql: sql, arguments: arguments).map(Self.auditEvent)
         }
     }
 
     public func auditCheckpoints() async throws -> [AuditCheckpoint] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoints ORDER BY event_id").map {
+        try await engine.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM audit_checkpoints ORDER BY event_id").map {
                 AuditCheckpoint(
                     eventID: $0["event_id"],
                     headHash: $0["head_hash"],
@@ -54,7 +53,7 @@ extension SQLiteStorage {
         sign: @escaping @Sendable (_ eventID: Int64, _ hash: String, _ at: Date) throws -> AuditCheckpoint
     ) async throws -> AuditCheckpoint? {
         try await write { db in
-            guard let head = try Row.fetchOne(db, sql: "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1") else {
+            guard let head = try SQLRow.fetchOne(db, sql: "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1") else {
                 return nil
             }
             let eventID: Int64 = head["id"]

@@ -1,8 +1,7 @@
 import ChangeControl
 import Foundation
-import GRDB
 
-extension SQLiteStorage {
+extension SQLStorage {
     public func createChange(
         _ make: @escaping @Sendable (_ number: Int64) throws -> ChangeRequest,
         actor: String
@@ -78,7 +77,7 @@ extension SQLiteStorage {
     }
 
     public func change(id: String) async throws -> ChangeRequest? {
-        try await pool.read { db in
+        try await engine.read { db in
             try String.fetchOne(db, sql: "SELECT body FROM change_requests WHERE id = ?", arguments: [id]).map {
                 try Self.decode(ChangeRequest.self, $0, what: "change request \(id)")
             }
@@ -90,17 +89,17 @@ extension SQLiteStorage {
         limit: Int,
         offset: Int
     ) async throws -> (changes: [ChangeRequest], total: Int) {
-        try await pool.read { db in
+        try await engine.read { db in
             var condition = ""
-            var arguments: StatementArguments = []
+            var arguments: SQLArguments = []
             if let states {
                 condition = "WHERE state IN (\(states.map { _ in "?" }.joined(separator: ",")))"
-                _ = arguments.append(contentsOf: StatementArguments(states.map(\.rawValue).sorted()))
+                arguments.append(contentsOf: SQLArguments(states.map(\.rawValue).sorted()))
             }
             let total =
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM change_requests \(condition)", arguments: arguments)
                 ?? 0
-            _ = arguments.append(contentsOf: [limit, offset])
+            arguments.append(contentsOf: [limit, offset])
             let changes = try String.fetchAll(
                 db,
                 sql: "SELECT body FROM change_requests \(condition) ORDER BY number DESC LIMIT ? OFFSET ?",
@@ -111,7 +110,7 @@ extension SQLiteStorage {
     }
 
     public func changeTemplates() async throws -> [StandardChangeTemplate] {
-        try await pool.read { db in
+        try await engine.read { db in
             try String.fetchAll(db, sql: "SELECT body FROM change_templates ORDER BY name").map {
                 try Self.decode(StandardChangeTemplate.self, $0, what: "change template")
             }

@@ -1,8 +1,7 @@
 import ChangeControl
 import Foundation
-import GRDB
 
-extension SQLiteStorage {
+extension SQLStorage {
     public func createElevation(_ elevation: Elevation, actor: String) async throws {
         try await write { db in
             try Self.saveElevation(elevation, insert: true, db)
@@ -71,7 +70,7 @@ extension SQLiteStorage {
     }
 
     public func elevation(id: String) async throws -> Elevation? {
-        try await pool.read { db in
+        try await engine.read { db in
             try String.fetchOne(db, sql: "SELECT body FROM elevations WHERE id = ?", arguments: [id]).map {
                 try Self.decode(Elevation.self, $0, what: "elevation")
             }
@@ -79,7 +78,7 @@ extension SQLiteStorage {
     }
 
     public func elevations(userID: String?, limit: Int) async throws -> [Elevation] {
-        try await pool.read { db in
+        try await engine.read { db in
             let rows: [String]
             if let userID {
                 rows = try String.fetchAll(
@@ -135,7 +134,7 @@ extension SQLiteStorage {
         }
     }
 
-    static func saveElevation(_ elevation: Elevation, insert: Bool, _ db: Database) throws {
+    static func saveElevation(_ elevation: Elevation, insert: Bool, _ db: any SQLSession) throws {
         let body = try json(elevation)
         if insert {
             try db.execute(

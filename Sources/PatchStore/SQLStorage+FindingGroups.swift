@@ -1,32 +1,31 @@
 import Foundation
-import GRDB
 import SecurityAdvisories
 
 /// Fleet-wide passes over findings without one row per host finding: the package findings are
 /// read once each, and for each distinct package the hosts that run it come from the covering
 /// index `host_packages(package, host, state, since)` — a few bytes per host, no table lookup.
-extension SQLiteStorage {
+extension SQLStorage {
     public func reduceOpenFindingGroups<State: Sendable>(
         into state: State,
         _ body: @escaping @Sendable (inout State, OpenFindingGroup) throws -> Void
     ) async throws -> State {
-        try await pool.read { db in
+        try await engine.read { db in
             var state = state
             // When each host's first inventory arrived: the start of a baseline package's lineage.
             var inventorySince: [Int64: Int64] = [:]
-            let hosts = try Row.fetchCursor(db, sql: "SELECT number, COALESCE(inventory_since, 0) FROM hosts")
+            let hosts = try SQLRow.fetchCursor(db, sql: "SELECT number, COALESCE(inventory_since, 0) FROM hosts")
             while let row = try hosts.next() { inventorySince[row[0] as Int64] = row[1] as Int64 }
             // Starts kept where a host's own history differs from the derived one: package →
             // advisory → host → start.
             var kept: [Int64: [String: [Int64: Int64]]] = [:]
-            let starts = try Row.fetchCursor(
+            let starts = try SQLRow.fetchCursor(
                 db,
                 sql: "SELECT host, package, advisory_id, first_seen FROM finding_starts"
             )
             while let row = try starts.next() {
                 kept[row[1] as Int64, default: [:]][row[2] as String, default: [:]][row[0] as Int64] = row[3] as Int64
             }
-            let findings = try Row.fetchCursor(
+            let findings = try SQLRow.fetchCursor(
                 db,
                 sql: """
                     SELECT pf.package AS package_id, p.name AS package, p.architecture, p.version AS installed_version,
@@ -51,7 +50,7 @@ extension SQLiteStorage {
                     current = package
                     numbers.removeAll(keepingCapacity: true)
                     lineageStarts.removeAll(keepingCapacity: true)
-                    let hostRows = try Row.fetchCursor(members, arguments: [package])
+                    let hostRows = try SQLRow.fetchCursor(members, arguments: [package])
                     while let member = try hostRows.next() {
                         let number: Int64 = member[0]
                         numbers.append(number)
@@ -81,11 +80,11 @@ extension SQLiteStorage {
     }
 
     public func fleetHosts(decode: @escaping @Sendable (Int64, Int) -> Bool) async throws -> [FleetHost] {
-        try await pool.read { db in
+        try await engine.read { db in
             var result: [FleetHost] = []
             // What placement reads: the OS release (not uptime or boot id, which change with every
             // heartbeat), labels and tags. The whole record is read only for hosts to decode.
-            let rows = try Row.fetchCursor(
+            let rows = try SQLRow.fetchCursor(
                 db,
                 sql:
                     "SELECT number, id, hostname, json_extract(facts_json, '$.os') AS os, labels, tags FROM hosts ORDER BY number"
@@ -110,7 +109,7 @@ extension SQLiteStorage {
                 )
             }
             if !wanted.isEmpty {
-                let records = try Row.fetchCursor(db, sql: "SELECT * FROM hosts ORDER BY number")
+                let records = try SQLRow.fetchCursor(db, sql: "SELECT * FROM hosts ORDER BY number")
                 while let row = try records.next() {
                     guard let index = wanted[row["number"] as Int64] else { continue }
                     result[index].record = try Self.host(row)
@@ -121,8 +120,9 @@ extension SQLiteStorage {
     }
 }
 
-extension SQLiteStorage {
+extension SQLStorage {
     public func reportRevision() async throws -> Int64 {
-        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM report_revision WHERE id = 1") ?? 0 }
+        try await engine.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM report_revision WHERE id = 1") ?? 0
+        }
     }
 }

@@ -1,8 +1,7 @@
 import Foundation
-import GRDB
 import SecurityAdvisories
 
-extension SQLiteStorage {
+extension SQLStorage {
     public func findings(_ query: FindingQuery) async throws -> (findings: [StoredFinding], total: Int) {
         // Filters on the package finding alone: walk the (package, advisory) groups in order, using
         // the catalog's host counts for the total and the page position, and read only the hosts
@@ -17,27 +16,27 @@ extension SQLiteStorage {
         )
         if let host = query.hostID {
             conditions.append("f.host_id = ?")
-            arguments.append(host.databaseValue)
+            arguments.append(host.sqlValue)
         }
         if let osID = query.osID {
             conditions.append("f.os_id = ?")
-            arguments.append(osID.databaseValue)
+            arguments.append(osID.sqlValue)
         }
         if let version = query.osVersionID {
             conditions.append("f.os_version_id = ?")
-            arguments.append(version.databaseValue)
+            arguments.append(version.sqlValue)
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let limit = max(0, min(query.limit, 10_000))
         let offset = max(0, query.offset)
-        let filter = StatementArguments(arguments)
+        let filter = SQLArguments(arguments)
         let source =
             query.includeFixed
             ? "(\(Self.openFindingsSQL) UNION ALL \(Self.fixedFindingsSQL))" : "(\(Self.openFindingsSQL))"
-        return try await pool.read { db in
+        return try await engine.read { db in
             let total =
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(source) f \(whereClause)", arguments: filter) ?? 0
-            let rows = try Row.fetchAll(
+            let rows = try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT f.* FROM \(source) f \(whereClause)
@@ -64,31 +63,31 @@ extension SQLiteStorage {
         _ query: FindingQuery,
         prefix: String,
         packageColumns: (name: String, source: String)
-    ) -> ([String], [DatabaseValue]) {
+    ) -> ([String], [SQLValue]) {
         var conditions: [String] = []
-        var arguments: [DatabaseValue] = []
+        var arguments: [SQLValue] = []
         if let advisory = query.advisory {
-            conditions.append("(\(prefix)advisory_id = ? OR \(prefix)aliases LIKE ?)")
-            arguments += [advisory.databaseValue, "%\"\(advisory)\"%".databaseValue]
+            conditions.append("(\(prefix)advisory_id = ? OR LOWER(\(prefix)aliases) LIKE LOWER(?))")
+            arguments += [advisory.sqlValue, "%\"\(advisory)\"%".sqlValue]
         }
         if let severity = query.minimumSeverity {
             conditions.append("\(prefix)severity_rank >= ?")
-            arguments.append(rank(severity).databaseValue)
+            arguments.append(rank(severity).sqlValue)
         }
         if let kev = query.knownExploited {
             conditions.append("\(prefix)kev = ?")
-            arguments.append(kev.databaseValue)
+            arguments.append(kev.sqlValue)
         }
         if let epss = query.minimumEPSS {
             conditions.append("\(prefix)epss >= ?")
-            arguments.append(epss.databaseValue)
+            arguments.append(epss.sqlValue)
         }
         if let fixable = query.fixable {
             conditions.append(fixable ? "\(prefix)fixed_version IS NOT NULL" : "\(prefix)fixed_version IS NULL")
         }
         if let package = query.package {
             conditions.append("(\(packageColumns.name) = ? OR \(packageColumns.source) = ?)")
-            arguments += [package.databaseValue, package.databaseValue]
+            arguments += [package.sqlValue, package.sqlValue]
         }
         return (conditions, arguments)
     }
@@ -106,9 +105,9 @@ extension SQLiteStorage {
         let whereClause = conditions.joined(separator: " AND ")
         let limit = max(0, min(query.limit, 10_000))
         let offset = max(0, query.offset)
-        let filter = StatementArguments(arguments)
-        return try await pool.read { db in
-            let groups = try Row.fetchAll(
+        let filter = SQLArguments(arguments)
+        return try await engine.read { db in
+            let groups = try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT pf.id, p.host_count FROM package_findings pf JOIN packages p ON p.id = pf.package
@@ -132,7 +131,7 @@ extension SQLiteStorage {
                     skip -= count
                     continue
                 }
-                let rows = try Row.fetchAll(hosts, arguments: [group["id"] as Int64, limit - findings.count, skip])
+                let rows = try SQLRow.fetchAll(hosts, arguments: [group["id"] as Int64, limit - findings.count, skip])
                 findings += try rows.map(Self.storedFinding)
                 skip = 0
             }
@@ -146,10 +145,10 @@ extension SQLiteStorage {
         _ body: @escaping @Sendable (inout State, StoredFinding) throws -> Void
     ) async throws -> State {
         let since = Self.millis(fixedSince)
-        return try await pool.read { db in
+        return try await engine.read { db in
             var state = state
             var aliases: [String: [String]] = [:]
-            let open = try Row.fetchCursor(db, sql: Self.openFindingsSQL)
+            let open = try SQLRow.fetchCursor(db, sql: Self.openFindingsSQL)
             while let row = try open.next() { try body(&state, try Self.storedFinding(row, aliases: &aliases)) }
             try Self.foldFixedFindings(db, since: since, into: &state, aliases: &aliases, body)
             return state
@@ -162,7 +161,7 @@ extension SQLiteStorage {
         _ body: @escaping @Sendable (inout State, StoredFinding) throws -> Void
     ) async throws -> State {
         let since = Self.millis(fixedSince)
-        return try await pool.read { db in
+        return try await engine.read { db in
             var state = state
             var aliases: [String: [String]] = [:]
             try Self.foldFixedFindings(db, since: since, into: &state, aliases: &aliases, body)
@@ -171,25 +170,25 @@ extension SQLiteStorage {
     }
 
     static func foldFixedFindings<State>(
-        _ db: Database,
+        _ db: any SQLSession,
         since: Int64,
         into state: inout State,
         aliases: inout [String: [String]],
         _ body: (inout State, StoredFinding) throws -> Void
     ) throws {
-        let fixed = try Row.fetchCursor(db, sql: "\(fixedFindingsSQL) WHERE ff.fixed_at >= ?", arguments: [since])
+        let fixed = try SQLRow.fetchCursor(db, sql: "\(fixedFindingsSQL) WHERE ff.fixed_at >= ?", arguments: [since])
         while let row = try fixed.next() { try body(&state, try storedFinding(row, aliases: &aliases)) }
     }
 
     public func installedPackageNames(_ names: Set<String>) async throws -> [String: Set<String>] {
         guard !names.isEmpty else { return [:] }
         let list = names.sorted()
-        return try await pool.read { db in
+        return try await engine.read { db in
             var result: [String: Set<String>] = [:]
             for start in stride(from: 0, to: list.count, by: 400) {
                 let chunk = Array(list[start..<min(list.count, start + 400)])
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                for row in try Row.fetchAll(
+                for row in try SQLRow.fetchAll(
                     db,
                     sql: """
                         SELECT h.id, p.name FROM packages p
@@ -197,7 +196,7 @@ extension SQLiteStorage {
                         JOIN hosts h ON h.number = hp.host
                         WHERE p.name IN (\(marks))
                         """,
-                    arguments: StatementArguments(chunk)
+                    arguments: SQLArguments(chunk)
                 ) {
                     result[row["id"], default: []].insert(row["name"])
                 }
@@ -233,7 +232,7 @@ extension SQLiteStorage {
         """
 
     public func hostIDsWithOpenFindings() async throws -> [String] {
-        try await pool.read { db in
+        try await engine.read { db in
             try String.fetchAll(
                 db,
                 sql: """
@@ -247,10 +246,10 @@ extension SQLiteStorage {
     }
 
     public func riskSummary() async throws -> RiskSummary {
-        try await pool.read { db in
+        try await engine.read { db in
             var bySeverity: [String: Int] = [:]
             // Counts of host findings come from the catalog's host counts; distinct hosts from the join.
-            for row in try Row.fetchAll(
+            for row in try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT pf.severity, SUM(p.host_count) AS n FROM package_findings pf
@@ -259,7 +258,7 @@ extension SQLiteStorage {
             ) {
                 bySeverity[row["severity"]] = row["n"]
             }
-            let totals = try Row.fetchOne(
+            let totals = try SQLRow.fetchOne(
                 db,
                 sql: """
                     SELECT COALESCE(SUM(CASE WHEN pf.kev = 1 THEN p.host_count END), 0) AS kev,
@@ -293,14 +292,14 @@ extension SQLiteStorage {
 
     static func rank(_ severity: Severity) -> Int { Severity.allCases.firstIndex(of: severity) ?? 0 }
 
-    static func storedFinding(_ row: Row) throws -> StoredFinding {
+    static func storedFinding(_ row: SQLRow) throws -> StoredFinding {
         var memo: [String: [String]] = [:]
         return try storedFinding(row, aliases: &memo)
     }
 
     /// A stored finding from a row; `aliases` remembers decoded alias lists, which a fleet-wide
     /// pass meets again for every host of a package (decoding JSON is the costliest part).
-    static func storedFinding(_ row: Row, aliases memo: inout [String: [String]]) throws -> StoredFinding {
+    static func storedFinding(_ row: SQLRow, aliases memo: inout [String: [String]]) throws -> StoredFinding {
         StoredFinding(
             id: row["id"],
             hostID: row["host_id"],
@@ -312,7 +311,7 @@ extension SQLiteStorage {
     }
 
     /// The finding's values from a row with the columns of `openFindingsSQL`.
-    static func finding(_ row: Row, aliases memo: inout [String: [String]]) throws -> Finding {
+    static func finding(_ row: SQLRow, aliases memo: inout [String: [String]]) throws -> Finding {
         let text: String = row["aliases"]
         let aliases: [String]
         if let known = memo[text] {

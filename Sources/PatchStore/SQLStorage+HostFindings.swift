@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SecurityAdvisories
 
 /// A host's open findings are the join of its installed packages with the findings of those
@@ -7,7 +6,7 @@ import SecurityAdvisories
 /// that package began (`host_packages.since`, or the first inventory) and the time the package
 /// finding appeared; `finding_starts` keeps the start where the host's own history says otherwise
 /// (a finding that persisted across an upgrade, or reappeared after a downgrade).
-extension SQLiteStorage {
+extension SQLStorage {
     /// One open finding of one host.
     struct OpenHostFinding {
         var packageID: Int64
@@ -21,11 +20,15 @@ extension SQLiteStorage {
     }
 
     /// The SQL for the derived start of `hp` × `pf` joined with `h` and `fs`.
-    static let derivedStartSQL = "MAX(COALESCE(hp.since, h.inventory_since, 0), pf.first_seen)"
+    // The larger of the two, spelled for both engines (SQLite's two-argument MAX is PostgreSQL's GREATEST).
+    static let derivedStartSQL = """
+        (CASE WHEN COALESCE(hp.since, h.inventory_since, 0) > pf.first_seen
+            THEN COALESCE(hp.since, h.inventory_since, 0) ELSE pf.first_seen END)
+        """
 
-    static func openHostFindings(_ number: Int64, _ db: Database) throws -> [FindingKey: OpenHostFinding] {
+    static func openHostFindings(_ number: Int64, _ db: any SQLSession) throws -> [FindingKey: OpenHostFinding] {
         var findings: [FindingKey: OpenHostFinding] = [:]
-        for row in try Row.fetchAll(
+        for row in try SQLRow.fetchAll(
             db,
             sql: """
                 SELECT hp.package, p.name, p.architecture, pf.id AS pf_id, pf.advisory_id,
@@ -60,7 +63,7 @@ extension SQLiteStorage {
         before: [FindingKey: OpenHostFinding],
         lastSeen: Int64,
         at: Int64,
-        _ db: Database
+        _ db: any SQLSession
     ) throws -> (opened: Int, closed: Int, open: Int) {
         let after = try openHostFindings(number, db)
         var closed = 0

@@ -1,11 +1,10 @@
 import FleetModel
 import Foundation
-import GRDB
 
-extension SQLiteStorage {
+extension SQLStorage {
     public func host(id: String) async throws -> HostRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM hosts WHERE id = ?", arguments: [id]).map(Self.host)
+        try await engine.read { db in
+            try SQLRow.fetchOne(db, sql: "SELECT * FROM hosts WHERE id = ?", arguments: [id]).map(Self.host)
         }
     }
 
@@ -22,7 +21,11 @@ extension SQLiteStorage {
         let tagsJSON = try Self.json(tags.sorted())
         return try await write { db -> Bool? in
             guard
-                let row = try Row.fetchOne(db, sql: "SELECT labels, tags FROM hosts WHERE id = ?", arguments: [hostID])
+                let row = try SQLRow.fetchOne(
+                    db,
+                    sql: "SELECT labels, tags FROM hosts WHERE id = ?",
+                    arguments: [hostID]
+                )
             else { return nil }
             let currentLabels = try Self.decode([String: String].self, row["labels"], what: "labels of host \(hostID)")
             let currentTags = try Self.decode([String].self, row["tags"], what: "tags of host \(hostID)")
@@ -54,7 +57,7 @@ extension SQLiteStorage {
         _ tagsJSON: String,
         actor: String,
         now: Date,
-        _ db: Database
+        _ db: any SQLSession
     ) throws -> Bool {
         try db.execute(
             sql: "UPDATE hosts SET labels = ?, tags = ? WHERE id = ?",
@@ -76,32 +79,33 @@ extension SQLiteStorage {
 
     public func hosts(_ query: HostQuery) async throws -> HostPage {
         var conditions: [String] = []
-        var arguments: [DatabaseValue] = []
+        var arguments: [SQLValue] = []
         if let search = query.search, !search.isEmpty {
-            conditions.append("hostname LIKE ? ESCAPE '\\'")
+            // Case-insensitive on both engines (SQLite's LIKE is, PostgreSQL's is not).
+            conditions.append("LOWER(hostname) LIKE LOWER(?) ESCAPE '\\'")
             let escaped = search.replacingOccurrences(of: "\\", with: "\\\\")
                 .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
-            arguments.append(("%\(escaped)%").databaseValue)
+            arguments.append(("%\(escaped)%").sqlValue)
         }
         if let osID = query.osID {
             conditions.append("os_id = ?")
-            arguments.append((osID).databaseValue)
+            arguments.append((osID).sqlValue)
         }
         if let version = query.osVersionID {
             conditions.append("os_version_id = ?")
-            arguments.append((version).databaseValue)
+            arguments.append((version).sqlValue)
         }
         if let reboot = query.rebootRequired {
             conditions.append("reboot_required = ?")
-            arguments.append((reboot).databaseValue)
+            arguments.append((reboot).sqlValue)
         }
         if let since = query.seenSince {
             conditions.append("last_seen >= ?")
-            arguments.append((Self.millis(since)).databaseValue)
+            arguments.append((Self.millis(since)).sqlValue)
         }
         if let notSince = query.notSeenSince {
             conditions.append("last_seen < ?")
-            arguments.append((Self.millis(notSince)).databaseValue)
+            arguments.append((Self.millis(notSince)).sqlValue)
         }
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let columns = HostCursor.columns(query.sort)
@@ -109,7 +113,7 @@ extension SQLiteStorage {
         // Ties broken by id, in the same direction, so (sort values, id) orders the hosts totally.
         let order = (columns.map(\.name) + ["id"]).map { "\($0) \(direction)" }.joined(separator: ", ")
         let limit = max(0, min(query.limit, 1000))
-        let filterArguments = StatementArguments(arguments)
+        let filterArguments = SQLArguments(arguments)
         var pageConditions = conditions
         var pageArguments = arguments
         var offset = max(0, query.offset)
@@ -123,23 +127,23 @@ extension SQLiteStorage {
             let marks = Array(repeating: "?", count: columns.count + 1).joined(separator: ", ")
             pageConditions.append("(\(names)) \(query.descending ? "<" : ">") (\(marks))")
             for (value, column) in zip(after.values, columns) {
-                guard let bound = column.integer ? Int64(value)?.databaseValue : value.databaseValue else {
+                guard let bound = column.integer ? Int64(value)?.sqlValue : value.sqlValue else {
                     throw StoreError(code: .invalidData, message: "the cursor's \(column.name) is not a number")
                 }
                 pageArguments.append(bound)
             }
-            pageArguments.append(after.id.databaseValue)
+            pageArguments.append(after.id.sqlValue)
             offset = 0
         }
         let pageWhere = pageConditions.isEmpty ? "" : "WHERE " + pageConditions.joined(separator: " AND ")
         let sort = query.sort
         let descending = query.descending
         let skip = offset
-        let pageBindings = StatementArguments(pageArguments)
-        return try await pool.read { db in
+        let pageBindings = SQLArguments(pageArguments)
+        return try await engine.read { db in
             let total =
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM hosts \(whereClause)", arguments: filterArguments) ?? 0
-            let rows = try Row.fetchAll(
+            let rows = try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM hosts \(pageWhere) ORDER BY \(order) LIMIT \(limit) OFFSET \(skip)",
                 arguments: pageBindings
@@ -179,14 +183,14 @@ extension SQLiteStorage {
     public func fleetSummary(now: Date, onlineSince: Date) async throws -> FleetSummary {
         let nowMillis = Self.millis(now)
         let onlineMillis = Self.millis(onlineSince)
-        return try await pool.read { db in
-            let totals = try Row.fetchOne(
+        return try await engine.read { db in
+            let totals = try SQLRow.fetchOne(
                 db,
                 sql: Self.fleetSummaryTotalsSQL,
                 arguments: [onlineMillis, nowMillis, nowMillis, nowMillis, nowMillis, nowMillis, nowMillis]
             )
             var byOS: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: Self.fleetSummaryOSSQL) {
+            for row in try SQLRow.fetchAll(db, sql: Self.fleetSummaryOSSQL) {
                 byOS["\(row["os_id"] as String) \(row["os_version_id"] as String)"] = row["n"]
             }
             let hosts: Int = totals?["hosts"] ?? 0
@@ -206,7 +210,7 @@ extension SQLiteStorage {
         }
     }
 
-    static func host(_ row: Row) throws -> HostRecord {
+    static func host(_ row: SQLRow) throws -> HostRecord {
         HostRecord(
             id: row["id"],
             facts: try decode(HostFacts.self, row["facts_json"], what: "facts of host \(row["id"] as String)"),

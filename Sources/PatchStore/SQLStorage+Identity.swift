@@ -1,7 +1,6 @@
 import Foundation
-import GRDB
 
-extension SQLiteStorage {
+extension SQLStorage {
     public func createUser(_ user: UserRecord, actor: String) async throws {
         do {
             try await write { db in
@@ -20,25 +19,25 @@ extension SQLiteStorage {
                     db
                 )
             }
-        } catch  where Self.isUniqueViolation(error) {
+        } catch  where isUniqueViolation(error) {
             throw StoreError(code: .conflict, message: "a user named '\(user.username)' already exists")
         }
     }
 
     public func user(named username: String) async throws -> UserRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user)
+        try await engine.read { db in
+            try SQLRow.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(Self.user)
         }
     }
 
     public func user(id: String) async throws -> UserRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user)
+        try await engine.read { db in
+            try SQLRow.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user)
         }
     }
 
     public func userCount() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
+        try await engine.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users") ?? 0 }
     }
 
     public func createSession(_ session: SessionRecord) async throws {
@@ -58,8 +57,8 @@ extension SQLiteStorage {
     }
 
     public func session(id: String, now: Date) async throws -> SessionRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(
+        try await engine.read { db in
+            try SQLRow.fetchOne(
                 db,
                 sql: "SELECT * FROM sessions WHERE id = ? AND expires_at > ?",
                 arguments: [id, Self.millis(now)]
@@ -82,7 +81,7 @@ extension SQLiteStorage {
     public func createAPIToken(_ token: APITokenRecord, actor: String) async throws {
         do {
             try await insertAPIToken(token, actor: actor)
-        } catch  where Self.isUniqueViolation(error) {
+        } catch  where isUniqueViolation(error) {
             throw StoreError(code: .conflict, message: "an API token with id \(token.id) already exists")
         }
     }
@@ -118,22 +117,22 @@ extension SQLiteStorage {
     }
 
     public func apiToken(id: String) async throws -> APITokenRecord? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE id = ?", arguments: [id]).map(Self.apiToken)
+        try await engine.read { db in
+            try SQLRow.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE id = ?", arguments: [id]).map(Self.apiToken)
         }
     }
 
     public func apiTokens(userID: String?) async throws -> [APITokenRecord] {
-        try await pool.read { db in
+        try await engine.read { db in
             let rows =
                 if let userID {
-                    try Row.fetchAll(
+                    try SQLRow.fetchAll(
                         db,
                         sql: "SELECT * FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC, id",
                         arguments: [userID]
                     )
                 } else {
-                    try Row.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY created_at DESC, id")
+                    try SQLRow.fetchAll(db, sql: "SELECT * FROM api_tokens ORDER BY created_at DESC, id")
                 }
             return try rows.map(Self.apiToken)
         }
@@ -153,7 +152,7 @@ extension SQLiteStorage {
         }
     }
 
-    static func apiToken(_ row: Row) throws -> APITokenRecord {
+    static func apiToken(_ row: SQLRow) throws -> APITokenRecord {
         APITokenRecord(
             id: row["id"],
             userID: row["user_id"],
@@ -168,7 +167,7 @@ extension SQLiteStorage {
         )
     }
 
-    static func user(_ row: Row) -> UserRecord {
+    static func user(_ row: SQLRow) -> UserRecord {
         UserRecord(
             id: row["id"],
             username: row["username"],

@@ -1,8 +1,7 @@
 import FleetModel
 import Foundation
-import GRDB
 
-extension SQLiteStorage {
+extension SQLStorage {
     public func recordCheckIn(hostID: String, facts: HostFacts, now: Date) async throws {
         let factsJSON = try Self.json(facts)
         try await write { db in
@@ -12,7 +11,7 @@ extension SQLiteStorage {
     }
 
     public func inventory(hostID: String) async throws -> StoredInventory {
-        try await pool.read { db in
+        try await engine.read { db in
             let host = try Self.inventoryHost(hostID: hostID, db)
             return StoredInventory(
                 fingerprint: host.fingerprint,
@@ -99,7 +98,7 @@ extension SQLiteStorage {
     }
 
     public func inventoryHistoryCount(hostID: String) async throws -> Int {
-        try await pool.read { db in
+        try await engine.read { db in
             let host = try Self.inventoryHost(hostID: hostID, db)
             let changes =
                 try Int.fetchOne(
@@ -116,9 +115,9 @@ extension SQLiteStorage {
     public func inventoryHistory(hostID: String, limit: Int, offset: Int) async throws -> [PackageChange] {
         let limit = max(0, limit)
         let offset = max(0, offset)
-        return try await pool.read { db in
+        return try await engine.read { db in
             let host = try Self.inventoryHost(hostID: hostID, db)
-            let rows = try Row.fetchAll(
+            let rows = try SQLRow.fetchAll(
                 db,
                 sql: """
                     SELECT ih.at, ih.old_state, ih.new_state, ih.old_package, ih.new_package,
@@ -197,9 +196,9 @@ extension SQLiteStorage {
         var package: InstalledPackage
     }
 
-    static func inventoryHost(hostID: String, _ db: Database) throws -> InventoryHost {
+    static func inventoryHost(hostID: String, _ db: any SQLSession) throws -> InventoryHost {
         guard
-            let row = try Row.fetchOne(
+            let row = try SQLRow.fetchOne(
                 db,
                 sql: """
                     SELECT number, inventory_fingerprint, inventory_since, last_seen, facts_json FROM hosts WHERE id = ?
@@ -217,9 +216,9 @@ extension SQLiteStorage {
         )
     }
 
-    static func hostPackages(_ number: Int64, _ db: Database) throws -> [PackageKey: HostPackage] {
+    static func hostPackages(_ number: Int64, _ db: any SQLSession) throws -> [PackageKey: HostPackage] {
         var packages: [PackageKey: HostPackage] = [:]
-        for row in try Row.fetchAll(
+        for row in try SQLRow.fetchAll(
             db,
             sql: """
                 SELECT hp.package, hp.since, hp.state, p.name, p.architecture, p.version, p.source_name,
@@ -251,7 +250,7 @@ extension SQLiteStorage {
         stored: [PackageKey: HostPackage],
         at: Int64,
         catalog committed: CatalogIDCache? = nil,
-        _ db: Database
+        _ db: any SQLSession
     ) throws {
         let first = host.inventorySince == nil
         var catalog = CatalogWriter(committed: committed)
@@ -296,16 +295,16 @@ extension SQLiteStorage {
     }
 
     /// The first inventory, rebuilt by undoing the history from the current one, by name.
-    static func baselineInventory(_ number: Int64, _ db: Database) throws -> [InstalledPackage] {
+    static func baselineInventory(_ number: Int64, _ db: any SQLSession) throws -> [InstalledPackage] {
         var set: [Int64: String?] = [:]
-        for row in try Row.fetchAll(
+        for row in try SQLRow.fetchAll(
             db,
             sql: "SELECT package, state FROM host_packages WHERE host = ?",
             arguments: [number]
         ) {
             set[row["package"]] = .some(row["state"])
         }
-        for row in try Row.fetchAll(
+        for row in try SQLRow.fetchAll(
             db,
             sql: "SELECT old_package, new_package, old_state FROM inventory_history WHERE host = ? ORDER BY id DESC",
             arguments: [number]
@@ -319,10 +318,10 @@ extension SQLiteStorage {
         for start in stride(from: 0, to: ids.count, by: 500) {
             let chunk = Array(ids[start..<min(ids.count, start + 500)])
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            for row in try Row.fetchAll(
+            for row in try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM packages WHERE id IN (\(marks))",
-                arguments: StatementArguments(chunk)
+                arguments: SQLArguments(chunk)
             ) {
                 let id: Int64 = row["id"]
                 packages.append(

@@ -1,11 +1,10 @@
 import FleetModel
 import Foundation
-import GRDB
 import SecurityAdvisories
 
 /// The package catalog and its correlation results: advisories are matched against each distinct
 /// package once, whatever the number of hosts that run it.
-extension SQLiteStorage {
+extension SQLStorage {
     public func registerPackages(release: String, packages: [InstalledPackage]) async throws -> [CatalogPackage] {
         guard !packages.isEmpty else { return [] }
         // Most uploads name only known packages: look first in memory (an upload of known
@@ -16,7 +15,7 @@ extension SQLiteStorage {
             packages.map { (CatalogWriter.Identity(release: release, package: $0), $0) }
         )
         guard !candidates.isEmpty else { return [] }
-        let unknown = try await pool.read { db in
+        let unknown = try await engine.read { db in
             var correlated: [(CatalogWriter.Identity, Int64)] = []
             let unknown = try candidates.filter { identity, _ in
                 guard let row = try CatalogWriter.find(identity, db), row.correlated else { return true }
@@ -34,7 +33,7 @@ extension SQLiteStorage {
             for package in unknown {
                 let id = try catalog.id(release: release, package: package, db)
                 guard
-                    let row = try Row.fetchOne(
+                    let row = try SQLRow.fetchOne(
                         db.cachedStatement(sql: "SELECT * FROM packages WHERE id = ? AND correlated_at IS NULL"),
                         arguments: [id]
                     )
@@ -46,8 +45,8 @@ extension SQLiteStorage {
     }
 
     public func uncorrelatedPackages(limit: Int) async throws -> [CatalogPackage] {
-        try await pool.read { db in
-            try Row.fetchAll(
+        try await engine.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM packages WHERE correlated_at IS NULL ORDER BY id LIMIT ?",
                 arguments: [max(0, limit)]
@@ -56,8 +55,8 @@ extension SQLiteStorage {
     }
 
     public func catalogPackages(afterID: Int64, limit: Int) async throws -> [CatalogPackage] {
-        try await pool.read { db in
-            try Row.fetchAll(
+        try await engine.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM packages WHERE id > ? ORDER BY id LIMIT ?",
                 arguments: [afterID, max(0, limit)]
@@ -68,15 +67,15 @@ extension SQLiteStorage {
     public func catalogPackages(named names: Set<String>) async throws -> [CatalogPackage] {
         guard !names.isEmpty else { return [] }
         let list = names.sorted()
-        return try await pool.read { db in
+        return try await engine.read { db in
             var found: [Int64: CatalogPackage] = [:]
             for start in stride(from: 0, to: list.count, by: 400) {
                 let chunk = Array(list[start..<min(list.count, start + 400)])
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                for row in try Row.fetchAll(
+                for row in try SQLRow.fetchAll(
                     db,
                     sql: "SELECT * FROM packages WHERE name IN (\(marks)) OR source_name IN (\(marks))",
-                    arguments: StatementArguments(chunk + chunk)
+                    arguments: SQLArguments(chunk + chunk)
                 ) {
                     let package = Self.catalogPackage(row)
                     found[package.id] = package
@@ -110,7 +109,7 @@ extension SQLiteStorage {
             )
             for (index, result) in results.enumerated() {
                 guard
-                    let package = try Row.fetchOne(
+                    let package = try SQLRow.fetchOne(
                         db,
                         sql: "SELECT * FROM packages WHERE id = ?",
                         arguments: [result.packageID]
@@ -119,8 +118,8 @@ extension SQLiteStorage {
                 outcome.packages += 1
                 let wasCorrelated = (package["correlated_at"] as Int64?) != nil
                 let hostCount: Int = package["host_count"]
-                var stored: [String: (id: Int64, values: [DatabaseValue])] = [:]
-                for row in try Row.fetchAll(
+                var stored: [String: (id: Int64, values: [SQLValue])] = [:]
+                for row in try SQLRow.fetchAll(
                     db,
                     sql: """
                         SELECT id, advisory_id, fixed_version, status, severity, severity_rank, cvss, epss,
@@ -129,20 +128,20 @@ extension SQLiteStorage {
                         """,
                     arguments: [result.packageID]
                 ) {
-                    stored[row["advisory_id"]] = (row["id"], Array(row.databaseValues.dropFirst(2)))
+                    stored[row["advisory_id"]] = (row["id"], Array(row.values.dropFirst(2)))
                 }
                 var seen = Set<String>()
                 for (position, finding) in result.findings.enumerated() where seen.insert(finding.advisory).inserted {
-                    let values: [DatabaseValue] = [
-                        finding.fixedVersion.databaseValue, finding.status.rawValue.databaseValue,
-                        finding.severity.rawValue.databaseValue, Self.rank(finding.severity).databaseValue,
-                        finding.cvssScore.databaseValue, finding.epssScore.databaseValue,
-                        finding.epssPercentile.databaseValue, finding.knownExploited.databaseValue,
-                        Self.millis(finding.kevDueDate).databaseValue, encoded[index][position].databaseValue,
+                    let values: [SQLValue] = [
+                        finding.fixedVersion.sqlValue, finding.status.rawValue.sqlValue,
+                        finding.severity.rawValue.sqlValue, Self.rank(finding.severity).sqlValue,
+                        finding.cvssScore.sqlValue, finding.epssScore.sqlValue,
+                        finding.epssPercentile.sqlValue, finding.knownExploited.sqlValue,
+                        Self.millis(finding.kevDueDate).sqlValue, encoded[index][position].sqlValue,
                     ]
                     if let existing = stored.removeValue(forKey: finding.advisory) {
                         guard existing.values != values else { continue }
-                        try update.execute(arguments: StatementArguments(values + [existing.id.databaseValue]))
+                        try update.execute(arguments: SQLArguments(values + [existing.id.sqlValue]))
                         outcome.changed += 1
                         continue
                     }
@@ -165,9 +164,9 @@ extension SQLiteStorage {
                         start = min(at, earlier)
                     }
                     try insert.execute(
-                        arguments: StatementArguments(
-                            [result.packageID.databaseValue, finding.advisory.databaseValue] + values
-                                + [start.databaseValue]
+                        arguments: SQLArguments(
+                            [result.packageID.sqlValue, finding.advisory.sqlValue] + values
+                                + [start.sqlValue]
                         )
                     )
                     outcome.added += 1
@@ -204,7 +203,7 @@ extension SQLiteStorage {
 
     /// Stores a package finding as fixed on every host running the package, then removes it.
     /// Returns the number of host findings closed.
-    static func fixPackageFinding(_ id: Int64, advisory: String, at: Int64, _ db: Database) throws -> Int {
+    static func fixPackageFinding(_ id: Int64, advisory: String, at: Int64, _ db: any SQLSession) throws -> Int {
         try db.execute(
             sql: """
                 INSERT INTO fixed_findings (host, package, advisory_id, fixed_version, status, severity, severity_rank,
@@ -233,7 +232,7 @@ extension SQLiteStorage {
         return closed
     }
 
-    static func catalogPackage(_ row: Row) -> CatalogPackage {
+    static func catalogPackage(_ row: SQLRow) -> CatalogPackage {
         CatalogPackage(
             id: row["id"],
             release: row["release"],

@@ -1,7 +1,6 @@
 import Foundation
-import GRDB
 
-extension SQLiteStorage {
+extension SQLStorage {
     public func recordPlanReport(
         hostID: String,
         agentID: String,
@@ -20,8 +19,8 @@ extension SQLiteStorage {
             }
             try db.execute(
                 sql: """
-                    INSERT OR IGNORE INTO plan_reports (host_id, plan_id, digest, outcome, received_at, report, applied_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO plan_reports (host_id, plan_id, digest, outcome, received_at, report, applied_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                     """,
                 arguments: [
                     hostID, planID, digest, outcome, Self.millis(now), report,
@@ -51,7 +50,7 @@ extension SQLiteStorage {
     }
 }
 
-extension SQLiteStorage {
+extension SQLStorage {
     /// The most reports ``recentPlanDurations(limit:)`` reads.
     static let maximumDurationSample = 5000
     /// The longest plan worth a measurement (as `taskMinutes` allows): longer is a stuck agent.
@@ -60,22 +59,12 @@ extension SQLiteStorage {
     public func recentPlanDurations(limit: Int) async throws -> [TimeInterval] {
         let limit = min(max(0, limit), Self.maximumDurationSample)
         guard limit > 0 else { return [] }
-        return try await pool.read { db in
-            // Newest first by rowid (reports are appended as they arrive), so the scan stops after
-            // `limit` completed ones; step times are the agent's Unix seconds.
-            let rows = try Row.fetchAll(
+        return try await engine.read { db in
+            // Newest first in arrival order (SQLite's rowid, PostgreSQL's sequence column), so the
+            // scan stops after `limit` completed ones; step times are the agent's Unix seconds.
+            let rows = try SQLRow.fetchAll(
                 db,
-                sql: """
-                    SELECT r.received_at AS received,
-                        (SELECT MIN(json_extract(s.value, '$.startedAt')) FROM json_each(r.report, '$.steps') AS s
-                         WHERE json_type(s.value, '$.startedAt') = 'integer') AS started,
-                        (SELECT MAX(json_extract(s.value, '$.endedAt')) FROM json_each(r.report, '$.steps') AS s
-                         WHERE json_type(s.value, '$.endedAt') = 'integer') AS ended
-                    FROM plan_reports AS r
-                    WHERE r.outcome = 'completed' AND json_valid(r.report)
-                    ORDER BY r.rowid DESC
-                    LIMIT ?
-                    """,
+                sql: db.dialect == .postgres ? Self.recentDurationsPostgresSQL : Self.recentDurationsSQLiteSQL,
                 arguments: [limit]
             )
             return rows.compactMap { row -> TimeInterval? in
@@ -93,4 +82,31 @@ extension SQLiteStorage {
             }
         }
     }
+
+    static let recentDurationsSQLiteSQL = """
+        SELECT r.received_at AS received,
+            (SELECT MIN(json_extract(s.value, '$.startedAt')) FROM json_each(r.report, '$.steps') AS s
+             WHERE json_type(s.value, '$.startedAt') = 'integer') AS started,
+            (SELECT MAX(json_extract(s.value, '$.endedAt')) FROM json_each(r.report, '$.steps') AS s
+             WHERE json_type(s.value, '$.endedAt') = 'integer') AS ended
+        FROM plan_reports AS r
+        WHERE r.outcome = 'completed' AND json_valid(r.report)
+        ORDER BY r.rowid DESC
+        LIMIT ?
+        """
+
+    /// The same on PostgreSQL: only whole numbers that fit 64 bits count (as SQLite's 'integer').
+    static let recentDurationsPostgresSQL = """
+        SELECT r.received_at AS received,
+            (SELECT MIN((s->>'startedAt')::bigint) FROM jsonb_array_elements(steps.list) AS s
+             WHERE jsonb_typeof(s->'startedAt') = 'number' AND (s->>'startedAt') ~ '^-?[0-9]{1,18}$') AS started,
+            (SELECT MAX((s->>'endedAt')::bigint) FROM jsonb_array_elements(steps.list) AS s
+             WHERE jsonb_typeof(s->'endedAt') = 'number' AND (s->>'endedAt') ~ '^-?[0-9]{1,18}$') AS ended
+        FROM plan_reports AS r,
+            LATERAL (SELECT CASE WHEN jsonb_typeof(r.report::jsonb->'steps') = 'array'
+                THEN r.report::jsonb->'steps' ELSE '[]'::jsonb END AS list) AS steps
+        WHERE r.outcome = 'completed'
+        ORDER BY r.sequence DESC
+        LIMIT ?
+        """
 }

@@ -1,7 +1,6 @@
 import Foundation
-import GRDB
 
-extension SQLiteStorage {
+extension SQLStorage {
     public func queuePlan(
         hostID: String,
         planID: String,
@@ -45,7 +44,7 @@ extension SQLiteStorage {
     public func pendingPlan(hostID: String, now: Date) async throws -> String? {
         try await write { db in
             guard
-                let row = try Row.fetchOne(
+                let row = try SQLRow.fetchOne(
                     db,
                     sql: """
                         SELECT p.plan_id, p.signed_plan FROM host_plans p

@@ -1,10 +1,10 @@
 import Foundation
-import GRDB
 
-extension SQLiteStorage {
+extension SQLStorage {
     public func currentPolicy() async throws -> PolicyVersion? {
-        try await pool.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM policy_versions ORDER BY id DESC LIMIT 1") else {
+        try await engine.read { db in
+            guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM policy_versions ORDER BY id DESC LIMIT 1")
+            else {
                 return nil
             }
             return PolicyVersion(
@@ -28,11 +28,10 @@ extension SQLiteStorage {
     {
         let encoded = try Self.json(files)
         let id = try await write { db -> Int64 in
-            try db.execute(
-                sql: "INSERT INTO policy_versions (applied_at, actor, reason, files) VALUES (?, ?, ?, ?)",
+            let id = try db.insertReturningID(
+                sql: "INSERT INTO policy_versions (applied_at, actor, reason, files) VALUES (?, ?, ?, ?) RETURNING id",
                 arguments: [Self.millis(now), actor, reason, encoded]
             )
-            let id = db.lastInsertedRowID
             try Self.insertEvent(
                 EventRecord(
                     at: now,

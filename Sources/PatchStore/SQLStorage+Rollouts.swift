@@ -1,9 +1,8 @@
 import Foundation
-import GRDB
 import RolloutEngine
 import Synchronization
 
-extension SQLiteStorage {
+extension SQLStorage {
     public func createRollout(_ rollout: Rollout, events: [EventRecord], now: Date) async throws {
         let plans = rolloutPlans
         try await write { db in
@@ -76,8 +75,8 @@ extension SQLiteStorage {
     }
 
     public func unappliedPlanReports(rolloutID: String) async throws -> [StoredPlanReport] {
-        try await pool.read { db in
-            try Row.fetchAll(
+        try await engine.read { db in
+            try SQLRow.fetchAll(
                 db.cachedStatement(
                     sql: """
                         SELECT plan_id, digest, host_id, outcome, report, received_at FROM plan_reports
@@ -100,7 +99,7 @@ extension SQLiteStorage {
     }
 
     public func tickableRolloutIDs() async throws -> [String] {
-        try await pool.read { db in
+        try await engine.read { db in
             // Any other rollout (paused, finished) only to apply or refuse reports that arrived.
             try String.fetchAll(
                 db,
@@ -119,7 +118,7 @@ extension SQLiteStorage {
 
     public func rollout(id: String) async throws -> Rollout? {
         let plans = rolloutPlans
-        return try await pool.read { db in try Self.loadRollout(id: id, db, plans: plans) }
+        return try await engine.read { db in try Self.loadRollout(id: id, db, plans: plans) }
     }
 
     public func rollouts(activeOnly: Bool, limit: Int) async throws -> [Rollout] {
@@ -128,7 +127,7 @@ extension SQLiteStorage {
 
     public func rolloutPage(activeOnly: Bool, limit: Int, offset: Int) async throws -> RolloutPage {
         let plans = rolloutPlans
-        return try await pool.read { db in
+        return try await engine.read { db in
             let condition =
                 activeOnly ? "WHERE state IN ('running', 'rolling-back', 'paused', 'awaiting-approval', 'pending')" : ""
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM rollouts \(condition)") ?? 0
@@ -143,12 +142,12 @@ extension SQLiteStorage {
 
     public func planReports(planIDs: [String]) async throws -> [String: (outcome: String, report: String)] {
         guard !planIDs.isEmpty else { return [:] }
-        return try await pool.read { db in
+        return try await engine.read { db in
             var result: [String: (outcome: String, report: String)] = [:]
             for chunk in stride(from: 0, to: planIDs.count, by: 500).map({
                 Array(planIDs[$0..<min($0 + 500, planIDs.count)])
             }) {
-                let rows = try Row.fetchAll(
+                let rows = try SQLRow.fetchAll(
                     db,
                     sql:
                         """
@@ -156,7 +155,7 @@ extension SQLiteStorage {
                         JOIN host_plans p ON p.plan_id = r.plan_id AND p.host_id = r.host_id
                         WHERE r.plan_id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
                         """,
-                    arguments: StatementArguments(chunk)
+                    arguments: SQLArguments(chunk)
                 )
                 for row in rows { result[row["plan_id"]] = (row["outcome"], row["report"]) }
             }
@@ -165,7 +164,7 @@ extension SQLiteStorage {
     }
 
     public func planExists(id: String) async throws -> Bool {
-        try await pool.read { db in
+        try await engine.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM host_plans WHERE plan_id = ?", arguments: [id]) ?? 0 > 0
         }
     }
@@ -173,12 +172,12 @@ extension SQLiteStorage {
 
 // MARK: Rows
 
-extension SQLiteStorage {
+extension SQLStorage {
     /// Who leases tasks in this process (the next engine's replicas tell theirs apart by it).
     static let leaseOwner = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
 
     /// A stored rollout: its progress document, its plan (decoded once per process) and its tasks.
-    static func loadRollout(id: String, _ db: Database, plans: RolloutPlanCache) throws -> Rollout? {
+    static func loadRollout(id: String, _ db: any SQLSession, plans: RolloutPlanCache) throws -> Rollout? {
         guard
             let text = try String.fetchOne(
                 db.cachedStatement(sql: "SELECT body FROM rollouts WHERE id = ?"),
@@ -197,7 +196,7 @@ extension SQLiteStorage {
         }
         var tasks: [HostTask] = []
         var rollbackTasks: [HostTask] = []
-        let rows = try Row.fetchCursor(
+        let rows = try SQLRow.fetchCursor(
             db.cachedStatement(
                 sql: """
                     SELECT rollback, host_id, wave, state, attempt, plan_id, lease_expires_at, not_before, reason, outcome
@@ -233,7 +232,7 @@ extension SQLiteStorage {
     }
 
     /// Writes every task of a new rollout.
-    static func insertTasks(of rollout: Rollout, _ db: Database) throws {
+    static func insertTasks(of rollout: Rollout, _ db: any SQLSession) throws {
         let insert = try db.cachedStatement(sql: upsertTaskSQL)
         for (position, task) in rollout.tasks.enumerated() {
             try insert.execute(arguments: taskArguments(rollout.id, rollback: false, position, task))
@@ -244,7 +243,7 @@ extension SQLiteStorage {
     }
 
     /// Writes only the tasks that changed: a tick that leases ten hosts of 100,000 writes ten rows.
-    static func writeTaskChanges(from before: Rollout, to after: Rollout, _ db: Database) throws {
+    static func writeTaskChanges(from before: Rollout, to after: Rollout, _ db: any SQLSession) throws {
         guard before.tasks.count == after.tasks.count else {
             throw StoreError(code: .invalidData, message: "rollout \(after.id): its tasks cannot be added or removed")
         }
@@ -276,9 +275,13 @@ extension SQLiteStorage {
     }
 
     private static let upsertTaskSQL = """
-        INSERT OR REPLACE INTO rollout_tasks (rollout_id, rollback, position, host_id, wave, state, attempt, plan_id,
+        INSERT INTO rollout_tasks (rollout_id, rollback, position, host_id, wave, state, attempt, plan_id,
             lease_owner, lease_expires_at, not_before, reason, outcome)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (rollout_id, rollback, position) DO UPDATE SET host_id = excluded.host_id, wave = excluded.wave,
+            state = excluded.state, attempt = excluded.attempt, plan_id = excluded.plan_id,
+            lease_owner = excluded.lease_owner, lease_expires_at = excluded.lease_expires_at,
+            not_before = excluded.not_before, reason = excluded.reason, outcome = excluded.outcome
         """
 
     private static func taskArguments(
@@ -287,7 +290,7 @@ extension SQLiteStorage {
         _ position: Int,
         _ task: HostTask
     )
-        -> StatementArguments
+        -> SQLArguments
     {
         [
             id, rollback ? 1 : 0, position, task.hostID, task.wave, task.state.rawValue, task.attempt, task.planID,

@@ -1,43 +1,46 @@
 import ChangeControl
 import FleetModel
 import Foundation
-import GRDB
 
-/// The embedded storage engine: one SQLite file in WAL mode, through GRDB.
-public final class SQLiteStorage: PatchStorage {
-    let pool: DatabasePool
-    /// Check-ins written together (see ``SQLiteGroupCommit``).
-    let checkIns: SQLiteGroupCommit
+/// The store: every ``PatchStorage`` operation as SQL over an ``SQLEngine`` — the embedded SQLite
+/// file (the default) or a PostgreSQL database shared by several server replicas.
+public final class SQLStorage: PatchStorage {
+    let engine: any SQLEngine
     /// Decoded plans of recent rollouts (immutable once stored).
     let rolloutPlans = RolloutPlanCache()
     /// Catalog ids of known, correlated packages (see ``CatalogIDCache``).
     let catalogIDs = CatalogIDCache()
 
-    /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
-    public init(path: String) throws {
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try SQLiteMigrations.migrator().migrate(pool)
-        } catch {
-            throw StoreError(code: .unavailable, message: "cannot open SQLite database at \(path): \(error)")
-        }
-        checkIns = SQLiteGroupCommit(pool: pool)
+    init(engine: any SQLEngine) { self.engine = engine }
+
+    /// Opens (creating if needed) the SQLite database at `path` and migrates it to the current schema.
+    public convenience init(path: String) throws {
+        self.init(engine: try SQLiteEngine(path: path))
     }
 
+    /// Opens the PostgreSQL database at `url` (connecting, and migrating its schema under an
+    /// advisory lock). Fails with ``StoreError/Code-swift.struct/unavailable`` and a message naming
+    /// the server (never the password) when it cannot be reached or its schema is newer than this binary.
+    public static func postgres(url: PostgresDatabaseURL) async throws -> SQLStorage {
+        SQLStorage(engine: try await PostgresEngine.open(url: url))
+    }
+
+    public func close() async { await engine.close() }
+
+    /// The engine's dialect, for the few statements the engines spell differently.
+    var dialect: SQLDialect { engine.dialect }
+
     /// Runs `body` in a write transaction with the caller's ``AuditContext`` (task-locals do not
-    /// cross into GRDB's writer queue by themselves), so events written inside carry it.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// cross into the engine's connection thread by themselves), so events written inside carry it.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
         let context = AuditContext.current
-        return try await pool.write { db in
+        return try await engine.write { db in
             try AuditContext.$current.withValue(context) { try body(db) }
         }
     }
+
+    /// Whether `error` is a UNIQUE or PRIMARY KEY violation on this store's engine.
+    func isUniqueViolation(_ error: any Error) -> Bool { engine.isUniqueViolation(error) }
 
     // MARK: Events
 
@@ -46,8 +49,8 @@ public final class SQLiteStorage: PatchStorage {
     }
 
     public func events(limit: Int, offset: Int = 0) async throws -> [EventRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(
+        try await engine.read { db in
+            try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM events ORDER BY id DESC LIMIT ? OFFSET ?",
                 arguments: [limit, offset]
@@ -67,9 +70,9 @@ public final class SQLiteStorage: PatchStorage {
     public func eventPage(limit: Int, before: Int64?, offset: Int) async throws -> (events: [EventRecord], total: Int) {
         let limit = max(0, min(limit, 10_000))
         let offset = max(0, offset)
-        return try await pool.read { db in
+        return try await engine.read { db in
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0
-            let rows = try Row.fetchAll(
+            let rows = try SQLRow.fetchAll(
                 db,
                 sql: "SELECT * FROM events WHERE id < ? ORDER BY id DESC LIMIT ? OFFSET ?",
                 arguments: [before ?? Int64.max, limit, offset]
@@ -91,9 +94,14 @@ public final class SQLiteStorage: PatchStorage {
     /// Appends an event to the hash chain: stamped with the current ``AuditContext`` and linked to
     /// the hash of the last event. Runs inside the caller's write transaction, so the chain and the
     /// change it records commit together.
-    static func insertEvent(_ event: EventRecord, _ db: Database) throws {
+    static func insertEvent(_ event: EventRecord, _ db: any SQLSession) throws {
         let context = AuditContext.current
-        let previous = try String.fetchOne(db, sql: "SELECT hash FROM events ORDER BY id DESC LIMIT 1")
+        // The id is the head's + 1, not the engine's sequence: ids stay gap-free (the verifier
+        // reads a gap as a deleted event) even where an aborted transaction used a sequence value
+        // (PostgreSQL). Both engines serialize writers, so two appends never read the same head.
+        let head = try SQLRow.fetchOne(db, sql: "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")
+        let previous: String? = head.map { $0["hash"] }
+        let id: Int64 = head.map { $0["id"] + 1 } ?? 1
         let sealed = AuditChain.seal(
             AuditEvent(
                 at: date(millis(event.at)),
@@ -108,11 +116,11 @@ public final class SQLiteStorage: PatchStorage {
         )
         try db.execute(
             sql: """
-                INSERT INTO events (at, actor, action, target, details, request_id, elevation_id, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO events (id, at, actor, action, target, details, request_id, elevation_id, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                sealed.atMilliseconds, sealed.actor, sealed.action, sealed.target, sealed.details, sealed.requestID,
+                id, sealed.atMilliseconds, sealed.actor, sealed.action, sealed.target, sealed.details, sealed.requestID,
                 sealed.elevationID, sealed.previousHash, sealed.hash,
             ]
         )
@@ -146,11 +154,5 @@ public final class SQLiteStorage: PatchStorage {
         } catch {
             throw StoreError(code: .invalidData, message: "stored \(what) is not valid: \(error)")
         }
-    }
-
-    static func isUniqueViolation(_ error: any Error) -> Bool {
-        guard let error = error as? DatabaseError else { return false }
-        return error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
-            || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
     }
 }

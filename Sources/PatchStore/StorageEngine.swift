@@ -1,7 +1,8 @@
 import Foundation
 
-/// Chooses and opens the storage engine for a data directory: the one place outside this module's
-/// engines that names a concrete engine. Everything else speaks ``PatchStorage``.
+/// Chooses and opens the storage engine — SQLite in a data directory, or PostgreSQL at a URL: the one
+/// place outside this module's engines that names a concrete engine. Everything else speaks
+/// ``PatchStorage``.
 public enum StorageEngine {
     /// The database file of the embedded engine in `dataDirectory`.
     public static func databasePath(dataDirectory: String) -> String {
@@ -16,6 +17,12 @@ public enum StorageEngine {
             withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700]
         )
-        return try SQLiteStorage(path: databasePath(dataDirectory: dataDirectory))
+        return try SQLStorage(path: databasePath(dataDirectory: dataDirectory))
+    }
+
+    /// Opens PostgreSQL at `databaseURL` when one is given, else SQLite in `dataDirectory`.
+    public static func open(databaseURL: String?, dataDirectory: String) async throws -> any PatchStorage {
+        guard let databaseURL, !databaseURL.isEmpty else { return try open(dataDirectory: dataDirectory) }
+        return try await SQLStorage.postgres(url: try PostgresDatabaseURL(databaseURL))
     }
 }

@@ -23,7 +23,7 @@ struct AdminCommand: AsyncParsableCommand {
         @Flag(help: "Read the password from standard input instead of generating one.") var passwordStdin = false
 
         func run() async throws {
-            let storage = try data.openStorage()
+            let storage = try await data.openStorage()
             let identities = IdentityService(storage: storage, clock: SystemWallClock(), bcryptCost: 12)
             let password: String
             if passwordStdin {
@@ -57,7 +57,7 @@ struct TokenCommand: AsyncParsableCommand {
         var permissions: String?
 
         func run() async throws {
-            let storage = try data.openStorage()
+            let storage = try await data.openStorage()
             guard let owner = try await storage.user(named: user) else {
                 throw ValidationError("no user named '\(user)' in \(data.databasePath)")
             }
@@ -82,7 +82,7 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "Only this user's tokens.") var user: String?
 
         func run() async throws {
-            let storage = try data.openStorage()
+            let storage = try await data.openStorage()
             var userID: String?
             if let user {
                 guard let owner = try await storage.user(named: user) else {
@@ -112,7 +112,7 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "The token id (the part after ppt_ and before the second _).") var id: String
 
         func run() async throws {
-            let storage = try data.openStorage()
+            let storage = try await data.openStorage()
             guard try await storage.revokeAPIToken(id: id, actor: "cli", now: Date()) else {
                 throw ValidationError("no API token with id '\(id)'")
             }
@@ -142,7 +142,7 @@ struct EnrollTokenCommand: AsyncParsableCommand {
         var host: String?
 
         func run() async throws {
-            let storage = try data.openStorage()
+            let storage = try await data.openStorage()
             if let host {
                 guard try await storage.host(id: host) != nil else {
                     throw ValidationError("no host with id '\(host)'")
@@ -175,7 +175,7 @@ struct AgentCommand: AsyncParsableCommand {
         @OptionGroup var data: DataDirectoryOptions
 
         func run() async throws {
-            let storage = try data.openStorage()
+            let storage = try await data.openStorage()
             for agent in try await storage.agents() {
                 let state = agent.isRevoked ? "revoked" : "active"
                 print(
@@ -191,7 +191,7 @@ struct AgentCommand: AsyncParsableCommand {
         @Argument(help: "The agent id.") var id: String
 
         func run() async throws {
-            let storage = try data.openStorage()
+            let storage = try await data.openStorage()
             guard try await storage.revokeAgent(id: id, actor: "cli", now: Date()) else {
                 throw ValidationError("no agent with id '\(id)'")
             }

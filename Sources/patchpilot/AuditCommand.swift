@@ -36,13 +36,13 @@ struct AuditCommand: AsyncParsableCommand {
                     let parsed = try? Curve25519.Signing.PublicKey(rawRepresentation: bytes)
                 else { throw ValidationError("--public-key is not a base64 Ed25519 public key") }
                 key = parsed
-            } else if let bytes = FileManager.default.contents(atPath: data.auditKeyPath) {
-                key = try Curve25519.Signing.PrivateKey(rawRepresentation: bytes).publicKey
             } else {
                 key = nil
             }
-            let storage = try data.openStorage()
-            let result = try await AuditService.verify(storage: storage, publicKey: key)
+            let storage = try await data.openStorage()
+            var checkKey = key
+            if checkKey == nil { checkKey = try await data.existingAuditKey(storage)?.publicKey }
+            let result = try await AuditService.verify(storage: storage, publicKey: checkKey)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -84,7 +84,7 @@ struct AuditCommand: AsyncParsableCommand {
                 }
                 start = date
             }
-            let storage = try data.openStorage()
+            let storage = try await data.openStorage()
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = .iso8601

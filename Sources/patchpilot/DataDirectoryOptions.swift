@@ -1,16 +1,33 @@
 import ArgumentParser
+import Crypto
 import Foundation
 import PatchServer
 import PatchStore
 
-/// `--data-dir`, shared by every command that opens the server's database directly.
+/// `--data-dir` and `--database`, shared by every command that opens the server's database directly.
 struct DataDirectoryOptions: ParsableArguments {
-    @Option(name: .customLong("data-dir"), help: "Directory holding the server's database.")
+    @Option(
+        name: .customLong("data-dir"),
+        help: "Directory holding the server's SQLite database (when no --database is given) and keys."
+    )
     var dataDirectory = ServerConfiguration().dataDirectory
 
-    /// Opens (creating if needed) the store in the data directory.
-    func openStorage() throws -> any PatchStorage {
-        try StorageEngine.open(dataDirectory: dataDirectory)
+    @Option(
+        name: .customLong("database"),
+        help: ArgumentHelp(
+            "PostgreSQL instead of SQLite: postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=require|verify-full] (or set PATCHPILOT_DATABASE_URL).",
+            valueName: "url"
+        )
+    )
+    var database: String?
+
+    /// The PostgreSQL URL from the option or the environment, if any.
+    var databaseURL: String? { database ?? ProcessInfo.processInfo.environment["PATCHPILOT_DATABASE_URL"] }
+
+    /// Opens the store: PostgreSQL when a database URL is given, else SQLite in the data directory
+    /// (created if needed).
+    func openStorage() async throws -> any PatchStorage {
+        try await StorageEngine.open(databaseURL: databaseURL, dataDirectory: dataDirectory)
     }
 
     var databasePath: String { StorageEngine.databasePath(dataDirectory: dataDirectory) }
@@ -18,14 +35,33 @@ struct DataDirectoryOptions: ParsableArguments {
     /// The key that signs audit checkpoints.
     var auditKeyPath: String { dataDirectory + "/audit-signing.key" }
 
-    /// Seals the audit chain's head with the data directory's audit key: a command that wrote events
+    /// The key that signs agents' plans: a file in the data directory on SQLite; on PostgreSQL, in
+    /// the database, so that every replica signs with the one key agents pinned.
+    func planKey(_ storage: any PatchStorage) async throws -> Curve25519.Signing.PrivateKey {
+        guard databaseURL != nil else { return try PlanSigningKey.loadOrCreate(dataDirectory: dataDirectory) }
+        return try await PlanSigningKey.loadOrCreate(named: "plan-signing", in: storage, now: SystemWallClock().now())
+    }
+
+    /// The key that signs audit checkpoints (where ``planKey(_:)`` says).
+    func auditKey(_ storage: any PatchStorage) async throws -> Curve25519.Signing.PrivateKey {
+        guard databaseURL != nil else { return try PlanSigningKey.loadOrCreate(path: auditKeyPath) }
+        return try await PlanSigningKey.loadOrCreate(named: "audit-signing", in: storage, now: SystemWallClock().now())
+    }
+
+    /// The audit key if one exists, without creating one (for verification).
+    func existingAuditKey(_ storage: any PatchStorage) async throws -> Curve25519.Signing.PrivateKey? {
+        guard databaseURL != nil else {
+            return try FileManager.default.contents(atPath: auditKeyPath).map {
+                try Curve25519.Signing.PrivateKey(rawRepresentation: $0)
+            }
+        }
+        return try await auditKey(storage)
+    }
+
+    /// Seals the audit chain's head with the deployment's audit key: a command that wrote events
     /// leaves no unsealed tail behind it.
     func sealAudit(_ storage: any PatchStorage) async throws {
-        let audit = AuditService(
-            storage: storage,
-            clock: SystemWallClock(),
-            key: try PlanSigningKey.loadOrCreate(path: auditKeyPath)
-        )
+        let audit = AuditService(storage: storage, clock: SystemWallClock(), key: try await auditKey(storage))
         try await audit.seal()
     }
 }

@@ -30,7 +30,7 @@ struct FeedsCommand: AsyncParsableCommand {
         @Flag(help: "Skip invalid records (each is reported) instead of failing the import.") var skipInvalid = false
 
         func run() async throws {
-            let storage = try data.openStorage()
+            let storage = try await data.openStorage()
             let summary = try await FeedImporter.cli(format: format, skipInvalid: skipInvalid)
                 .run(sources.map { FeedSource(name: $0, location: $0, format: format) }, into: storage)
             try await data.sealAudit(storage)
@@ -64,7 +64,7 @@ struct FeedsCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError("\(path): \(error)")
             }
-            let storage = try data.openStorage()
+            let storage = try await data.openStorage()
             let summary = try await FeedImporter.cli(format: nil, skipInvalid: skipInvalid).run(
                 file.sources,
                 into: storage

@@ -92,7 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
             return hook
         }
 
-        let storage = try data.openStorage()
+        let storage = try await data.openStorage()
         let identities = IdentityService(
             storage: storage,
             clock: SystemWallClock(),
@@ -101,9 +101,15 @@ struct ServeCommand: AsyncParsableCommand {
         var credentials: (String, String)?
         if try await storage.userCount() == 0 {
             let password = BearerSecret.randomToken(bytes: 12)
-            try await identities.createUser(username: "admin", password: password, role: "admin", actor: "system")
-            credentials = ("admin", password)
-            announce("Created the first user. Sign in as admin with the one-time password: \(password)")
+            do {
+                try await identities.createUser(username: "admin", password: password, role: "admin", actor: "system")
+                credentials = ("admin", password)
+                announce("Created the first user. Sign in as admin with the one-time password: \(password)")
+            } catch let error as StoreError where error.code == .conflict {
+                // Another replica starting at the same moment created it (the unique user name
+                // decides); its log has the password.
+                logger.notice("the first admin was created by another replica")
+            }
         } else if demo {
             let password = BearerSecret.randomToken(bytes: 12)
             let username = "demo-\(BearerSecret.randomToken(bytes: 3))"
@@ -143,8 +149,8 @@ struct ServeCommand: AsyncParsableCommand {
                 storage: storage,
                 logger: logger,
                 services: services,
-                planKey: try PlanSigningKey.loadOrCreate(dataDirectory: data.dataDirectory),
-                auditKey: try PlanSigningKey.loadOrCreate(path: data.auditKeyPath),
+                planKey: try await data.planKey(storage),
+                auditKey: try await data.auditKey(storage),
                 onListening: { host, port in
                     let shownHost = host.contains(":") ? "[\(host)]" : host
                     let url = "\(scheme)://\(shownHost):\(port)"

@@ -25,7 +25,7 @@ final class ManualClock: WallClock {
 /// A server on a temporary SQLite file with an admin, an operator and a viewer and their API tokens.
 struct Harness {
     let directory: URL
-    let storage: SQLiteStorage
+    let storage: SQLStorage
     let clock: ManualClock
     let identities: IdentityService
     var configuration: ServerConfiguration
@@ -37,7 +37,7 @@ struct Harness {
     ) async throws -> Harness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pp-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let storage = try SQLiteStorage(path: directory.appendingPathComponent("db.sqlite").path)
+        let storage = try SQLStorage(path: directory.appendingPathComponent("db.sqlite").path)
         let clock = ManualClock(clockStart)
         var configuration = ServerConfiguration()
         configuration.bcryptCost = 4

@@ -10,9 +10,9 @@ import Testing
 /// Debian DSA list and CISA's KEV catalogue from SecurityAdvisoriesTests' fixtures).
 @Suite struct AdvisoryImportTests {
     let fixture: StoreFixture
-    var store: SQLiteStorage { fixture.store }
+    var store: SQLStorage { fixture.store }
 
-    init() throws { fixture = try StoreFixture() }
+    init() async throws { fixture = try await StoreFixture.make() }
 
     static let feedFixtures = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // PatchStoreTests
@@ -47,14 +47,14 @@ import Testing
         )
     }
 
-    func count(_ table: String, where condition: String = "1") throws -> Int {
-        try fixture.rawQueue().read { db in
+    func count(_ table: String, where condition: String = "1 = 1") async throws -> Int {
+        try await fixture.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(condition)") ?? -1
         }
     }
 
-    func storedDocuments() throws -> [String] {
-        try fixture.rawQueue().read { db in
+    func storedDocuments() async throws -> [String] {
+        try await fixture.read { db in
             try String.fetchAll(db, sql: "SELECT document FROM advisories ORDER BY id")
         }
     }
@@ -67,19 +67,19 @@ import Testing
         let first = try await importing(advisories, at: T.at(0))
         #expect(first.added == ids.count)
         #expect(first.changed == 0 && first.unchanged == 0 && first.withdrawn == 0)
-        let rows = try count("advisories")
+        let rows = try await count("advisories")
         #expect(rows == ids.count)
-        let documentsBefore = try storedDocuments()
+        let documentsBefore = try await storedDocuments()
 
         let second = try await importing(advisories, at: T.at(60))
         #expect(second == AdvisoryImportSummary(unchanged: ids.count))
         #expect(!second.changedAnything)
-        #expect(try count("advisories") == rows)
-        let documentsAfter = try storedDocuments()
+        #expect(try await count("advisories") == rows)
+        let documentsAfter = try await storedDocuments()
         #expect(documentsAfter == documentsBefore)
         // Each import is recorded, with what it did.
-        #expect(try count("feed_imports") == 2)
-        #expect(try count("feed_imports", where: "added = 0 AND changed = 0 AND unchanged = \(ids.count)") == 1)
+        #expect(try await count("feed_imports") == 2)
+        #expect(try await count("feed_imports", where: "added = 0 AND changed = 0 AND unchanged = \(ids.count)") == 1)
         // What is stored reads back as what was imported.
         let stored = try #require(try await store.advisory(id: "DSA-5330-1"))
         #expect(stored == advisories.first { $0.id == "DSA-5330-1" })
@@ -100,7 +100,7 @@ import Testing
         let older = try await importing([original], at: T.at(120))
         #expect(older == AdvisoryImportSummary(unchanged: 1))
         #expect(try await store.advisory(id: original.id) == updated)
-        #expect(try count("advisories") == 1)
+        #expect(try await count("advisories") == 1)
 
         // Within one import, the newest copy wins whatever the order.
         var newest = updated
@@ -121,7 +121,7 @@ import Testing
         withdrawn.withdrawn = withdrawn.modified
         let summary = try await importing(advisories.replacing(at: 3, with: withdrawn), at: T.at(60))
         #expect(summary == AdvisoryImportSummary(withdrawn: 1, unchanged: 19))
-        #expect(try count("advisories", where: "withdrawn IS NOT NULL") == 1)
+        #expect(try await count("advisories", where: "withdrawn IS NOT NULL") == 1)
         #expect(try await store.riskSummary().advisories == 19)
         #expect(try await store.advisory(id: withdrawn.id)?.withdrawn == withdrawn.withdrawn)
 
@@ -136,7 +136,7 @@ import Testing
         #expect(catalog.count > 900)
         let first = try await importing([], kev: catalog)
         #expect(first.knownExploited == Set(catalog.map(\.cveID)).count)
-        #expect(try count("known_exploited") == first.knownExploited)
+        #expect(try await count("known_exploited") == first.knownExploited)
 
         let second = try await importing([], kev: catalog, at: T.at(60))
         #expect(second.knownExploited == 0)
@@ -240,11 +240,11 @@ import Testing
 
         try await upload(packages("7.74.0-1.3+deb11u3"), at: T.at(100))
         #expect(try await store.findings(open).total == 4)
-        #expect(try count("events", where: "action = 'findings.changed'") == 1)
+        #expect(try await count("events", where: "action = 'findings.changed'") == 1)
         // The same inventory again: nothing opens or closes, no new event.
         try await upload(packages("7.74.0-1.3+deb11u3"), at: T.at(150))
         #expect(try await store.findings(open).total == 4)
-        #expect(try count("events", where: "action = 'findings.changed'") == 1)
+        #expect(try await count("events", where: "action = 'findings.changed'") == 1)
 
         try await upload(packages("7.74.0-1.3+deb11u5"), at: T.at(200))
         #expect(try await store.findings(open).total == 2)
@@ -283,10 +283,10 @@ import Testing
             }
         )
         // Nothing per host is left for the open set, and the catalog kept one row per version.
-        #expect(try count("finding_starts") == 0)
-        #expect(try count("host_packages") == 0)
-        #expect(try count("packages") == 4)
-        #expect(try count("package_findings") == 6)
+        #expect(try await count("finding_starts") == 0)
+        #expect(try await count("host_packages") == 0)
+        #expect(try await count("packages") == 4)
+        #expect(try await count("package_findings") == 6)
     }
 
     /// A new advisory re-correlates only the catalog packages it names, and reaches every host
@@ -315,8 +315,8 @@ import Testing
                 now: T.at(10)
             )
         }
-        #expect(try count("packages") == 2)
-        #expect(try count("host_packages") == 5)
+        #expect(try await count("packages") == 2)
+        #expect(try await count("host_packages") == 5)
         let named = try await store.catalogPackages(named: ["openssl"])
         #expect(named.map(\.package.name) == ["openssl"])
         #expect(named.first?.hostCount == 2)
@@ -372,7 +372,7 @@ import Testing
         let fixed = try await store.findings(query).findings
         #expect(fixed.count == 2)
         #expect(fixed.allSatisfy { $0.firstSeen == T.at(20) && $0.fixedAt == T.at(40) })
-        #expect(try count("events", where: "action = 'findings.correlated'") == 2)
+        #expect(try await count("events", where: "action = 'findings.correlated'") == 2)
 
         // Fleet-wide reports fold the findings in one read: the two fixed ones count from their
         // fixed time on, open ones always.

@@ -12,7 +12,7 @@ import Testing
 
     /// A store with eight events through the normal API and a checkpoint over the first six.
     func seeded() async throws -> StoreFixture {
-        let fixture = try StoreFixture()
+        let fixture = try await StoreFixture.make()
         for index in 1...8 {
             try await fixture.store.appendEvent(
                 EventRecord(
@@ -34,8 +34,9 @@ import Testing
     }
 
     func verify(_ fixture: StoreFixture) async throws -> AuditVerification {
-        // A second store on the same file, as `patchpilot audit verify` opens it.
-        let store = try SQLiteStorage(path: fixture.path)
+        // A second store on the same database, as `patchpilot audit verify` opens it.
+        let store = try await fixture.reopen()
+        defer { Task { await store.close() } }
         return AuditVerifier.verify(
             events: try await store.auditEvents(afterID: 0, since: nil, target: nil, limit: 10_000),
             checkpoints: try await store.auditCheckpoints(),
@@ -43,10 +44,17 @@ import Testing
         )
     }
 
-    func tamper(_ fixture: StoreFixture, _ sql: String) throws {
-        try fixture.rawQueue().write { db in
-            try db.execute(sql: "DROP TRIGGER IF EXISTS events_no_update; DROP TRIGGER IF EXISTS events_no_delete;")
-            try db.execute(sql: sql)
+    /// Edits the log behind the store's back, with its append-only triggers dropped first.
+    func tamper(_ fixture: StoreFixture, _ sql: String) async throws {
+        try await fixture.write { db in
+            for trigger in ["events_no_update", "events_no_delete"] {
+                try db.execute(
+                    sql: "DROP TRIGGER IF EXISTS \(trigger)\(db.dialect == .postgres ? " ON events" : "")"
+                )
+            }
+            for statement in sql.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
+                try db.execute(sql: String(statement))
+            }
         }
     }
 
@@ -58,14 +66,14 @@ import Testing
         #expect(result.checkpoints == 1)
         #expect(result.unsealed == 2)
         // The triggers refuse ordinary edits.
-        #expect(throws: (any Error).self) {
-            try fixture.rawQueue().write { db in try db.execute(sql: "UPDATE events SET actor = 'x' WHERE id = 1") }
+        await #expect(throws: (any Error).self) {
+            try await fixture.write { db in try db.execute(sql: "UPDATE events SET actor = 'x' WHERE id = 1") }
         }
     }
 
     @Test func editedFieldIsReported() async throws {
         let fixture = try await seeded()
-        try tamper(fixture, #"UPDATE events SET details = '{"n":99}' WHERE id = 3"#)
+        try await tamper(fixture, #"UPDATE events SET details = '{"n":99}' WHERE id = 3"#)
         let problems = try await verify(fixture).problems
         #expect(problems.map(\.kind) == [.edited])
         #expect(problems.first?.eventID == 3)
@@ -73,7 +81,7 @@ import Testing
 
     @Test func deletedEventIsReported() async throws {
         let fixture = try await seeded()
-        try tamper(fixture, "DELETE FROM events WHERE id = 4")
+        try await tamper(fixture, "DELETE FROM events WHERE id = 4")
         let problems = try await verify(fixture).problems
         #expect(problems.map(\.kind) == [.deleted])
         #expect(problems.first?.message.contains("event 4 is missing") == true)
@@ -81,7 +89,7 @@ import Testing
 
     @Test func deletedSealedTailIsReported() async throws {
         let fixture = try await seeded()
-        try tamper(fixture, "DELETE FROM events WHERE id >= 6")
+        try await tamper(fixture, "DELETE FROM events WHERE id >= 6")
         let problems = try await verify(fixture).problems
         #expect(problems.map(\.kind) == [.deleted])
         #expect(problems.first?.eventID == 6)
@@ -100,7 +108,7 @@ import Testing
             ),
             after: third.hash
         )
-        try tamper(
+        try await tamper(
             fixture,
             """
             UPDATE events SET id = id + 1000 WHERE id >= 4;
@@ -118,7 +126,7 @@ import Testing
 
     @Test func swappedEventsAreReported() async throws {
         let fixture = try await seeded()
-        try tamper(
+        try await tamper(
             fixture,
             """
             UPDATE events SET id = -3 WHERE id = 3;
@@ -132,7 +140,7 @@ import Testing
     }
 
     @Test func everyStoredEventIsChainedWithItsContext() async throws {
-        let fixture = try StoreFixture()
+        let fixture = try await StoreFixture.make()
         let context = AuditContext(requestID: "req-1", elevationID: "ELV-1")
         try await AuditContext.$current.withValue(context) {
             try await fixture.store.appendEvent(EventRecord(at: T.base, actor: "user:ann", action: "x", target: "y"))

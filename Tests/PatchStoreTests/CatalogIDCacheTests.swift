@@ -9,7 +9,7 @@ import Testing
 /// land on the same catalog rows as lookups would.
 @Suite struct CatalogIDCacheTests {
     @Test func holdsCorrelatedRowsOnlyAndUploadsReuseTheirIDs() async throws {
-        let fixture = try StoreFixture()
+        let fixture = try await StoreFixture.make()
         let store = fixture.store
         let openssl = pkg("openssl", "3.0.11-1~deb12u2")
         let curl = pkg("curl", "7.88.1-10+deb12u5")
@@ -51,11 +51,11 @@ import Testing
             fingerprint: InventoryFingerprint.of(list),
             now: T.base
         )
-        let rows = try fixture.rawQueue().read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, host_count FROM packages ORDER BY id")
+        let rows = try await fixture.read { db in
+            try SQLRow.fetchAll(db, sql: "SELECT id, name, host_count FROM packages ORDER BY id")
         }
         #expect(rows.count == 2)
-        #expect(rows.first { $0["name"] == "openssl" }?["id"] == opensslID)
-        #expect(rows.allSatisfy { $0["host_count"] == 1 })
+        #expect(rows.first { ($0["name"] as String) == "openssl" }.map { $0["id"] as Int64 } == opensslID)
+        #expect(rows.allSatisfy { ($0["host_count"] as Int64) == 1 })
     }
 }

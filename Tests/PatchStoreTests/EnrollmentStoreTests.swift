@@ -6,9 +6,9 @@ import Testing
 
 @Suite struct EnrollmentStoreTests {
     let fixture: StoreFixture
-    var store: SQLiteStorage { fixture.store }
+    var store: SQLStorage { fixture.store }
 
-    init() throws { fixture = try StoreFixture() }
+    init() async throws { fixture = try await StoreFixture.make() }
 
     func enroll(
         machine: String,
@@ -30,8 +30,8 @@ import Testing
         )
     }
 
-    func usesConsumed(_ tokenID: String = "tok1") throws -> Int? {
-        try fixture.rawQueue().read { db in
+    func usesConsumed(_ tokenID: String = "tok1") async throws -> Int? {
+        try await fixture.read { db in
             try Int.fetchOne(db, sql: "SELECT uses_consumed FROM enrollment_tokens WHERE id = ?", arguments: [tokenID])
         }
     }
@@ -62,13 +62,13 @@ import Testing
 
     @Test func consumptionIsCountedAndExhaustedTokenIsRejected() async throws {
         try await fixture.makeToken(uses: 2)
-        #expect(try usesConsumed() == 0)
+        #expect(try await usesConsumed() == 0)
         #expect(!isRejected(try await enroll(machine: "m1")))
-        #expect(try usesConsumed() == 1)
+        #expect(try await usesConsumed() == 1)
         #expect(!isRejected(try await enroll(machine: "m2")))
-        #expect(try usesConsumed() == 2)
+        #expect(try await usesConsumed() == 2)
         #expect(isRejected(try await enroll(machine: "m3")))
-        #expect(try usesConsumed() == 2)
+        #expect(try await usesConsumed() == 2)
         #expect(try await store.host(id: "host-m3") == nil)
         #expect(try await store.agent(id: "agt-m3") == nil)
         #expect(try await store.agents().count == 2)
@@ -79,7 +79,7 @@ import Testing
         try await fixture.makeToken(expiresAt: T.at(3600))
         let outcome = try await enroll(machine: "m1", now: T.at(3600 + secondsAfterExpiry))
         #expect(isRejected(outcome))
-        #expect(try usesConsumed() == 0)
+        #expect(try await usesConsumed() == 0)
         #expect(try await store.host(id: "host-m1") == nil)
     }
 
@@ -93,7 +93,7 @@ import Testing
         #expect(isRejected(try await enroll(machine: "m1", secretHash: "hash2")))
         #expect(isRejected(try await enroll(machine: "m1", secretHash: "")))
         #expect(isRejected(try await enroll(machine: "m1", secretHash: "HASH1")))
-        #expect(try usesConsumed() == 0)
+        #expect(try await usesConsumed() == 0)
         #expect(try await store.agents().isEmpty)
     }
 
@@ -101,7 +101,7 @@ import Testing
         try await fixture.makeToken()
         #expect(isRejected(try await enroll(machine: "m1", tokenID: "tok2")))
         #expect(try await store.agents().isEmpty)
-        #expect(try usesConsumed() == 0)
+        #expect(try await usesConsumed() == 0)
     }
 
     @Test func knownMachineIDWithoutReenrollTokenIsFlaggedNotMerged() async throws {
@@ -180,7 +180,7 @@ import Testing
         #expect(host.firstSeen == T.at(10))
         #expect(host.lastSeen == T.at(20))
         #expect(try await store.hosts(HostQuery()).total == 1)
-        #expect(try usesConsumed() == 1)
+        #expect(try await usesConsumed() == 1)
         #expect(try await store.agents().map(\.id) == ["agt-b", "agt-a"])
     }
 
@@ -243,7 +243,7 @@ import Testing
         )
         // Forgotten once it is older.
         #expect(try await store.recordNonce(agentID: "a1", nonce: "n1", now: T.at(301), forgetBefore: T.at(1)))
-        let remaining = try await fixture.rawQueue().read { db in
+        let remaining = try await fixture.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agent_nonces") ?? -1
         }
         #expect(remaining == 1)

@@ -6,9 +6,9 @@ import Testing
 
 @Suite struct EventStoreTests {
     let fixture: StoreFixture
-    var store: SQLiteStorage { fixture.store }
+    var store: SQLStorage { fixture.store }
 
-    init() throws { fixture = try StoreFixture() }
+    init() async throws { fixture = try await StoreFixture.make() }
 
     func event(_ index: Int) -> EventRecord {
         EventRecord(
@@ -45,24 +45,22 @@ import Testing
     @Test func eventsTableIsAppendOnly() async throws {
         for index in 1...3 { try await store.appendEvent(event(index)) }
         let before = try await store.events(limit: 100)
-        let queue = try fixture.rawQueue()
-        #expect(throws: DatabaseError.self) {
-            try queue.write { db in try db.execute(sql: "UPDATE events SET actor = 'mallory'") }
-        }
-        #expect(throws: DatabaseError.self) {
-            try queue.write { db in try db.execute(sql: "UPDATE events SET details = '{}' WHERE id = 1") }
-        }
-        #expect(throws: DatabaseError.self) {
-            try queue.write { db in try db.execute(sql: "DELETE FROM events") }
-        }
-        #expect(throws: DatabaseError.self) {
-            try queue.write { db in try db.execute(sql: "DELETE FROM events WHERE id = 2") }
+        for edit in [
+            "UPDATE events SET actor = 'mallory'", "UPDATE events SET details = '{}' WHERE id = 1",
+            "DELETE FROM events", "DELETE FROM events WHERE id = 2",
+        ] {
+            await #expect(throws: (any Error).self, "\(edit)") {
+                try await fixture.write { db in try db.execute(sql: edit) }
+            }
         }
         #expect(try await store.events(limit: 100) == before)
         // Appending stays possible.
-        try await queue.write { db in
+        try await fixture.write { db in
             try db.execute(
-                sql: "INSERT INTO events (at, actor, action, target, details) VALUES (0, 'system', 'x', 'y', '{}')"
+                sql: """
+                    INSERT INTO events (id, at, actor, action, target, details)
+                    VALUES ((SELECT MAX(id) + 1 FROM events), 0, 'system', 'x', 'y', '{}')
+                    """
             )
         }
         #expect(try await store.events(limit: 100).count == 4)
@@ -70,7 +68,7 @@ import Testing
 }
 
 @Suite struct StoreLifecycleTests {
-    @Test func reopeningKeepsData() async throws {
+    @Test(StoreFixture.sqliteOnly) func reopeningKeepsData() async throws {
         let fixture = try StoreFixture()
         try await fixture.store.createUser(
             UserRecord(id: "u1", username: "alice", passwordHash: "h", role: "admin", createdAt: T.base),
@@ -81,7 +79,7 @@ import Testing
         let eventCount = try await fixture.store.events(limit: 100).count
 
         for _ in 0..<2 {
-            let reopened = try SQLiteStorage(path: fixture.path)
+            let reopened = try SQLStorage(path: fixture.path)
             #expect(try await reopened.userCount() == 1)
             #expect(try await reopened.user(named: "alice")?.id == "u1")
             #expect(try await reopened.host(id: host)?.facts.hostname == "web-01")
@@ -97,13 +95,14 @@ import Testing
                 "v1-spine", "v2-vulnerabilities", "v3-plan-reports", "v4-policy-versions", "v5-host-plans",
                 "v6-host-labels", "v7-change-control", "v8-rollouts", "v9-hardening", "v10-plan-cancellation",
                 "v11-normalized-fleet", "v12-fleet-reports", "v13-summary-indexes", "v14-rollout-tasks",
+                "v15-server-keys",
             ]
         )
     }
 
     @Test func storesInDifferentFilesAreIndependent() async throws {
-        let one = try StoreFixture()
-        let two = try StoreFixture()
+        let one = try await StoreFixture.make()
+        let two = try await StoreFixture.make()
         try await one.store.createUser(
             UserRecord(id: "u1", username: "alice", passwordHash: "h", role: "admin", createdAt: T.base),
             actor: "system"
@@ -112,24 +111,24 @@ import Testing
         #expect(try await two.store.userCount() == 0)
     }
 
-    @Test func unopenablePathIsUnavailable() throws {
+    @Test(StoreFixture.sqliteOnly) func unopenablePathIsUnavailable() throws {
         let fixture = try StoreFixture()
         let paths = [
             "/nonexistent-\(UUID().uuidString)/patchpilot.sqlite",
             fixture.directory.path,  // a directory, not a file
         ]
         for path in paths {
-            let error = #expect(throws: StoreError.self) { try SQLiteStorage(path: path) }
+            let error = #expect(throws: StoreError.self) { try SQLStorage(path: path) }
             #expect(error?.code == .unavailable, "opening \(path)")
             #expect(error?.message.contains(path) == true)
         }
     }
 
-    @Test func fileThatIsNotADatabaseIsUnavailable() throws {
+    @Test(StoreFixture.sqliteOnly) func fileThatIsNotADatabaseIsUnavailable() throws {
         let fixture = try StoreFixture()
         let path = fixture.directory.appendingPathComponent("garbage.sqlite").path
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
-        let error = #expect(throws: StoreError.self) { try SQLiteStorage(path: path) }
+        let error = #expect(throws: StoreError.self) { try SQLStorage(path: path) }
         #expect(error?.code == .unavailable)
     }
 }

@@ -6,13 +6,13 @@ import Testing
 /// The fleet summary is asked for on every dashboard load: each of its counts must be a range of a
 /// covering index, never a pass over every host's row (wide rows with facts JSON — at 20,000
 /// hosts that pass, evaluating every bucket per row, made the summary's p99 miss its goal).
-@Suite struct FleetSummaryQueryPlanTests {
+@Suite(StoreFixture.sqliteOnly) struct FleetSummaryQueryPlanTests {
     @Test(arguments: [
-        (SQLiteStorage.fleetSummaryTotalsSQL, "COVERING INDEX hosts_last_seen (last_seen<?)"),
-        (SQLiteStorage.fleetSummaryTotalsSQL, "COVERING INDEX hosts_last_seen (last_seen>? AND last_seen<?)"),
-        (SQLiteStorage.fleetSummaryTotalsSQL, "COVERING INDEX hosts_reboot_pending"),
-        (SQLiteStorage.fleetSummaryOSSQL, "COVERING INDEX hosts_os"),
-        (SQLiteStorage.fleetSummaryTotalsSQL, "COVERING INDEX agents_revoked (revoked_at>?)"),
+        (SQLStorage.fleetSummaryTotalsSQL, "COVERING INDEX hosts_last_seen (last_seen<?)"),
+        (SQLStorage.fleetSummaryTotalsSQL, "COVERING INDEX hosts_last_seen (last_seen>? AND last_seen<?)"),
+        (SQLStorage.fleetSummaryTotalsSQL, "COVERING INDEX hosts_reboot_pending"),
+        (SQLStorage.fleetSummaryOSSQL, "COVERING INDEX hosts_os"),
+        (SQLStorage.fleetSummaryTotalsSQL, "COVERING INDEX agents_revoked (revoked_at>?)"),
     ])
     func summaryQueriesReadIndexesOnly(sql: String, index: String) async throws {
         let fixture = try StoreFixture()

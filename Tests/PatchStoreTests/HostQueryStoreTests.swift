@@ -52,9 +52,9 @@ import Testing
     ]
 
     let fixture: StoreFixture
-    var store: SQLiteStorage { fixture.store }
+    var store: SQLStorage { fixture.store }
 
-    init() throws { fixture = try StoreFixture() }
+    init() async throws { fixture = try await StoreFixture.make() }
 
     /// Enrolls every spec, gives it its package count, then checks it in at its last-seen time.
     func populate() async throws {
@@ -296,9 +296,9 @@ import Testing
 
 @Suite struct FleetSummaryStoreTests {
     let fixture: StoreFixture
-    var store: SQLiteStorage { fixture.store }
+    var store: SQLStorage { fixture.store }
 
-    init() throws { fixture = try StoreFixture() }
+    init() async throws { fixture = try await StoreFixture.make() }
 
     @Test func emptyFleet() async throws {
         let summary = try await store.fleetSummary(now: T.base, onlineSince: T.at(-900))

@@ -4,9 +4,9 @@ import Testing
 
 @Suite struct UserStoreTests {
     let fixture: StoreFixture
-    var store: SQLiteStorage { fixture.store }
+    var store: SQLStorage { fixture.store }
 
-    init() throws { fixture = try StoreFixture() }
+    init() async throws { fixture = try await StoreFixture.make() }
 
     func alice(id: String = "u1", username: String = "alice") -> UserRecord {
         UserRecord(id: id, username: username, passwordHash: "$2b$12$hash", role: "admin", createdAt: T.base)
@@ -59,9 +59,9 @@ import Testing
 
 @Suite struct SessionStoreTests {
     let fixture: StoreFixture
-    var store: SQLiteStorage { fixture.store }
+    var store: SQLStorage { fixture.store }
 
-    init() throws { fixture = try StoreFixture() }
+    init() async throws { fixture = try await StoreFixture.make() }
 
     func session(_ id: String, expiresIn seconds: TimeInterval) -> SessionRecord {
         SessionRecord(id: id, userID: "u1", csrfToken: "csrf-\(id)", createdAt: T.base, expiresAt: T.at(seconds))
@@ -101,9 +101,9 @@ import Testing
 
 @Suite struct APITokenStoreTests {
     let fixture: StoreFixture
-    var store: SQLiteStorage { fixture.store }
+    var store: SQLStorage { fixture.store }
 
-    init() throws { fixture = try StoreFixture() }
+    init() async throws { fixture = try await StoreFixture.make() }
 
     @Test(arguments: [nil, T.at(86400)] as [Date?])
     func tokenRoundTrips(expiresAt: Date?) async throws {

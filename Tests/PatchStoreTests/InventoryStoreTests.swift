@@ -7,9 +7,9 @@ import Testing
 
 @Suite struct InventoryStoreTests {
     let fixture: StoreFixture
-    var store: SQLiteStorage { fixture.store }
+    var store: SQLStorage { fixture.store }
 
-    init() throws { fixture = try StoreFixture() }
+    init() async throws { fixture = try await StoreFixture.make() }
 
     let first = [pkg("bash", "5.2-1"), pkg("curl", "7.88-1"), pkg("openssl", "3.0.11-1"), pkg("libc6", "2.36-9")]
     let second = [
@@ -359,7 +359,7 @@ import Testing
             try await store.recordNonce(agentID: agent.id, nonce: "n2", now: T.at(100), forgetBefore: T.at(0))
         } throws: { ($0 as? StoreError)?.code == .revoked }
         #expect(try await store.host(id: host)?.facts.hostname == "web-01")
-        let nonces = try await fixture.rawQueue().read { db in
+        let nonces = try await fixture.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM agent_nonces") ?? -1
         }
         #expect(nonces == 0)

@@ -9,7 +9,7 @@ import Testing
 /// v11 on a database written by the previous schema (see Fixtures/SOURCES.md): every host,
 /// package, finding (with first seen and fixed at), history entry and audit event survives the
 /// move to the normalized tables.
-@Suite struct NormalizedFleetMigrationTests {
+@Suite(StoreFixture.sqliteOnly) struct NormalizedFleetMigrationTests {
     struct OldFinding: Hashable {
         var host: String
         var package: String
@@ -96,7 +96,7 @@ import Testing
         #expect(findings.count == 357)
         #expect(findings.filter { $0.fixedAt != nil }.count == 2)
 
-        let store = try SQLiteStorage(path: path)
+        let store = try SQLStorage(path: path)
         for host in hosts {
             let inventory = try await store.inventory(hostID: host)
             #expect(inventory.packages == (packages[host] ?? []), "inventory of \(host)")

@@ -15,7 +15,7 @@ import Testing
     }
 
     @Test func durationsOfTheNewestCompletedPlansOnly() async throws {
-        let fixture = try StoreFixture()
+        let fixture = try await StoreFixture.make()
         try await fixture.makeToken()
         let hostID = try await fixture.enrollHost(facts(hostname: "web-1"))
         let now = T.at(86_400)

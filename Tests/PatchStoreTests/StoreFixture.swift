@@ -1,30 +1,107 @@
 import FleetModel
 import Foundation
 import GRDB
-import PatchStore
 import Testing
 
-/// A fresh SQLite file in its own temporary directory; the directory is removed when the fixture goes away.
-final class StoreFixture: Sendable {
-    let directory: URL
-    let path: String
-    let store: SQLiteStorage
+@testable import PatchStore
 
-    init() throws {
-        directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("patchstore-tests-\(UUID().uuidString)", isDirectory: true)
+/// A fresh, empty store on the engine under test: a SQLite file in its own temporary directory, or
+/// — when `PATCHPILOT_TEST_ENGINE=postgres` — a database of its own on the PostgreSQL server that
+/// `PATCHPILOT_TEST_POSTGRES_URL` names (scripts/test.sh starts one and runs this suite a second
+/// time so). The same tests run on both engines; the few about one engine's files or query plans
+/// say so with ``sqliteOnly``.
+final class StoreFixture: Sendable {
+    /// The PostgreSQL server tests may use (a URL whose database the fixtures create others beside).
+    static let serverURL = ProcessInfo.processInfo.environment["PATCHPILOT_TEST_POSTGRES_URL"].flatMap {
+        $0.isEmpty ? nil : $0
+    }
+    /// The server the store suite runs on, when the suite runs on PostgreSQL.
+    static let postgresURL =
+        ProcessInfo.processInfo.environment["PATCHPILOT_TEST_ENGINE"] == "postgres"
+        ? serverURL : nil
+    /// For tests about SQLite's own files, migrations from older SQLite schemas or query plans.
+    static let sqliteOnly = ConditionTrait.enabled(if: postgresURL == nil, "about the SQLite engine")
+    /// For tests about the PostgreSQL engine itself (they need a server).
+    static let needsPostgres = ConditionTrait.enabled(if: serverURL != nil, "needs PATCHPILOT_TEST_POSTGRES_URL")
+
+    let directory: URL
+    /// The SQLite file (on PostgreSQL: a path nothing is stored at).
+    let path: String
+    let store: SQLStorage
+    private let database: PostgresTestDatabase?
+
+    /// A fresh store on the engine under test.
+    static func make() async throws -> StoreFixture {
+        guard let postgresURL else { return try StoreFixture() }
+        let database = try await PostgresTestDatabase.create(serverURL: postgresURL)
+        return try StoreFixture(
+            store: try await SQLStorage.postgres(url: try PostgresDatabaseURL(database.url)),
+            database: database
+        )
+    }
+
+    /// A fresh SQLite store (for tests about the SQLite engine; others use ``make()``).
+    convenience init() throws {
+        let directory = Self.temporaryDirectory()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        path = directory.appendingPathComponent("patchpilot.sqlite").path
-        store = try SQLiteStorage(path: path)
+        let path = directory.appendingPathComponent("patchpilot.sqlite").path
+        try self.init(directory: directory, path: path, store: try SQLStorage(path: path), database: nil)
+    }
+
+    private convenience init(store: SQLStorage, database: PostgresTestDatabase) throws {
+        let directory = Self.temporaryDirectory()
+        try self.init(
+            directory: directory,
+            path: directory.appendingPathComponent("unused.sqlite").path,
+            store: store,
+            database: database
+        )
+    }
+
+    private init(directory: URL, path: String, store: SQLStorage, database: PostgresTestDatabase?) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        self.directory = directory
+        self.path = path
+        self.store = store
+        self.database = database
+    }
+
+    private static func temporaryDirectory() -> URL {
+        FileManager.default.temporaryDirectory
+            .appendingPathComponent("patchstore-tests-\(UUID().uuidString)", isDirectory: true)
     }
 
     deinit {
         try? FileManager.default.removeItem(at: directory)
+        if let database {
+            let store = store
+            Task {
+                await store.close()
+                await database.drop()
+            }
+        }
     }
 
-    /// A separate GRDB connection to the same file, to look behind the storage API.
+    /// A separate GRDB connection to the same SQLite file, to look behind the storage API (SQLite
+    /// tests only; engine-neutral tests use ``read(_:)`` and ``write(_:)``).
     func rawQueue() throws -> DatabaseQueue {
         try DatabaseQueue(path: path)
+    }
+
+    /// A second store on the same database (as another process or replica opens it); the caller closes it.
+    func reopen() async throws -> SQLStorage {
+        if let database { return try await SQLStorage.postgres(url: try PostgresDatabaseURL(database.url)) }
+        return try SQLStorage(path: path)
+    }
+
+    /// Runs `body` on a read snapshot of the store's database, behind the storage API.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await store.engine.read(body)
+    }
+
+    /// Runs `body` in a write transaction of the store's database, behind the storage API.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await store.engine.write(body)
     }
 
     /// Creates an enrollment token that allows `uses` enrollments.

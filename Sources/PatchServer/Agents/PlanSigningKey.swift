@@ -2,6 +2,7 @@ import AgentProtocol
 import Crypto
 import Foundation
 import HTTPTypes
+import PatchStore
 
 /// The server's Ed25519 plan-signing key, kept in `<data-dir>/plan-signing.key` (32 raw bytes,
 /// mode 0600) and created on first start. Agents pin its public key at enrollment.
@@ -28,6 +29,23 @@ public enum PlanSigningKey {
         )
         guard created else { throw Problem(.internalServerError, "cannot create \(path)") }
         return key
+    }
+
+    /// The Ed25519 key named `name` that every replica sharing `storage` uses (PostgreSQL
+    /// deployments: one identity for the whole deployment, whichever replica created it first).
+    public static func loadOrCreate(
+        named name: String,
+        in storage: any PatchStorage,
+        now: Date
+    ) async throws -> Curve25519.Signing.PrivateKey {
+        let material = try await storage.sharedKey(named: name, now: now) {
+            Array(Curve25519.Signing.PrivateKey().rawRepresentation)
+        }
+        do {
+            return try Curve25519.Signing.PrivateKey(rawRepresentation: material)
+        } catch {
+            throw Problem(.internalServerError, "stored key '\(name)' is not a 32-byte Ed25519 private key")
+        }
     }
 
     /// The public key as sent to agents (base64 of the raw 32 bytes).

@@ -52,6 +52,13 @@ struct ProblemMiddleware: RouterMiddleware {
             case .notFound: return Problem.notFound(error.message)
             case .conflict: return Problem.conflict(error.message)
             case .revoked: return Problem.unauthorized(error.message)
+            case .unavailable:
+                // The database is unreachable (PostgreSQL restarting, network): clients retry.
+                return Problem(
+                    .serviceUnavailable,
+                    "the database is unavailable; retry shortly",
+                    headers: [.retryAfter: "5"]
+                )
             default: return Problem(.internalServerError, "the store failed; see the server log")
             }
         case let error as DecodingError: return Problem.badRequest(APIBody.describe(error))

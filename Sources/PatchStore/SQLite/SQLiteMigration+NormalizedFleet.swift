@@ -105,13 +105,13 @@ enum NormalizedFleetMigration {
 
     static func migrate(_ db: Database) throws {
         try db.execute(sql: schema)
-        let now = SQLiteStorage.millis(Date())
+        let now = SQLStorage.millis(Date())
         var catalog = CatalogWriter()
         let hosts = try Row.fetchAll(db, sql: "SELECT id, number, facts_json, first_seen FROM hosts ORDER BY number")
         for host in hosts {
             let hostID: String = host["id"]
             let number: Int64 = host["number"]
-            let facts = try SQLiteStorage.decode(HostFacts.self, host["facts_json"], what: "facts of host \(hostID)")
+            let facts = try SQLStorage.decode(HostFacts.self, host["facts_json"], what: "facts of host \(hostID)")
             let release = CatalogRelease.of(facts.os)
             try moveInventory(
                 hostID: hostID,
@@ -184,7 +184,7 @@ enum NormalizedFleetMigration {
             if (change["kind"] as String) == PackageChange.Kind.added.rawValue { lastAdded[key] = at }
         }
         for package in installed {
-            let id = try catalog.id(release: release, package: package, db)
+            let id = try catalog.id(release: release, package: package, SQLiteSession(db))
             try db.execute(
                 sql: "INSERT INTO host_packages (host, package, since, state) VALUES (?, ?, ?, ?)",
                 arguments: [
@@ -208,7 +208,7 @@ enum NormalizedFleetMigration {
                     sourceVersion: now.map { $0.version == version ? $0.sourceVersion : version } ?? version,
                     manager: now?.manager ?? PackageManagerKind(rawValue: manager) ?? .dpkg
                 )
-                return try catalog.id(release: release, package: package, db)
+                return try catalog.id(release: release, package: package, SQLiteSession(db))
             }
             func state(_ text: String?) -> String? { text == PackageState.installed.rawValue ? nil : text }
             try db.execute(
@@ -252,7 +252,7 @@ enum NormalizedFleetMigration {
                 sourceVersion: row["source_version"],
                 manager: manager
             )
-            let packageID = try catalog.id(release: release, package: package, db)
+            let packageID = try catalog.id(release: release, package: package, SQLiteSession(db))
             let firstSeen: Int64 = row["first_seen"]
             let payload: [(any DatabaseValueConvertible)?] = [
                 row["fixed_version"] as String?, row["status"] as String, row["severity"] as String,

@@ -36,12 +36,12 @@ enum RolloutTasksMigration {
         let rows = try Row.fetchAll(db, sql: "SELECT id, body FROM rollouts")
         for row in rows {
             let id: String = row["id"]
-            let rollout = try SQLiteStorage.decode(Rollout.self, row["body"], what: "rollout \(id)")
+            let rollout = try SQLStorage.decode(Rollout.self, row["body"], what: "rollout \(id)")
             try db.execute(
                 sql: "UPDATE rollouts SET body = ?, plan = ? WHERE id = ?",
-                arguments: [try SQLiteStorage.json(rollout.progress), try SQLiteStorage.json(rollout.plan), id]
+                arguments: [try SQLStorage.json(rollout.progress), try SQLStorage.json(rollout.plan), id]
             )
-            try SQLiteStorage.insertTasks(of: rollout, db)
+            try SQLStorage.insertTasks(of: rollout, SQLiteSession(db))
         }
     }
 }

@@ -303,7 +303,7 @@ enum SQLiteMigrations {
             var previous = AuditChain.genesis
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY id")
             for row in rows {
-                let sealed = AuditChain.seal(SQLiteStorage.auditEvent(row), after: previous)
+                let sealed = AuditChain.seal(SQLStorage.auditEvent(SQLRow(row)), after: previous)
                 try db.execute(
                     sql: "UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?",
                     arguments: [sealed.previousHash, sealed.hash, sealed.id]
@@ -365,6 +365,18 @@ enum SQLiteMigrations {
             )
         }
         migrator.registerMigration("v14-rollout-tasks") { db in try RolloutTasksMigration.migrate(db) }
+        // v15: keys the whole deployment shares (PostgreSQL replicas read them from here).
+        migrator.registerMigration("v15-server-keys") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE server_keys (
+                        name TEXT PRIMARY KEY,
+                        material TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    )
+                    """
+            )
+        }
         return migrator
     }
 }

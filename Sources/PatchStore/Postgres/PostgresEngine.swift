@@ -1,0 +1,176 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// PostgreSQL through PostgresNIO, for fleets that outgrow one machine and for several server
+/// replicas on one database. Every write runs SERIALIZABLE and is retried when PostgreSQL aborts
+/// it for a conflict with a concurrent transaction, so the storage's read-modify-writes stay as
+/// safe as under SQLite's single writer; reads run on a REPEATABLE READ snapshot. Storage code is
+/// synchronous (as GRDB's), so transactions run on a thread pool of their own that waits on the
+/// connection — never on an event loop or the concurrency pool.
+final class PostgresEngine: SQLEngine {
+    /// How the engine behaves.
+    struct Configuration: Sendable {
+        /// Connections (and transaction threads) at most.
+        var connections = 8
+        /// Attempts of a write that keeps losing serialization conflicts (backoff grows to 250 ms,
+        /// so the last attempt starts several seconds after the first).
+        var maximumAttempts = 40
+    }
+
+    let url: PostgresDatabaseURL
+    private let configuration: Configuration
+    private let threads: NIOThreadPool
+    private let pool: PostgresConnectionPool
+    private let logger: Logger
+
+    /// Connects (failing with a clear ``StoreError`` when the database cannot be reached) and
+    /// migrates the schema under an advisory lock.
+    static func open(
+        url: PostgresDatabaseURL,
+        configuration: Configuration = Configuration(),
+        logger: Logger = Logger(label: "patchpilot.store.postgres")
+    ) async throws -> PostgresEngine {
+        let engine = PostgresEngine(url: url, configuration: configuration, logger: logger)
+        do {
+            try await engine.migrate()
+        } catch {
+            await engine.close()
+            throw error
+        }
+        return engine
+    }
+
+    private init(url: PostgresDatabaseURL, configuration: Configuration, logger: Logger) {
+        self.url = url
+        self.configuration = configuration
+        self.logger = logger
+        threads = NIOThreadPool(numberOfThreads: max(1, configuration.connections))
+        threads.start()
+        pool = PostgresConnectionPool(
+            url: url,
+            capacity: configuration.connections,
+            eventLoops: MultiThreadedEventLoopGroup.singleton,
+            logger: logger
+        )
+    }
+
+    /// Closes the connections and stops the transaction threads.
+    func close() async {
+        await pool.close()
+        try? await threads.shutdownGracefully()
+    }
+
+    var dialect: SQLDialect { .postgres }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await transaction("BEGIN ISOLATION LEVEL SERIALIZABLE", body)
+    }
+
+    func batchedWrite<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        // Replicas and a connection pool give check-ins their concurrency here; each is its own
+        // (short) transaction.
+        try await write(body)
+    }
+
+    func isUniqueViolation(_ error: any Error) -> Bool {
+        error is PostgresUniqueViolation || Self.sqlState(error) == "23505"
+    }
+
+    /// Runs `body` in one transaction on a pooled connection, again when PostgreSQL aborted it for
+    /// a serialization failure or a deadlock (after a random, growing backoff).
+    func transaction<T: Sendable>(
+        _ begin: String,
+        _ body: @escaping @Sendable (any SQLSession) throws -> T
+    ) async throws -> T {
+        var attempt = 1
+        while true {
+            let connection = try await pool.acquire()
+            let logger = self.logger
+            do {
+                let value = try await threads.runIfActive {
+                    let session = PostgresSession(connection: connection, logger: logger)
+                    try session.run(begin, [])
+                    do {
+                        let value = try body(session)
+                        try session.run("COMMIT", [])
+                        return value
+                    } catch {
+                        if !connection.isClosed { _ = try? session.run("ROLLBACK", []) }
+                        throw error
+                    }
+                }
+                pool.release(connection, healthy: true)
+                return value
+            } catch {
+                pool.release(connection, healthy: !Self.isConnectionFailure(error))
+                if Self.isRetryable(error), attempt < configuration.maximumAttempts {
+                    attempt += 1
+                    // Random exponential backoff: writers that collided spread out.
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 1...min(1 << attempt, 250))))
+                    continue
+                }
+                throw Self.storeError(error, url: url)
+            }
+        }
+    }
+
+    /// A transaction PostgreSQL aborted only because of a concurrent one.
+    static func isRetryable(_ error: any Error) -> Bool {
+        switch sqlState(error) {
+        case "40001", "40P01": true
+        default: false
+        }
+    }
+
+    static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    static func isConnectionFailure(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        switch error.code {
+        case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown: return true
+        default: return false
+        }
+    }
+
+    /// Errors from the wire as ``StoreError``s (a lost database is `unavailable`; the caller answers 503).
+    static func storeError(_ error: any Error, url: PostgresDatabaseURL) -> any Error {
+        if error is StoreError { return error }
+        if isConnectionFailure(error) {
+            return StoreError(code: .unavailable, message: "lost the connection to PostgreSQL at \(url)")
+        }
+        if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
+            let message = error.serverInfo?[.message] ?? "no message"
+            // Callers test for a unique violation with isUniqueViolation.
+            if state == "23505" { return PostgresUniqueViolation(message: message) }
+            if state.hasPrefix("08") || state == "57P01" || state == "57P03" {
+                return StoreError(code: .unavailable, message: "PostgreSQL is unavailable (\(state)): \(message)")
+            }
+            // The statement's text (never its bound values) says which one.
+            let statement =
+                error.query.map {
+                    " in: " + $0.sql.prefix(300).split(whereSeparator: \.isNewline).joined(separator: " ")
+                } ?? ""
+            return StoreError(
+                code: .invalidData,
+                message: "PostgreSQL refused a statement (\(state)): \(message)\(statement)"
+            )
+        }
+        return error
+    }
+}
+
+/// A UNIQUE or PRIMARY KEY violation, with PostgreSQL's message (PSQLError describes itself
+/// generically, to keep bound values out of logs; the server's message names only the key).
+struct PostgresUniqueViolation: Error, CustomStringConvertible {
+    var message: String
+    var description: String { "duplicate key: \(message)" }
+}

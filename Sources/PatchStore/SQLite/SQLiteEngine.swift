@@ -1,0 +1,131 @@
+import Foundation
+import GRDB
+
+/// The embedded engine: one SQLite file in WAL mode through GRDB — readers in parallel, one writer,
+/// check-ins committed in groups (``SQLiteGroupCommit``).
+final class SQLiteEngine: SQLEngine {
+    let pool: DatabasePool
+    private let checkIns: SQLiteGroupCommit
+
+    /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
+    init(path: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try SQLiteMigrations.migrator().migrate(pool)
+        } catch {
+            throw StoreError(code: .unavailable, message: "cannot open SQLite database at \(path): \(error)")
+        }
+        checkIns = SQLiteGroupCommit(pool: pool)
+    }
+
+    var dialect: SQLDialect { .sqlite }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await pool.read { db in try body(SQLiteSession(db)) }
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await pool.write { db in try body(SQLiteSession(db)) }
+    }
+
+    func batchedWrite<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await checkIns.write { db in try body(SQLiteSession(db)) }
+    }
+
+    func close() async {
+        try? pool.close()
+    }
+
+    func isUniqueViolation(_ error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+            || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
+    }
+}
+
+/// A GRDB connection as an ``SQLSession``.
+final class SQLiteSession: SQLSession {
+    let db: Database
+
+    init(_ db: Database) { self.db = db }
+
+    var dialect: SQLDialect { .sqlite }
+
+    var changesCount: Int { db.changesCount }
+
+    func execute(sql: String, arguments: SQLArguments, cached: Bool) throws {
+        try statement(sql, cached: cached).execute(arguments: Self.bindings(arguments))
+    }
+
+    func cursor(sql: String, arguments: SQLArguments, cached: Bool) throws -> any SQLCursor {
+        let statement = try statement(sql, cached: cached)
+        return SQLiteCursor(
+            rows: try Row.fetchCursor(statement, arguments: Self.bindings(arguments)),
+            columns: statement.columnNames
+        )
+    }
+
+    func inSavepoint(_ body: () throws -> Void) throws {
+        try db.inSavepoint {
+            try body()
+            return .commit
+        }
+    }
+
+    private func statement(_ sql: String, cached: Bool) throws -> Statement {
+        cached ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+    }
+
+    static func bindings(_ arguments: SQLArguments) -> StatementArguments {
+        StatementArguments(arguments.values.map(databaseValue))
+    }
+
+    static func databaseValue(_ value: SQLValue) -> DatabaseValue {
+        switch value {
+        case .null: .null
+        case .integer(let value): value.databaseValue
+        case .real(let value): value.databaseValue
+        case .text(let value): value.databaseValue
+        case .blob(let bytes): Data(bytes).databaseValue
+        }
+    }
+
+    static func value(_ value: DatabaseValue) -> SQLValue {
+        switch value.storage {
+        case .null: .null
+        case .int64(let value): .integer(value)
+        case .double(let value): .real(value)
+        case .string(let value): .text(value)
+        case .blob(let data): .blob(Array(data))
+        }
+    }
+}
+
+/// A GRDB row cursor as an ``SQLCursor`` (column names read once per statement).
+final class SQLiteCursor: SQLCursor {
+    private let rows: RowCursor
+    private let columns: [String]
+
+    init(rows: RowCursor, columns: [String]) {
+        self.rows = rows
+        self.columns = columns
+    }
+
+    func next() throws -> SQLRow? {
+        guard let row = try rows.next() else { return nil }
+        return SQLRow(columns: columns, values: row.databaseValues.map(SQLiteSession.value))
+    }
+}
+
+extension SQLRow {
+    /// A GRDB row (for migrations, which run on GRDB directly).
+    init(_ row: Row) {
+        self.init(columns: Array(row.columnNames), values: row.databaseValues.map(SQLiteSession.value))
+    }
+}

@@ -1,0 +1,190 @@
+import ChangeControl
+import Foundation
+import Testing
+
+@testable import PatchStore
+
+/// The parts of the PostgreSQL engine that need no server: URLs, placeholders, scripts.
+@Suite struct PostgresEngineUnitTests {
+    @Test func urlsParseIntoTheirParts() throws {
+        let plain = try PostgresDatabaseURL("postgres://pp:secret@db.example:6432/fleet?sslmode=verify-full")
+        #expect(plain.user == "pp")
+        #expect(plain.password == "secret")
+        #expect(plain.host == "db.example")
+        #expect(plain.port == 6432)
+        #expect(plain.database == "fleet")
+        #expect(plain.tlsMode == .verifyFull)
+        // The description (used in messages and logs) never shows the password.
+        #expect(!plain.description.contains("secret"))
+        let socket = try PostgresDatabaseURL("postgresql://pp@/fleet?host=/run/postgresql")
+        #expect(socket.socketDirectory == "/run/postgresql")
+        #expect(socket.tlsMode == .disable)
+        #expect(socket.port == 5432)
+        let defaults = try PostgresDatabaseURL("postgres://pp@localhost")
+        #expect(defaults.database == "pp")
+    }
+
+    @Test(arguments: [
+        ("mysql://pp@host/db", "postgres://"),
+        ("postgres://host/db", "no user"),
+        ("postgres://pp@host:0/db", "port"),
+        ("postgres://pp@host/db?sslmode=allow", "sslmode 'allow'"),
+        ("postgres://pp@host/db?application=x", "unknown parameter 'application'"),
+        ("postgres://pp:hunter2@host/db?sslmode=bogus", "sslmode 'bogus'"),
+    ])
+    func badURLsSayWhatIsWrong(url: String, message: String) {
+        let error = #expect(throws: StoreError.self) { try PostgresDatabaseURL(url) }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("hunter2") == false)
+    }
+
+    @Test(arguments: [
+        ("SELECT * FROM t WHERE a = ? AND b = ?", "SELECT * FROM t WHERE a = $1 AND b = $2"),
+        ("SELECT '?' AS q, \"we?rd\" FROM t WHERE a = ?", "SELECT '?' AS q, \"we?rd\" FROM t WHERE a = $1"),
+        ("SELECT 1 -- why?\nFROM t WHERE a = ?", "SELECT 1 -- why?\nFROM t WHERE a = $1"),
+        ("SELECT 'it''s ?' WHERE x = ?", "SELECT 'it''s ?' WHERE x = $1"),
+        ("SELECT ?1, a, ?2 FROM t WHERE id = ?12", "SELECT $1, a, $2 FROM t WHERE id = $12"),
+        (
+            "SELECT json_extract(body, '$.a') WHERE id IN (?, ?, ?)",
+            "SELECT json_extract(body, '$.a') WHERE id IN ($1, $2, $3)"
+        ),
+    ])
+    func placeholdersAreNumberedOutsideQuotesAndComments(sql: String, expected: String) {
+        #expect(PostgresPlaceholders.rewrite(sql) == expected)
+    }
+
+    @Test func scriptsSplitAtSemicolonsOutsideQuotesAndFunctionBodies() {
+        let script = """
+            CREATE TABLE a (x TEXT DEFAULT ';');
+            CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'no; never';
+            END $$;
+            INSERT INTO a VALUES ('x')
+            """
+        let statements = PostgresEngine.statements(script)
+        #expect(statements.count == 3)
+        #expect(statements[0] == "CREATE TABLE a (x TEXT DEFAULT ';')")
+        #expect(statements[1].hasSuffix("END $$"))
+        #expect(statements[2] == "INSERT INTO a VALUES ('x')")
+        // The real schema splits into statements that each start with a command.
+        for statement in PostgresEngine.statements(PostgresSchema.version1) {
+            #expect(["CREATE", "INSERT"].contains { statement.hasPrefix($0) }, "\(statement.prefix(60))")
+        }
+    }
+}
+
+/// The PostgreSQL engine against a real server (scripts/test.sh starts one): several replicas
+/// starting and writing together, a schema newer than the binary, an unreachable server.
+@Suite(StoreFixture.needsPostgres) struct PostgresEngineTests {
+    func freshDatabase() async throws -> PostgresTestDatabase {
+        try await PostgresTestDatabase.create(serverURL: try #require(StoreFixture.serverURL))
+    }
+
+    @Test func replicasStartingTogetherMigrateOnce() async throws {
+        let database = try await freshDatabase()
+        let url = try PostgresDatabaseURL(database.url)
+        let stores = try await withThrowingTaskGroup(of: SQLStorage.self) { group in
+            for _ in 0..<4 { group.addTask { try await SQLStorage.postgres(url: url) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(stores.count == 4)
+        let versions = try await stores[0].engine.read { db in
+            try Int64.fetchAll(db, sql: "SELECT version FROM patchpilot_schema ORDER BY version")
+        }
+        #expect(versions == Array(1...PostgresSchema.currentVersion))
+        for store in stores { await store.close() }
+        await database.drop()
+    }
+
+    @Test func aBinaryOlderThanTheSchemaRefusesToStart() async throws {
+        let database = try await freshDatabase()
+        let url = try PostgresDatabaseURL(database.url)
+        let store = try await SQLStorage.postgres(url: url)
+        try await store.engine.write { db in
+            try db.execute(sql: "INSERT INTO patchpilot_schema (version, applied_at) VALUES (999, 0)")
+        }
+        await store.close()
+        let error = await #expect(throws: StoreError.self) { try await SQLStorage.postgres(url: url) }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains("version 999") == true, "\(error?.message ?? "")")
+        await database.drop()
+    }
+
+    @Test func anUnreachableServerIsAClearError() async throws {
+        // A port nothing listens on (bound, then closed).
+        let error = await #expect(throws: StoreError.self) {
+            try await SQLStorage.postgres(url: try PostgresDatabaseURL("postgres://pp:hunter2@127.0.0.1:1/none"))
+        }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains("127.0.0.1:1") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("hunter2") == false)
+    }
+
+    /// Writers on several replicas append to one audit chain: serializable transactions retried on
+    /// conflict keep it one linear chain (every event links to the one before it).
+    @Test func concurrentReplicasKeepOneLinearAuditChain() async throws {
+        let database = try await freshDatabase()
+        let url = try PostgresDatabaseURL(database.url)
+        var replicas: [SQLStorage] = []
+        for _ in 0..<3 { replicas.append(try await SQLStorage.postgres(url: url)) }
+        let stores = replicas
+        do {
+            try await appendConcurrently(stores)
+        } catch {
+            for store in stores { await store.close() }
+            await database.drop()
+            throw error
+        }
+        let events = try await stores[0].auditEvents(afterID: 0, since: nil, target: nil, limit: 10_000)
+        #expect(events.count == 3 * 4 * 15)
+        let verification = AuditVerifier.verify(events: events, checkpoints: [], key: nil)
+        #expect(verification.isIntact, "\(verification.problems.prefix(3))")
+        for store in stores { await store.close() }
+        await database.drop()
+    }
+
+    func appendConcurrently(_ stores: [SQLStorage]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, store) in stores.enumerated() {
+                for writer in 0..<4 {
+                    group.addTask {
+                        for event in 0..<15 {
+                            try await store.appendEvent(
+                                EventRecord(
+                                    at: T.at(Double(event)),
+                                    actor: "replica:\(index)",
+                                    action: "test.concurrent",
+                                    target: "writer:\(writer)",
+                                    details: "{}"
+                                )
+                            )
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Keys the replicas share: whichever replica asks first creates it, every replica reads the same.
+    @Test func replicasShareOneKey() async throws {
+        let database = try await freshDatabase()
+        let url = try PostgresDatabaseURL(database.url)
+        var replicas: [SQLStorage] = []
+        for _ in 0..<3 { replicas.append(try await SQLStorage.postgres(url: url)) }
+        let stores = replicas
+        let keys = try await withThrowingTaskGroup(of: [UInt8].self) { group in
+            for (index, store) in stores.enumerated() {
+                group.addTask { try await store.sharedKey(named: "plan-signing", now: T.base) { [UInt8(index)] } }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(Set(keys).count == 1)
+        let created = try await stores[0].events(limit: 100).filter { $0.action == "server.key.created" }
+        #expect(created.count == 1)
+        for store in stores { await store.close() }
+        await database.drop()
+    }
+}
