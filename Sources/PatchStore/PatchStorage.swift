@@ -317,6 +317,7 @@ public protocol PatchStorage: Sendable {
     /// Signs the chain head with `sign` and stores the checkpoint; `nil` when the head is already sealed.
     func sealAuditHead(
         now: Date,
+        fence: LeaseGrant?,
         sign: @escaping @Sendable (_ eventID: Int64, _ hash: String, _ at: Date) throws -> AuditCheckpoint
     ) async throws -> AuditCheckpoint?
 
@@ -386,24 +387,23 @@ public protocol PatchStorage: Sendable {
     func elevations(userID: String?, limit: Int) async throws -> [Elevation]
     /// One elevation.
     func elevation(id: String) async throws -> Elevation?
-    /// Expires every active elevation whose time is up.
-    func expireLapsedElevations(now: Date) async throws -> [Elevation]
+    /// Expires every active elevation whose time is up (refused when `fence` no longer holds its lease).
+    func expireLapsedElevations(now: Date, fence: LeaseGrant?) async throws -> [Elevation]
 
     // MARK: Rollouts
 
-    /// Stores a new rollout with its events; refused when the change already has an active one.
-    func createRollout(_ rollout: Rollout, events: [EventRecord], now: Date) async throws
-    /// Changes one rollout atomically; `body` returns the events to record (none: nothing is written).
-    func updateRollout(
-        id: String,
-        _ body: @escaping @Sendable (inout Rollout) throws -> [EventRecord]
-    ) async throws
-        -> Rollout
-    /// Changes one rollout atomically like ``updateRollout(id:_:)`` and marks `reports` applied in
-    /// the same transaction (they were applied when `body` returns events).
+    /// Stores a new rollout with its events and the webhook messages announcing it; refused when
+    /// the change already has an active one.
+    func createRollout(_ rollout: Rollout, events: [EventRecord], outbox: [OutboxMessage], now: Date) async throws
+    /// Changes one rollout atomically; `body` returns the events to record (none: nothing is
+    /// written), `outbox` the webhook messages for the changed rollout (written with it), and
+    /// `reports` are marked applied in the same transaction. With `fence`, the write is refused
+    /// (``StoreError/Code/fenced``) when the rollout's tick lease has gone to another holder.
     func updateRollout(
         id: String,
         applying reports: [StoredPlanReport],
+        fence: LeaseGrant?,
+        outbox: @escaping @Sendable (Rollout) throws -> [OutboxMessage],
         _ body: @escaping @Sendable (inout Rollout) throws -> [EventRecord]
     ) async throws -> Rollout
     /// Final agent reports of the rollout's plans that no tick has applied yet, oldest first.
@@ -411,6 +411,30 @@ public protocol PatchStorage: Sendable {
     /// Ids of the rollouts a scheduler tick moves on (running or rolling back) or has reports to
     /// apply to, oldest first.
     func tickableRolloutIDs() async throws -> [String]
+    /// Claims the tick lease of every rollout a tick moves on (of `only` that one) whose lease is
+    /// free, lapsed or already `owner`'s, until `until`; each grant's token fences the tick's write.
+    func claimRolloutTicks(owner: String, now: Date, until: Date, only: String?) async throws -> [LeaseGrant]
+
+    // MARK: Leases and the webhook outbox
+
+    /// Takes the lease `name` for `owner` until `until` when it is free or lapsed, or renews it when
+    /// `owner` holds it; `nil` while someone else holds it. The token grows with every new holder.
+    func acquireLease(name: String, owner: String, now: Date, until: Date) async throws -> LeaseGrant?
+    /// Gives the lease up (when `grant` still holds it), so another replica may take it at once.
+    func releaseLease(_ grant: LeaseGrant) async throws
+    /// The lease `name` as stored.
+    func lease(name: String) async throws -> LeaseGrant?
+    /// Writes webhook messages to the outbox.
+    func enqueueWebhooks(_ messages: [OutboxMessage], now: Date) async throws
+    /// Claims up to `limit` due messages for `owner` until `until` (skipping those another replica holds).
+    func claimWebhookDeliveries(owner: String, now: Date, until: Date, limit: Int) async throws -> [OutboxDelivery]
+    /// Records an attempt of a claimed message: delivered (`error` nil), to retry at `retryAt`, or
+    /// dead (`retryAt` nil; an audit event records it).
+    func recordWebhookAttempt(id: Int64, owner: String, now: Date, error: String?, retryAt: Date?) async throws
+    /// Messages newest first, of one state or all.
+    func webhookDeliveries(state: OutboxDelivery.State?, limit: Int) async throws -> [OutboxDelivery]
+    /// Puts a dead letter back in the queue, due now, with its attempts reset.
+    func retryWebhookDelivery(id: Int64, actor: String, now: Date) async throws -> OutboxDelivery
     /// One rollout.
     func rollout(id: String) async throws -> Rollout?
     /// Rollouts newest first (only those not finished, when `activeOnly`).
@@ -421,4 +445,32 @@ public protocol PatchStorage: Sendable {
     func planReports(planIDs: [String]) async throws -> [String: (outcome: String, report: String)]
     /// Whether a plan with this id was queued.
     func planExists(id: String) async throws -> Bool
+}
+
+extension PatchStorage {
+    /// Changes one rollout atomically, without a lease or webhook messages.
+    public func updateRollout(
+        id: String,
+        _ body: @escaping @Sendable (inout Rollout) throws -> [EventRecord]
+    ) async throws -> Rollout {
+        try await updateRollout(id: id, applying: [], fence: nil, outbox: { _ in [] }, body)
+    }
+
+    /// Stores a new rollout with its events.
+    public func createRollout(_ rollout: Rollout, events: [EventRecord], now: Date) async throws {
+        try await createRollout(rollout, events: events, outbox: [], now: now)
+    }
+
+    /// Signs the chain head (no lease).
+    public func sealAuditHead(
+        now: Date,
+        sign: @escaping @Sendable (_ eventID: Int64, _ hash: String, _ at: Date) throws -> AuditCheckpoint
+    ) async throws -> AuditCheckpoint? {
+        try await sealAuditHead(now: now, fence: nil, sign: sign)
+    }
+
+    /// Expires lapsed elevations (no lease).
+    public func expireLapsedElevations(now: Date) async throws -> [Elevation] {
+        try await expireLapsedElevations(now: now, fence: nil)
+    }
 }

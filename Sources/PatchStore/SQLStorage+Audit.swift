@@ -50,9 +50,11 @@ extension SQLStorage {
 
     public func sealAuditHead(
         now: Date,
+        fence: LeaseGrant?,
         sign: @escaping @Sendable (_ eventID: Int64, _ hash: String, _ at: Date) throws -> AuditCheckpoint
     ) async throws -> AuditCheckpoint? {
         try await write { db in
+            try Self.checkLease(fence, db)
             guard let head = try SQLRow.fetchOne(db, sql: "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1") else {
                 return nil
             }

@@ -99,8 +99,9 @@ extension SQLStorage {
 
     /// Marks every active elevation whose time is up as expired, removes its grant and records
     /// `elevation.expired` — also for grants that ran out while the server was down.
-    public func expireLapsedElevations(now: Date) async throws -> [Elevation] {
+    public func expireLapsedElevations(now: Date, fence: LeaseGrant?) async throws -> [Elevation] {
         try await write { db in
+            try Self.checkLease(fence, db)
             let rows = try String.fetchAll(
                 db,
                 sql: "SELECT body FROM elevations WHERE state = 'active' AND expires_at <= ?",

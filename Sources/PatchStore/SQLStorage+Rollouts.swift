@@ -3,7 +3,12 @@ import RolloutEngine
 import Synchronization
 
 extension SQLStorage {
-    public func createRollout(_ rollout: Rollout, events: [EventRecord], now: Date) async throws {
+    public func createRollout(
+        _ rollout: Rollout,
+        events: [EventRecord],
+        outbox: [OutboxMessage],
+        now: Date
+    ) async throws {
         let plans = rolloutPlans
         try await write { db in
             if let active = try String.fetchOne(
@@ -29,24 +34,22 @@ extension SQLStorage {
             )
             try Self.insertTasks(of: rollout, db)
             for event in events { try Self.insertEvent(event, db) }
+            try Self.enqueueOutbox(outbox, now: now, db)
         }
         plans.keep(rollout.plan, for: rollout.id)
     }
 
     public func updateRollout(
         id: String,
-        _ body: @escaping @Sendable (inout Rollout) throws -> [EventRecord]
-    ) async throws -> Rollout {
-        try await updateRollout(id: id, applying: [], body)
-    }
-
-    public func updateRollout(
-        id: String,
         applying reports: [StoredPlanReport],
+        fence: LeaseGrant?,
+        outbox: @escaping @Sendable (Rollout) throws -> [OutboxMessage],
         _ body: @escaping @Sendable (inout Rollout) throws -> [EventRecord]
     ) async throws -> Rollout {
         let plans = rolloutPlans
         return try await write { db in
+            // A tick whose lease another replica has since claimed acts on a stale read: refused.
+            try Self.checkRolloutTick(fence, db)
             guard var rollout = try Self.loadRollout(id: id, db, plans: plans) else {
                 throw StoreError(code: .notFound, message: "no rollout with id '\(id)'")
             }
@@ -70,6 +73,7 @@ extension SQLStorage {
                 try applied.execute(arguments: [Self.millis(updated), report.planID, report.digest])
             }
             for event in events { try Self.insertEvent(event, db) }
+            try Self.enqueueOutbox(try outbox(rollout), now: updated, db)
             return rollout
         }
     }

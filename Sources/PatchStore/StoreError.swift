@@ -3,7 +3,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A stable error code.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
-            case conflict, notFound, invalidData, unavailable, revoked
+            case conflict, notFound, invalidData, unavailable, revoked, fenced
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -17,6 +17,9 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let unavailable = Code(.unavailable)
         /// The credential (an agent) was revoked; checked inside the write that would use it.
         public static let revoked = Code(.revoked)
+        /// The lease the write relied on was taken over (its fencing token is stale): a replica
+        /// that stalled past its lease must not act on what it read before.
+        public static let fenced = Code(.fenced)
         public var description: String { base.rawValue }
     }
 

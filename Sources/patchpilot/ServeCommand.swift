@@ -35,6 +35,18 @@ struct ServeCommand: AsyncParsableCommand {
     var feedPoll = 15
     @Option(help: "Seconds between seals of the audit chain's new events (1…86400); it is sealed at shutdown too.")
     var auditSeal = 60
+    @Option(
+        help: """
+            This replica's id in leases (also PATCHPILOT_REPLICA_ID). Default: 'local' on SQLite; \
+            host name, process id and a random suffix on PostgreSQL. A replica restarted with the same id \
+            resumes its leases at once instead of waiting for them to lapse.
+            """
+    )
+    var replicaID: String?
+    @Option(help: "Seconds a lease (leader, rollout tick) lasts unless renewed: the take-over time (3…600).")
+    var leaseSeconds = 15
+    @Option(help: "Attempts at a webhook message before it becomes a dead letter (1…100).")
+    var webhookAttempts = 10
 
     /// Crash-only operation: a fatal error (a trap) must end the process at once so the supervisor
     /// restarts it, not after a minute of symbolicating a backtrace while the port is dead. Swift's
@@ -83,6 +95,24 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--audit-seal must be 1…86400 seconds, got \(auditSeal)")
         }
         configuration.auditSealSeconds = auditSeal
+        guard (3...600).contains(leaseSeconds) else {
+            throw ValidationError("--lease-seconds must be 3…600, got \(leaseSeconds)")
+        }
+        configuration.leaseSeconds = leaseSeconds
+        guard (1...100).contains(webhookAttempts) else {
+            throw ValidationError("--webhook-attempts must be 1…100, got \(webhookAttempts)")
+        }
+        configuration.webhookMaxAttempts = webhookAttempts
+        let replica = replicaID ?? ProcessInfo.processInfo.environment["PATCHPILOT_REPLICA_ID"]
+        if let replica {
+            guard (1...128).contains(replica.utf8.count), replica.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                throw ValidationError("--replica-id must be 1…128 printable ASCII characters, got '\(replica)'")
+            }
+            configuration.replicaID = replica
+        } else if data.databaseURL == nil {
+            // One server on one SQLite file: a restart is the same replica and keeps its leases.
+            configuration.replicaID = "local"
+        }
         configuration.webhooks = try webhook.map { text in
             guard let hook = Webhook(argument: text) else {
                 throw ValidationError(

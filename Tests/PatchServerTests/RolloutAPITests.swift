@@ -58,6 +58,7 @@ import Testing
         var agents: [String: TestAgent]
         var changeID: String
         var hooks: Captured
+        var webhooks: WebhookDelivery
     }
 
     struct PlanAnswer: Decodable { var plan: SignedPlan? }
@@ -93,10 +94,8 @@ import Testing
                 storage: harness.storage,
                 clock: harness.clock,
                 logger: Harness.logger,
-                webhookSender: { webhook, body in
-                    hooks.messages.withLock {
-                        $0.append(webhook.format.rawValue + " " + String(decoding: body, as: UTF8.self))
-                    }
+                webhookSender: { delivery in
+                    hooks.messages.withLock { $0.append(delivery.message.format + " " + delivery.message.body) }
                 }
             )
         )
@@ -171,7 +170,14 @@ import Testing
             return [:]
         }
         return (
-            Setup(harness: harness, rollouts: built.rollouts, agents: agents, changeID: change.id, hooks: hooks),
+            Setup(
+                harness: harness,
+                rollouts: built.rollouts,
+                agents: agents,
+                changeID: change.id,
+                hooks: hooks,
+                webhooks: built.webhooks
+            ),
             built.router
         )
     }
@@ -297,6 +303,11 @@ import Testing
         )
         #expect(actions.filter { $0 == "rollout.task_leased" }.count == 4)
         #expect(actions.filter { $0 == "rollout.wave_verdict" }.count == 4)
+        // Notifications go through the outbox: written with the rollout, posted by the delivery loop.
+        #expect(setup.hooks.all.isEmpty)
+        #expect(try await setup.webhooks.deliverDue() > 6)
+        #expect(try await setup.webhooks.deliverDue() == 0)
+        #expect(try await harness.storage.webhookDeliveries(state: .pending, limit: 100).isEmpty)
         #expect(setup.hooks.all.contains { $0.contains("\"event\":\"started\"") })
         #expect(setup.hooks.all.contains { $0.contains("\"event\":\"completed\"") })
         #expect(setup.hooks.all.filter { $0.contains("wave-verdict") }.count == 4)
@@ -325,6 +336,7 @@ import Testing
             #expect(status.waves.dropFirst().allSatisfy { $0.state == "skipped" })
         }
         #expect(try await harness.storage.change(id: setup.changeID)?.state == .rolledBack)
+        try await setup.webhooks.deliverDue()
         #expect(setup.hooks.all.contains { $0.contains("rolled-back") })
     }
 

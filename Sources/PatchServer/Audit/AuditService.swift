@@ -20,18 +20,19 @@ public struct AuditService: Sendable {
 
     /// Signs the chain head unless it is already sealed.
     @discardableResult
-    public func seal() async throws -> AuditCheckpoint? {
+    public func seal(fence: LeaseGrant? = nil) async throws -> AuditCheckpoint? {
         let key = self.key
-        return try await storage.sealAuditHead(now: clock.now()) { eventID, hash, at in
+        return try await storage.sealAuditHead(now: clock.now(), fence: fence) { eventID, hash, at in
             try AuditCheckpoint.sign(eventID: eventID, headHash: hash, signedAt: at, key: key)
         }
     }
 
     /// Expires elevations whose time is up (also those that ran out while the server was down),
     /// then seals the head.
-    public func sweep() async throws {
-        _ = try await storage.expireLapsedElevations(now: clock.now())
-        try await seal()
+    /// With `fence`, both writes are refused once the leader lease has gone to another replica.
+    public func sweep(fence: LeaseGrant? = nil) async throws {
+        _ = try await storage.expireLapsedElevations(now: clock.now(), fence: fence)
+        try await seal(fence: fence)
     }
 
     /// Checks the whole chain and every checkpoint against `publicKey` (default: this server's).
@@ -60,22 +61,27 @@ public struct AuditService: Sendable {
     }
 }
 
-/// Runs ``AuditService/sweep()`` at start and then periodically.
+/// Runs ``AuditService/sweep()`` at start and then periodically, on the leader only (its writes
+/// fenced by the leader lease).
 struct AuditSweeper: Service {
     let audit: AuditService
+    let leadership: Leadership
     let interval: Duration
     let logger: Logger
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await audit.sweep()
+                if let grant = leadership.current(now: audit.clock.now()) { try await audit.sweep(fence: grant) }
+            } catch let error as StoreError where error.code == .fenced {
+                logger.notice("leader lease lost; audit sweep dropped", metadata: ["pp.error": .string("\(error)")])
             } catch {
                 logger.error("cannot seal the audit log", metadata: ["pp.error": .string("\(error)")])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
-        // Seal what the last moments wrote, so a clean stop leaves no unsealed tail.
+        // Seal what the last moments wrote, so a clean stop leaves no unsealed tail (sealing is one
+        // serializable write that seals only an unsealed head: safe on any replica).
         do { try await audit.seal() } catch {
             logger.error("cannot seal the audit log at shutdown", metadata: ["pp.error": .string("\(error)")])
         }

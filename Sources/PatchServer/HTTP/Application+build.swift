@@ -29,7 +29,7 @@ public struct ServerDependencies: Sendable {
     /// The key that signs audit checkpoints (`audit-signing.key` in the data directory).
     public var auditKey: Curve25519.Signing.PrivateKey
     /// How rollout webhooks are delivered (`nil`: HTTP POST).
-    public var webhookSender: (@Sendable (Webhook, Data) async throws -> Void)?
+    public var webhookSender: WebhookDelivery.Send?
 
     /// Creates the dependencies.
     public init(
@@ -39,7 +39,7 @@ public struct ServerDependencies: Sendable {
         services: [any Service] = [],
         planKey: Curve25519.Signing.PrivateKey = Curve25519.Signing.PrivateKey(),
         auditKey: Curve25519.Signing.PrivateKey = Curve25519.Signing.PrivateKey(),
-        webhookSender: (@Sendable (Webhook, Data) async throws -> Void)? = nil,
+        webhookSender: WebhookDelivery.Send? = nil,
         onListening: @escaping @Sendable (String, Int) async -> Void = { _, _ in }
     ) {
         self.planKey = planKey
@@ -62,6 +62,8 @@ public func buildApplication(
     let router = built.router
     let watcher = FeedWatcher(
         vulnerabilities: built.vulnerabilities,
+        leadership: built.leadership,
+        clock: dependencies.clock,
         interval: .seconds(configuration.feedPollSeconds),
         logger: dependencies.logger
     )
@@ -98,13 +100,22 @@ public func buildApplication(
             serverName: "PatchPilot"
         ),
         services: [
+            LeaderElection(
+                storage: dependencies.storage,
+                clock: dependencies.clock,
+                leadership: built.leadership,
+                lease: TimeInterval(configuration.leaseSeconds),
+                logger: dependencies.logger
+            ),
             watcher,
             AuditSweeper(
                 audit: built.audit,
+                leadership: built.leadership,
                 interval: .seconds(configuration.auditSealSeconds),
                 logger: dependencies.logger
             ),
             RolloutScheduler(rollouts: built.rollouts, interval: .milliseconds(configuration.rolloutTickMilliseconds)),
+            WebhookDeliveryService(delivery: built.webhooks, interval: .seconds(2)),
         ] + dependencies.services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
@@ -126,6 +137,10 @@ public struct BuiltRouter {
     public var audit: AuditService
     /// Plans and runs rollouts.
     public var rollouts: RolloutOrchestrator
+    /// Posts the webhook outbox.
+    public var webhooks: WebhookDelivery
+    /// Whether this replica holds the leader lease.
+    public var leadership: Leadership
 }
 
 /// Builds the router and the services its routes use.
@@ -168,6 +183,15 @@ public func buildRouter(
         keys: agentKeys
     )
     let plans = PlanQueue(storage: storage, clock: clock, key: dependencies.planKey)
+    let webhooks = WebhookDelivery(
+        storage: storage,
+        clock: clock,
+        owner: configuration.replicaID,
+        maxAttempts: configuration.webhookMaxAttempts,
+        logger: dependencies.logger,
+        send: dependencies.webhookSender
+    )
+    let leadership = Leadership(replicaID: configuration.replicaID)
     let updates = UpdatesController(storage: storage, clock: clock)
     let changes = ChangeService(
         storage: storage,
@@ -183,11 +207,10 @@ public func buildRouter(
         prometheus: configuration.prometheusURL.map {
             PrometheusClient(configuration: .init(baseURL: $0), logger: dependencies.logger)
         },
-        notifier: WebhookNotifier(
-            webhooks: configuration.webhooks,
-            logger: dependencies.logger,
-            send: dependencies.webhookSender
-        ),
+        notifier: WebhookNotifier(webhooks: configuration.webhooks),
+        delivery: webhooks,
+        replicaID: configuration.replicaID,
+        tickLease: TimeInterval(configuration.leaseSeconds),
         logger: dependencies.logger
     )
     AgentController(
@@ -270,6 +293,8 @@ public func buildRouter(
         routes: table,
         vulnerabilities: vulnerabilities,
         audit: audit,
-        rollouts: rollouts
+        rollouts: rollouts,
+        webhooks: webhooks,
+        leadership: leadership
     )
 }

@@ -42,6 +42,16 @@ public struct ServerConfiguration: Sendable {
 
     /// Webhooks notified of rollout starts, wave verdicts, pauses, failures and completion.
     public var webhooks: [Webhook] = []
+    /// Attempts at a webhook message before it becomes a dead letter. Default 10 (about an hour
+    /// and a half of backoff).
+    public var webhookMaxAttempts = 10
+
+    /// This replica's id in leases (leader, rollout ticks, webhook claims). Default: host name,
+    /// process id and a random suffix.
+    public var replicaID = Leadership.makeReplicaID()
+    /// How long a lease (the leader's, a rollout tick's) lasts unless renewed, in seconds: a replica
+    /// that dies or stalls is replaced within this time. Default 15.
+    public var leaseSeconds = 15
 
     /// Approvals needed per change kind and risk, and the emergency review deadline.
     public var approvalPolicy = ApprovalPolicy()

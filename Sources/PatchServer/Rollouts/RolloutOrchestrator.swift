@@ -19,6 +19,13 @@ public struct RolloutOrchestrator: Sendable {
     let plans: PlanQueue
     let prometheus: PrometheusClient?
     let notifier: WebhookNotifier
+    /// Woken when a tick wrote webhook messages.
+    let delivery: WebhookDelivery
+    /// This replica, the holder of the rollout tick leases it claims.
+    let replicaID: String
+    /// How long a tick lease lasts: another replica takes a rollout over this long after its
+    /// ticking replica died or stalled.
+    let tickLease: TimeInterval
     let logger: Logger
     /// Wakes the scheduler before its next interval (a report arrived).
     let wakeups = RolloutWakeups()
@@ -229,14 +236,16 @@ public struct RolloutOrchestrator: Sendable {
                     ])
                 )
             ],
+            outbox: notifier.messages(
+                rollout: rollout,
+                event: "started",
+                message: "rollout \(rollout.id) of \(changeID) started: \(plan.waves.count) waves",
+                at: now
+            ),
             now: now
         )
-        await notifier.notify(
-            rollout: rollout,
-            event: "started",
-            message: "rollout \(rollout.id) of \(changeID) started: \(plan.waves.count) waves"
-        )
-        try await tick(rolloutID: rollout.id)
+        delivery.wake()
+        try await tickNow(rolloutID: rollout.id)
         return try await storage.rollout(id: rollout.id) ?? rollout
     }
 
@@ -253,7 +262,22 @@ public struct RolloutOrchestrator: Sendable {
         let now = clock.now()
         let updated: Rollout
         do {
-            updated = try await storage.updateRollout(id: rolloutID) { rollout in
+            let notifier = self.notifier
+            updated = try await storage.updateRollout(
+                id: rolloutID,
+                applying: [],
+                fence: nil,
+                outbox: { rollout in
+                    guard command == .pause || command == .abort else { return [] }
+                    return notifier.messages(
+                        rollout: rollout,
+                        event: command.rawValue,
+                        message:
+                            "rollout \(rolloutID) \(rollout.state.rawValue) by \(actor)\(reason.map { ": \($0)" } ?? "")",
+                        at: now
+                    )
+                }
+            ) { rollout in
                 try authorize(rollout)
                 let before = rollout.state
                 let effects = try rollout.apply(command, reason: reason)
@@ -279,14 +303,7 @@ public struct RolloutOrchestrator: Sendable {
         } catch let error as StoreError where error.code == .notFound {
             throw Problem.notFound(error.message)
         }
-        if command == .pause || command == .abort {
-            await notifier.notify(
-                rollout: updated,
-                event: command.rawValue,
-                message:
-                    "rollout \(rolloutID) \(updated.state.rawValue) by \(actor)\(reason.map { ": \($0)" } ?? "")"
-            )
-        }
+        if command == .pause || command == .abort { delivery.wake() }
         if command == .pause, updated.state == .paused {
             // A paused rollout hands nothing out either: plans not fetched yet are withdrawn and
             // their tasks wait, pending, for the resume (which leases them again as new attempts).
@@ -310,7 +327,7 @@ public struct RolloutOrchestrator: Sendable {
             ) { rollout, cancelled, reason in rollout.skipCancelled(cancelled, reason: reason) }
             try await finishChange(updated)
         }
-        if updated.state == .running { try await tick(rolloutID: rolloutID) }
+        if updated.state == .running { try await tickNow(rolloutID: rolloutID) }
         return try await storage.rollout(id: rolloutID) ?? updated
     }
 
@@ -342,26 +359,60 @@ public struct RolloutOrchestrator: Sendable {
         }
     }
 
-    /// Runs one scheduler tick over every rollout that is running or rolling back.
+    /// Runs one scheduler tick over every rollout that is running or rolling back (or has reports
+    /// to apply) and whose tick lease this replica holds or can claim: several replicas share the
+    /// rollouts, one ticking each at a time, and a rollout whose replica died or stalled is taken
+    /// over when its lease lapses.
     public func tickAll() async {
         do {
-            for id in try await storage.tickableRolloutIDs() {
-                do {
-                    try await tick(rolloutID: id)
-                } catch {
-                    logger.error(
-                        "rollout tick failed",
-                        metadata: ["pp.rollout": .string(id), "pp.error": .string("\(error)")]
-                    )
-                }
-            }
+            let now = clock.now()
+            let claims = try await storage.claimRolloutTicks(
+                owner: replicaID,
+                now: now,
+                until: now.addingTimeInterval(tickLease),
+                only: nil
+            )
+            for claim in claims { await tickLogged(claim) }
         } catch {
-            logger.error("cannot list rollouts", metadata: ["pp.error": .string("\(error)")])
+            logger.error("cannot claim rollouts", metadata: ["pp.error": .string("\(error)")])
         }
     }
 
-    /// One tick of one rollout: apply the reports that arrived, move on, queue plans, record events.
-    func tick(rolloutID: String, attempt: Int = 1) async throws {
+    /// Ticks one rollout at once (it started, or was resumed) when its tick lease is free or ours;
+    /// otherwise the replica holding it ticks it within its interval.
+    func tickNow(rolloutID: String) async throws {
+        let now = clock.now()
+        for claim in try await storage.claimRolloutTicks(
+            owner: replicaID,
+            now: now,
+            until: now.addingTimeInterval(tickLease),
+            only: rolloutID
+        ) {
+            try await tick(rolloutID: rolloutID, fence: claim)
+        }
+    }
+
+    private func tickLogged(_ claim: LeaseGrant) async {
+        do {
+            try await tick(rolloutID: claim.name, fence: claim)
+        } catch let error as StoreError where error.code == .fenced {
+            // This replica stalled past its lease and another one ticked meanwhile: what this tick
+            // read is stale, and its write was refused. Nothing to undo.
+            logger.notice(
+                "rollout tick lease taken over; tick dropped",
+                metadata: ["pp.rollout": .string(claim.name), "pp.error": .string("\(error)")]
+            )
+        } catch {
+            logger.error(
+                "rollout tick failed",
+                metadata: ["pp.rollout": .string(claim.name), "pp.error": .string("\(error)")]
+            )
+        }
+    }
+
+    /// One tick of one rollout under its tick lease `fence`: apply the reports that arrived, move
+    /// on, queue plans, record events; the write is refused when the lease went to another replica.
+    func tick(rolloutID: String, fence: LeaseGrant, attempt: Int = 1) async throws {
         guard let original = try await storage.rollout(id: rolloutID) else { return }
         var snapshot = original
         let now = clock.now()
@@ -427,9 +478,36 @@ public struct RolloutOrchestrator: Sendable {
         let next = snapshot
         let done = effects
         let refused = refusals
+        var messages: [OutboxMessage] = []
+        for effect in effects {
+            switch effect {
+            case .waveVerdict(let index, let verdict):
+                messages += notifier.messages(
+                    rollout: next,
+                    event: "wave-verdict",
+                    message:
+                        "\(next.plan.waves[index].name): \(verdict.outcome.rawValue) — \(verdict.reasons.joined(separator: "; "))",
+                    at: now
+                )
+            case .stateChanged(let state, let reason):
+                messages += notifier.messages(
+                    rollout: next,
+                    event: state.rawValue,
+                    message: "rollout \(next.id) is \(state.rawValue)\(reason.map { ": \($0)" } ?? "")",
+                    at: now
+                )
+            default: break
+            }
+        }
+        let outbox = messages
         let stored: Rollout
         do {
-            stored = try await storage.updateRollout(id: rolloutID, applying: reports) { rollout in
+            stored = try await storage.updateRollout(
+                id: rolloutID,
+                applying: reports,
+                fence: fence,
+                outbox: { _ in outbox }
+            ) { rollout in
                 // Optimistic: someone else (a command, another tick) changed it meanwhile → tick again.
                 guard rollout == original else {
                     throw StoreError(code: .conflict, message: "rollout changed during the tick")
@@ -438,26 +516,9 @@ public struct RolloutOrchestrator: Sendable {
                 return try refused + Self.events(done, rollout: next, now: now)
             }
         } catch let error as StoreError where error.code == .conflict && attempt < 3 {
-            return try await tick(rolloutID: rolloutID, attempt: attempt + 1)
+            return try await tick(rolloutID: rolloutID, fence: fence, attempt: attempt + 1)
         }
-        for effect in effects {
-            switch effect {
-            case .waveVerdict(let index, let verdict):
-                await notifier.notify(
-                    rollout: stored,
-                    event: "wave-verdict",
-                    message:
-                        "\(stored.plan.waves[index].name): \(verdict.outcome.rawValue) — \(verdict.reasons.joined(separator: "; "))"
-                )
-            case .stateChanged(let state, let reason):
-                await notifier.notify(
-                    rollout: stored,
-                    event: state.rawValue,
-                    message: "rollout \(stored.id) is \(state.rawValue)\(reason.map { ": \($0)" } ?? "")"
-                )
-            default: break
-            }
-        }
+        if !outbox.isEmpty { delivery.wake() }
         if stored.state.isFinished { try await finishChange(stored) }
     }
 

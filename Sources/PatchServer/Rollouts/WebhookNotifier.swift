@@ -1,9 +1,5 @@
-import AsyncHTTPClient
 import Foundation
-import HTTPTypes
-import Logging
-import NIOCore
-import NIOHTTP1
+import PatchStore
 import RolloutEngine
 
 /// A webhook receiving rollout notifications.
@@ -37,22 +33,15 @@ public struct Webhook: Sendable, Hashable, Codable {
     }
 }
 
-/// Sends rollout notifications (start, wave verdict, pause, failure, completion) to webhooks: a
-/// POST of JSON, retried three times with backoff; failures are logged, never block the rollout.
+/// Turns rollout notifications (start, wave verdict, pause, failure, completion) into outbox
+/// messages, one per webhook, written in the transaction that changed the rollout; the
+/// ``WebhookDelivery`` service posts them.
 public struct WebhookNotifier: Sendable {
     let webhooks: [Webhook]
-    let logger: Logger
-    let send: @Sendable (Webhook, Data) async throws -> Void
 
-    /// Creates a notifier that posts over HTTP (or through `send`, for tests).
-    public init(
-        webhooks: [Webhook],
-        logger: Logger,
-        send: (@Sendable (Webhook, Data) async throws -> Void)? = nil
-    ) {
+    /// Creates a notifier for `webhooks`.
+    public init(webhooks: [Webhook]) {
         self.webhooks = webhooks
-        self.logger = logger
-        self.send = send ?? WebhookNotifier.post
     }
 
     struct Generic: Encodable {
@@ -64,12 +53,13 @@ public struct WebhookNotifier: Sendable {
         var at: Date
     }
 
-    func notify(rollout: Rollout, event: String, message: String) async {
-        guard !webhooks.isEmpty else { return }
+    /// The messages announcing `event` of `rollout` to every webhook.
+    func messages(rollout: Rollout, event: String, message: String, at: Date) -> [OutboxMessage] {
+        guard !webhooks.isEmpty else { return [] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        for webhook in webhooks {
+        return webhooks.map { webhook in
             let body: Data
             switch webhook.format {
             case .generic:
@@ -81,40 +71,18 @@ public struct WebhookNotifier: Sendable {
                             change: rollout.changeID,
                             state: rollout.state.rawValue,
                             message: message,
-                            at: Date()
+                            at: at
                         )
                     )) ?? Data()
             case .slack:
                 body = (try? encoder.encode(["text": "PatchPilot \(rollout.changeID): \(message)"])) ?? Data()
             }
-            var delay: Duration = .milliseconds(200)
-            for attempt in 1...3 {
-                do {
-                    try await send(webhook, body)
-                    break
-                } catch {
-                    if attempt == 3 {
-                        logger.warning(
-                            "webhook failed",
-                            metadata: ["pp.url": .string(webhook.url), "pp.error": .string("\(error)")]
-                        )
-                    } else {
-                        try? await Task.sleep(for: delay)
-                        delay *= 4
-                    }
-                }
-            }
-        }
-    }
-
-    static let post: @Sendable (Webhook, Data) async throws -> Void = { webhook, body in
-        var request = HTTPClientRequest(url: webhook.url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        guard (200..<300).contains(response.status.code) else {
-            throw Problem(.badGateway, "webhook \(webhook.url) answered \(response.status.code)")
+            return OutboxMessage(
+                url: webhook.url,
+                format: webhook.format.rawValue,
+                event: event,
+                body: String(decoding: body, as: UTF8.self)
+            )
         }
     }
 }

@@ -377,6 +377,41 @@ enum SQLiteMigrations {
                     """
             )
         }
+        // v16: leases (a leader for singleton jobs, a tick lease per rollout) and the webhook outbox.
+        migrator.registerMigration("v16-leases-outbox") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE leases (
+                        name TEXT PRIMARY KEY,
+                        owner TEXT NOT NULL,
+                        token INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL
+                    );
+                    ALTER TABLE rollouts ADD COLUMN tick_owner TEXT;
+                    ALTER TABLE rollouts ADD COLUMN tick_token INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE rollouts ADD COLUMN tick_expires_at INTEGER NOT NULL DEFAULT 0;
+                    CREATE TABLE webhook_outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        idempotency_key TEXT NOT NULL UNIQUE,
+                        url TEXT NOT NULL,
+                        format TEXT NOT NULL,
+                        event TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at INTEGER NOT NULL,
+                        claimed_by TEXT,
+                        claim_expires_at INTEGER NOT NULL DEFAULT 0,
+                        delivered_at INTEGER,
+                        dead_at INTEGER,
+                        last_error TEXT
+                    );
+                    CREATE INDEX webhook_outbox_due ON webhook_outbox(next_attempt_at)
+                        WHERE delivered_at IS NULL AND dead_at IS NULL;
+                    CREATE INDEX webhook_outbox_dead ON webhook_outbox(dead_at) WHERE dead_at IS NOT NULL;
+                    """
+            )
+        }
         return migrator
     }
 }
