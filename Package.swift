@@ -172,6 +172,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test code shared by the test targets (a throwaway PostgreSQL database per fixture).
+        .target(
+            name: "PatchTestSupport",
+            dependencies: [
+                "PatchStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Tests.
         .testTarget(
             name: "PackageVersionsTests",
@@ -223,7 +233,7 @@ let package = Package(
         .testTarget(
             name: "PatchStoreTests",
             dependencies: [
-                "PatchStore", "FleetModel", "SecurityAdvisories", "AgentProtocol", "ChangeControl",
+                "PatchStore", "FleetModel", "SecurityAdvisories", "AgentProtocol", "ChangeControl", "PatchTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -235,6 +245,7 @@ let package = Package(
             name: "PatchServerTests",
             dependencies: [
                 "PatchServer", "PatchStore", "AgentProtocol", "FleetModel", "ChangeControl", "PatchAPI",
+                "PatchTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

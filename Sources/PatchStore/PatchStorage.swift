@@ -396,14 +396,14 @@ public protocol PatchStorage: Sendable {
     /// the change already has an active one.
     func createRollout(_ rollout: Rollout, events: [EventRecord], outbox: [OutboxMessage], now: Date) async throws
     /// Changes one rollout atomically; `body` returns the events to record (none: nothing is
-    /// written), `outbox` the webhook messages for the changed rollout (written with it), and
+    /// written), `outbox` webhook messages written with the change (not when nothing is), and
     /// `reports` are marked applied in the same transaction. With `fence`, the write is refused
     /// (``StoreError/Code/fenced``) when the rollout's tick lease has gone to another holder.
     func updateRollout(
         id: String,
         applying reports: [StoredPlanReport],
         fence: LeaseGrant?,
-        outbox: @escaping @Sendable (Rollout) throws -> [OutboxMessage],
+        outbox: [OutboxMessage],
         _ body: @escaping @Sendable (inout Rollout) throws -> [EventRecord]
     ) async throws -> Rollout
     /// Final agent reports of the rollout's plans that no tick has applied yet, oldest first.
@@ -453,7 +453,7 @@ extension PatchStorage {
         id: String,
         _ body: @escaping @Sendable (inout Rollout) throws -> [EventRecord]
     ) async throws -> Rollout {
-        try await updateRollout(id: id, applying: [], fence: nil, outbox: { _ in [] }, body)
+        try await updateRollout(id: id, applying: [], fence: nil, outbox: [], body)
     }
 
     /// Stores a new rollout with its events.

@@ -153,7 +153,12 @@ extension SQLStorage {
             // Documents store dates as milliseconds since 1970.
             for row in try SQLRow.fetchAll(
                 db,
-                sql: """
+                sql: db.dialect == .postgres
+                    ? """
+                    SELECT id, (document::jsonb->>'published')::double precision AS published FROM advisories
+                    WHERE jsonb_typeof(document::jsonb->'published') = 'number'
+                    """
+                    : """
                     SELECT id, json_extract(document, '$.published') AS published FROM advisories
                     WHERE json_extract(document, '$.published') IS NOT NULL
                     """

@@ -86,8 +86,11 @@ extension SQLStorage {
             // heartbeat), labels and tags. The whole record is read only for hosts to decode.
             let rows = try SQLRow.fetchCursor(
                 db,
-                sql:
-                    "SELECT number, id, hostname, json_extract(facts_json, '$.os') AS os, labels, tags FROM hosts ORDER BY number"
+                sql: """
+                    SELECT number, id, hostname, \(db.dialect == .postgres
+                        ? "(facts_json::jsonb->'os')::text" : "json_extract(facts_json, '$.os')") AS os, labels, tags
+                    FROM hosts ORDER BY number
+                    """
             )
             var wanted: [Int64: Int] = [:]
             while let row = try rows.next() {

@@ -66,19 +66,23 @@ extension SQLStorage {
     public func claimRolloutTicks(owner: String, now: Date, until: Date, only id: String?) async throws -> [LeaseGrant]
     {
         // Rollouts a tick moves on (running, rolling back) or with reports to apply, whose tick
-        // lease is free, lapsed or ours. PostgreSQL skips rows another replica is claiming at this
+        // lease is free, lapsed or ours (renewed: same token, so this replica's own ticks, which
+        // the optimistic check in the tick's write orders, do not fence each other). PostgreSQL skips rows another replica is claiming at this
         // moment instead of waiting for it; SQLite has one writer.
         let skipLocked = dialect == .postgres ? "FOR UPDATE SKIP LOCKED" : ""
         let filter = id == nil ? "" : "AND r.id = ?"
         let untilMillis: Int64 = Self.millis(until)
         let nowMillis: Int64 = Self.millis(now)
         let arguments: SQLArguments =
-            [owner, untilMillis, owner, nowMillis] + (id.map { [$0] as SQLArguments } ?? [])
+            [owner, nowMillis, owner, untilMillis, owner, nowMillis] + (id.map { [$0] as SQLArguments } ?? [])
         return try await write { db in
             try SQLRow.fetchAll(
                 db,
                 sql: """
-                    UPDATE rollouts SET tick_owner = ?, tick_token = tick_token + 1, tick_expires_at = ?
+                    UPDATE rollouts SET
+                        tick_token = CASE WHEN tick_owner = ? AND tick_expires_at >= ? THEN tick_token
+                            ELSE tick_token + 1 END,
+                        tick_owner = ?, tick_expires_at = ?
                     WHERE id IN (
                         SELECT r.id FROM rollouts r
                         WHERE (r.tick_owner = ? OR r.tick_expires_at < ?) \(filter)

@@ -43,7 +43,7 @@ extension SQLStorage {
         id: String,
         applying reports: [StoredPlanReport],
         fence: LeaseGrant?,
-        outbox: @escaping @Sendable (Rollout) throws -> [OutboxMessage],
+        outbox: [OutboxMessage],
         _ body: @escaping @Sendable (inout Rollout) throws -> [EventRecord]
     ) async throws -> Rollout {
         let plans = rolloutPlans
@@ -73,7 +73,7 @@ extension SQLStorage {
                 try applied.execute(arguments: [Self.millis(updated), report.planID, report.digest])
             }
             for event in events { try Self.insertEvent(event, db) }
-            try Self.enqueueOutbox(try outbox(rollout), now: updated, db)
+            try Self.enqueueOutbox(outbox, now: updated, db)
             return rollout
         }
     }

@@ -21,8 +21,10 @@ public final class SQLStorage: PatchStorage {
     /// Opens the PostgreSQL database at `url` (connecting, and migrating its schema under an
     /// advisory lock). Fails with ``StoreError/Code-swift.struct/unavailable`` and a message naming
     /// the server (never the password) when it cannot be reached or its schema is newer than this binary.
-    public static func postgres(url: PostgresDatabaseURL) async throws -> SQLStorage {
-        SQLStorage(engine: try await PostgresEngine.open(url: url))
+    public static func postgres(url: PostgresDatabaseURL, connections: Int = 8) async throws -> SQLStorage {
+        var configuration = PostgresEngine.Configuration()
+        configuration.connections = max(1, min(connections, 1000))
+        return SQLStorage(engine: try await PostgresEngine.open(url: url, configuration: configuration))
     }
 
     public func close() async { await engine.close() }

@@ -407,7 +407,7 @@ import Testing
 
         // The server is down when the hour ends; a new process on the same file starts later.
         harness.clock.advance(2 * 3600)
-        let reopened = try SQLStorage(path: harness.directory.appendingPathComponent("db.sqlite").path)
+        let reopened = try await harness.reopen()
         let restarted = try await buildRouter(
             configuration: harness.configuration,
             dependencies: ServerDependencies(storage: reopened, clock: harness.clock, logger: Harness.logger)

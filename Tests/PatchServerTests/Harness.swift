@@ -11,6 +11,7 @@ import NIOCore
 import PatchAPI
 import PatchServer
 import PatchStore
+import PatchTestSupport
 import SecurityAdvisories
 import Synchronization
 
@@ -22,9 +23,31 @@ final class ManualClock: WallClock {
     func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
-/// A server on a temporary SQLite file with an admin, an operator and a viewer and their API tokens.
+/// A server on a temporary SQLite file — or, with `PATCHPILOT_TEST_ENGINE=postgres`, a database of
+/// its own on the test PostgreSQL server — with an admin, an operator and a viewer and their API tokens.
 struct Harness {
+    /// Where the harness's store lives: SQLite in `directory`, or a fresh PostgreSQL database.
+    static func makeDatabase(directory: URL) async throws -> String? {
+        guard PostgresTestDatabase.selected, let server = PostgresTestDatabase.serverURL else { return nil }
+        // The throwaway cluster is removed with all its databases at the end of the run.
+        return try await PostgresTestDatabase.create(serverURL: server).url
+    }
+
+    /// Opens the harness's store (again, for a restart).
+    func reopen() async throws -> SQLStorage {
+        try await Self.open(directory: directory, databaseURL: databaseURL)
+    }
+
+    static func open(directory: URL, databaseURL: String?) async throws -> SQLStorage {
+        if let databaseURL {
+            return try await SQLStorage.postgres(url: PostgresDatabaseURL(databaseURL), connections: 3)
+        }
+        return try SQLStorage(path: directory.appendingPathComponent("db.sqlite").path)
+    }
+
     let directory: URL
+    /// The PostgreSQL database, when the tests run on PostgreSQL.
+    let databaseURL: String?
     let storage: SQLStorage
     let clock: ManualClock
     let identities: IdentityService
@@ -37,7 +60,8 @@ struct Harness {
     ) async throws -> Harness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pp-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let storage = try SQLStorage(path: directory.appendingPathComponent("db.sqlite").path)
+        let databaseURL = try await makeDatabase(directory: directory)
+        let storage = try await open(directory: directory, databaseURL: databaseURL)
         let clock = ManualClock(clockStart)
         var configuration = ServerConfiguration()
         configuration.bcryptCost = 4
@@ -60,6 +84,7 @@ struct Harness {
         }
         return Harness(
             directory: directory,
+            databaseURL: databaseURL,
             storage: storage,
             clock: clock,
             identities: identities,

@@ -84,16 +84,24 @@ import Testing
         try await store.createRollout(rollout, events: [], now: Self.start)
         let a = try await store.claimRolloutTicks(owner: "a", now: Self.start, until: Self.start + 15, only: nil)
         #expect(a.map(\.name) == [rollout.id])
-        // b cannot claim what a holds; a re-claims its own (token grows, a's earlier grant is stale).
+        // b cannot claim what a holds.
         #expect(
             try await store.claimRolloutTicks(owner: "b", now: Self.start + 1, until: Self.start + 16, only: nil)
                 .isEmpty
         )
+        // a renews its own claim: the same token (its own ticks are ordered by the optimistic check).
+        let renewed = try await store.claimRolloutTicks(
+            owner: "a",
+            now: Self.start + 2,
+            until: Self.start + 17,
+            only: nil
+        )
+        #expect(renewed.map(\.token) == a.map(\.token))
         // a stalls past its lease; b claims it and ticks.
-        let b = try await store.claimRolloutTicks(owner: "b", now: Self.start + 16, until: Self.start + 31, only: nil)
+        let b = try await store.claimRolloutTicks(owner: "b", now: Self.start + 18, until: Self.start + 33, only: nil)
         #expect(b.map(\.name) == [rollout.id])
         #expect(b[0].token > a[0].token)
-        let ticked = try await store.updateRollout(id: rollout.id, applying: [], fence: b[0], outbox: { _ in [] }) {
+        let ticked = try await store.updateRollout(id: rollout.id, applying: [], fence: b[0], outbox: []) {
             rollout in
             _ = rollout.tick(now: Self.start + 16)
             return [
@@ -102,7 +110,7 @@ import Testing
         }
         // a resumes and writes what it computed before it stalled: refused, nothing changes.
         do {
-            _ = try await store.updateRollout(id: rollout.id, applying: [], fence: a[0], outbox: { _ in [] }) {
+            _ = try await store.updateRollout(id: rollout.id, applying: [], fence: a[0], outbox: []) {
                 rollout in
                 rollout.tasks[0].reason = "stale"
                 return [EventRecord(at: Self.start + 17, actor: "system", action: "stale", target: "x", details: "{}")]
@@ -215,13 +223,12 @@ import Testing
                 id: rollout.id,
                 applying: [],
                 fence: nil,
-                outbox: { _ in [Self.message(2)] }
+                outbox: [Self.message(2)]
             ) {
                 _ in throw StoreError(code: .conflict, message: "changed")
             }
         }
-        _ = try await store.updateRollout(id: rollout.id, applying: [], fence: nil, outbox: { _ in [Self.message(3)] })
-        {
+        _ = try await store.updateRollout(id: rollout.id, applying: [], fence: nil, outbox: [Self.message(3)]) {
             rollout in
             _ = rollout.tick(now: Self.start)
             return [EventRecord(at: Self.start, actor: "system", action: "rollout.ticked", target: "x", details: "{}")]

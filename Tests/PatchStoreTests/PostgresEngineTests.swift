@@ -1,5 +1,6 @@
 import ChangeControl
 import Foundation
+import PatchTestSupport
 import Testing
 
 @testable import PatchStore

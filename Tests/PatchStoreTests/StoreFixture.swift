@@ -1,6 +1,7 @@
 import FleetModel
 import Foundation
 import GRDB
+import PatchTestSupport
 import Testing
 
 @testable import PatchStore

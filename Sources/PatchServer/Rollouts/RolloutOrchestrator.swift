@@ -262,21 +262,24 @@ public struct RolloutOrchestrator: Sendable {
         let now = clock.now()
         let updated: Rollout
         do {
-            let notifier = self.notifier
+            // Pause and abort are announced (written with the change; nothing when it is refused).
+            let announced: RolloutState? = command == .pause ? .paused : command == .abort ? .aborted : nil
+            var outbox: [OutboxMessage] = []
+            if let announced, let current = try await storage.rollout(id: rolloutID) {
+                outbox = notifier.messages(
+                    rollout: rolloutID,
+                    change: current.changeID,
+                    state: announced,
+                    event: command.rawValue,
+                    message: "rollout \(rolloutID) \(announced.rawValue) by \(actor)\(reason.map { ": \($0)" } ?? "")",
+                    at: now
+                )
+            }
             updated = try await storage.updateRollout(
                 id: rolloutID,
                 applying: [],
                 fence: nil,
-                outbox: { rollout in
-                    guard command == .pause || command == .abort else { return [] }
-                    return notifier.messages(
-                        rollout: rollout,
-                        event: command.rawValue,
-                        message:
-                            "rollout \(rolloutID) \(rollout.state.rawValue) by \(actor)\(reason.map { ": \($0)" } ?? "")",
-                        at: now
-                    )
-                }
+                outbox: outbox
             ) { rollout in
                 try authorize(rollout)
                 let before = rollout.state
@@ -388,7 +391,11 @@ public struct RolloutOrchestrator: Sendable {
             until: now.addingTimeInterval(tickLease),
             only: rolloutID
         ) {
-            try await tick(rolloutID: rolloutID, fence: claim)
+            do {
+                try await tick(rolloutID: rolloutID, fence: claim)
+            } catch let error as StoreError where error.code == .fenced {
+                // Another replica claimed it meanwhile; it ticks it.
+            }
         }
     }
 
@@ -506,7 +513,7 @@ public struct RolloutOrchestrator: Sendable {
                 id: rolloutID,
                 applying: reports,
                 fence: fence,
-                outbox: { _ in outbox }
+                outbox: outbox
             ) { rollout in
                 // Optimistic: someone else (a command, another tick) changed it meanwhile → tick again.
                 guard rollout == original else {

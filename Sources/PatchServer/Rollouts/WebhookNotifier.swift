@@ -55,6 +55,25 @@ public struct WebhookNotifier: Sendable {
 
     /// The messages announcing `event` of `rollout` to every webhook.
     func messages(rollout: Rollout, event: String, message: String, at: Date) -> [OutboxMessage] {
+        messages(
+            rollout: rollout.id,
+            change: rollout.changeID,
+            state: rollout.state,
+            event: event,
+            message: message,
+            at: at
+        )
+    }
+
+    /// The messages announcing `event` of rollout `id` of `change`, now in `state`, to every webhook.
+    func messages(
+        rollout id: String,
+        change: String,
+        state: RolloutState,
+        event: String,
+        message: String,
+        at: Date
+    ) -> [OutboxMessage] {
         guard !webhooks.isEmpty else { return [] }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -67,15 +86,15 @@ public struct WebhookNotifier: Sendable {
                     (try? encoder.encode(
                         Generic(
                             event: event,
-                            rollout: rollout.id,
-                            change: rollout.changeID,
-                            state: rollout.state.rawValue,
+                            rollout: id,
+                            change: change,
+                            state: state.rawValue,
                             message: message,
                             at: at
                         )
                     )) ?? Data()
             case .slack:
-                body = (try? encoder.encode(["text": "PatchPilot \(rollout.changeID): \(message)"])) ?? Data()
+                body = (try? encoder.encode(["text": "PatchPilot \(change): \(message)"])) ?? Data()
             }
             return OutboxMessage(
                 url: webhook.url,

@@ -29,6 +29,17 @@ final class PostgresConnectionPool: Sendable {
         self.logger = logger
     }
 
+    /// A pool dropped without ``close()`` (a store that was never closed) closes its idle
+    /// connections on the way out: a task keeps them alive until their channels are closed.
+    deinit {
+        let idle = state.withLock { state in
+            defer { state.idle = [] }
+            return state.idle
+        }
+        guard !idle.isEmpty else { return }
+        Task { for connection in idle { try? await connection.close() } }
+    }
+
     /// A connection for the caller's exclusive use; give it back with ``release(_:healthy:)``.
     func acquire() async throws -> PostgresConnection {
         enum Next {

@@ -57,6 +57,12 @@ final class PostgresEngine: SQLEngine {
         )
     }
 
+    /// An engine dropped without ``close()`` stops its threads on the way out (its pool closes
+    /// its idle connections itself).
+    deinit {
+        threads.shutdownGracefully { _ in }
+    }
+
     /// Closes the connections and stops the transaction threads.
     func close() async {
         await pool.close()

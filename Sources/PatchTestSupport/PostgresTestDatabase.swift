@@ -1,18 +1,18 @@
 import Foundation
 import Logging
+import PatchStore
 import PostgresNIO
 
-@testable import PatchStore
-
-/// A database of its own on the test PostgreSQL server, created for one fixture and dropped after.
-struct PostgresTestDatabase: Sendable {
+/// A database of its own on the test PostgreSQL server (`PATCHPILOT_TEST_POSTGRES_URL`, started by
+/// `scripts/test.sh`), created for one fixture and dropped after. Test code only.
+public struct PostgresTestDatabase: Sendable {
     /// The URL of the new database.
-    let url: String
+    public let url: String
     private let serverURL: PostgresDatabaseURL
     private let name: String
 
     /// Creates an empty database beside the one `serverURL` names.
-    static func create(serverURL: String) async throws -> PostgresTestDatabase {
+    public static func create(serverURL: String) async throws -> PostgresTestDatabase {
         let server = try PostgresDatabaseURL(serverURL)
         let name = "pp_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await run("CREATE DATABASE \(name)", on: server)
@@ -24,7 +24,7 @@ struct PostgresTestDatabase: Sendable {
     }
 
     /// Drops the database (connections to it must be closed).
-    func drop() async {
+    public func drop() async {
         try? await Self.run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: serverURL)
     }
 
@@ -42,5 +42,16 @@ struct PostgresTestDatabase: Sendable {
             throw error
         }
         try await connection.close()
+    }
+}
+
+extension PostgresTestDatabase {
+    /// The test server's URL, when the tests run against PostgreSQL.
+    public static var serverURL: String? { ProcessInfo.processInfo.environment["PATCHPILOT_TEST_POSTGRES_URL"] }
+
+    /// Whether the suites that run on either engine should use PostgreSQL
+    /// (`PATCHPILOT_TEST_ENGINE=postgres` with a server URL).
+    public static var selected: Bool {
+        ProcessInfo.processInfo.environment["PATCHPILOT_TEST_ENGINE"] == "postgres" && serverURL != nil
     }
 }
