@@ -63,15 +63,17 @@ if [ "$status" -ne 0 ]; then
     exit "$status"
 fi
 
-# The storage contract suite again, every store on PostgreSQL instead of SQLite.
-log "swift test PatchStoreTests on PostgreSQL"
+# The storage contract suite and the server suite (API, rollouts, leases, outbox, dashboard)
+# again, every store on PostgreSQL instead of SQLite.
+log "swift test PatchStoreTests and PatchServerTests on PostgreSQL"
 set +e
-PATCHPILOT_TEST_ENGINE=postgres swift test --skip-build --parallel --num-workers 2 --filter PatchStoreTests 2>&1 \
+PATCHPILOT_TEST_ENGINE=postgres swift test --skip-build --parallel --num-workers 2 \
+    --filter 'PatchStoreTests|PatchServerTests' 2>&1 \
     | tee .build/swift-test-postgres.log | grep -vE '^(\[|Test Case .* started|◇ )'
 status=${PIPESTATUS[0]}
 set -e
 if [ "$status" -ne 0 ]; then
-    echo "the storage suite failed on PostgreSQL; the failing tests:"
+    echo "the storage or server suite failed on PostgreSQL; the failing tests:"
     grep -E '✘|error:' .build/swift-test-postgres.log | head -50
     exit 1
 fi
