@@ -255,6 +255,10 @@ public func buildRouter(
     AccessController(storage: storage, identities: identities, clock: clock)
         .addRoutes(to: authenticated.group("api/v1"), table: table)
     AuditController(storage: storage, audit: audit).addRoutes(to: authenticated.group("api/v1"), table: table)
+    WebhookController(storage: storage, clock: clock, delivery: webhooks).addRoutes(
+        to: authenticated.group("api/v1"),
+        table: table
+    )
     table.add(.post, "hosts/{id}/plans", on: authenticated.group("api/v1"), prefix: "/api/v1", permission: .plansManage)
     {
         request,
