@@ -47,19 +47,38 @@ extension SQLStorage {
     /// (A lease that lapsed without anyone taking it over still fences nothing: the token is the
     /// fence.) Called inside the write transaction it guards.
     static func checkLease(_ grant: LeaseGrant?, _ db: any SQLSession) throws {
-        guard let grant else { return }
-        let row = try SQLRow.fetchOne(
+        try checkHolder(
+            grant,
+            sql: "SELECT owner, token FROM leases WHERE name = ?",
             db,
-            sql: "SELECT owner, token, expires_at FROM leases WHERE name = ?",
-            arguments: [grant.name]
+            message: { "lease '\($0.name)' token \($0.token) of \($0.owner) is no longer held" }
         )
-        let owner: String? = row?["owner"]
-        let token: Int64? = row?["token"]
+    }
+
+    /// Refuses a rollout write made under a tick lease that another replica has since claimed.
+    static func checkRolloutTick(_ grant: LeaseGrant?, _ db: any SQLSession) throws {
+        try checkHolder(
+            grant,
+            sql: "SELECT tick_owner, tick_token FROM rollouts WHERE id = ?",
+            db,
+            message: { "the tick lease of rollout \($0.name) (token \($0.token)) was taken over" }
+        )
+    }
+
+    /// Throws ``StoreError/Code/fenced`` unless `sql` (the holder and token of `grant.name`, in
+    /// that order) reads `grant`'s holder and token.
+    private static func checkHolder(
+        _ grant: LeaseGrant?,
+        sql: String,
+        _ db: any SQLSession,
+        message: (LeaseGrant) -> String
+    ) throws {
+        guard let grant else { return }
+        let row = try SQLRow.fetchOne(db, sql: sql, arguments: [grant.name])
+        let owner: String? = row?[0]
+        let token: Int64? = row?[1]
         guard owner == grant.owner, token == grant.token else {
-            throw StoreError(
-                code: .fenced,
-                message: "lease '\(grant.name)' token \(grant.token) of \(grant.owner) is no longer held"
-            )
+            throw StoreError(code: .fenced, message: message(grant))
         }
     }
 
@@ -100,24 +119,6 @@ extension SQLStorage {
             )
             .sorted { ($0["created_at"] as Int64, $0["id"] as String) < ($1["created_at"], $1["id"]) }
             .map { LeaseGrant(name: $0["id"], owner: owner, token: $0["tick_token"], expiresAt: until) }
-        }
-    }
-
-    /// Refuses a rollout write made under a tick lease that another replica has since claimed.
-    static func checkRolloutTick(_ grant: LeaseGrant?, _ db: any SQLSession) throws {
-        guard let grant else { return }
-        let row = try SQLRow.fetchOne(
-            db,
-            sql: "SELECT tick_owner, tick_token FROM rollouts WHERE id = ?",
-            arguments: [grant.name]
-        )
-        let owner: String? = row?["tick_owner"]
-        let token: Int64? = row?["tick_token"]
-        guard owner == grant.owner, token == grant.token else {
-            throw StoreError(
-                code: .fenced,
-                message: "the tick lease of rollout \(grant.name) (token \(grant.token)) was taken over"
-            )
         }
     }
 }

@@ -22,7 +22,7 @@ public struct WebhookDelivery: Sendable {
     let logger: Logger
     let send: Send
     /// Wakes the loop when a message was written (the rollout scheduler notified).
-    let wakeups = RolloutWakeups()
+    let wakeups = Wakeups()
 
     /// Creates the delivery loop of replica `owner`.
     public init(
@@ -120,27 +120,12 @@ struct WebhookDeliveryService: Service {
     let interval: Duration
 
     func run() async throws {
-        let wakeups = delivery.wakeups
-        await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    while !Task.isCancelled {
-                        wakeups.wake()
-                        try? await Task.sleep(for: interval)
-                    }
-                }
-                for await _ in wakeups.signals {
-                    guard !Task.isCancelled else { break }
-                    do {
-                        try await delivery.deliverDue()
-                    } catch {
-                        delivery.logger.error(
-                            "cannot deliver webhooks",
-                            metadata: ["pp.error": .string("\(error)")]
-                        )
-                    }
-                }
-                group.cancelAll()
+        let delivery = delivery
+        await delivery.wakeups.run(every: interval) {
+            do {
+                try await delivery.deliverDue()
+            } catch {
+                delivery.logger.error("cannot deliver webhooks", metadata: ["pp.error": .string("\(error)")])
             }
         }
     }
