@@ -432,7 +432,7 @@ public protocol PatchStorage: Sendable {
     /// dead (`retryAt` nil; an audit event records it).
     func recordWebhookAttempt(id: Int64, owner: String, now: Date, error: String?, retryAt: Date?) async throws
     /// Messages newest first, of one state or all.
-    func webhookDeliveries(state: OutboxDelivery.State?, limit: Int) async throws -> [OutboxDelivery]
+    func webhookDeliveries(state: OutboxDelivery.State?, limit: Int, offset: Int) async throws -> [OutboxDelivery]
     /// Puts a dead letter back in the queue, due now, with its attempts reset.
     func retryWebhookDelivery(id: Int64, actor: String, now: Date) async throws -> OutboxDelivery
     /// One rollout.

@@ -118,7 +118,11 @@ extension SQLStorage {
         }
     }
 
-    public func webhookDeliveries(state: OutboxDelivery.State?, limit: Int) async throws -> [OutboxDelivery] {
+    public func webhookDeliveries(
+        state: OutboxDelivery.State?,
+        limit: Int,
+        offset: Int
+    ) async throws -> [OutboxDelivery] {
         let filter: String
         switch state {
         case nil: filter = ""
@@ -129,8 +133,8 @@ extension SQLStorage {
         return try await engine.read { db in
             try SQLRow.fetchAll(
                 db,
-                sql: "SELECT \(Self.deliveryColumns) FROM webhook_outbox \(filter) ORDER BY id DESC LIMIT ?",
-                arguments: [max(1, min(limit, 10_000))]
+                sql: "SELECT \(Self.deliveryColumns) FROM webhook_outbox \(filter) ORDER BY id DESC LIMIT ? OFFSET ?",
+                arguments: [max(1, min(limit, 10_000)), max(0, offset)]
             ).map(Self.delivery)
         }
     }

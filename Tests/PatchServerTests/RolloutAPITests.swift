@@ -307,7 +307,7 @@ import Testing
         #expect(setup.hooks.all.isEmpty)
         #expect(try await setup.webhooks.deliverDue() > 6)
         #expect(try await setup.webhooks.deliverDue() == 0)
-        #expect(try await harness.storage.webhookDeliveries(state: .pending, limit: 100).isEmpty)
+        #expect(try await harness.storage.webhookDeliveries(state: .pending, limit: 100, offset: 0).isEmpty)
         #expect(setup.hooks.all.contains { $0.contains("\"event\":\"started\"") })
         #expect(setup.hooks.all.contains { $0.contains("\"event\":\"completed\"") })
         #expect(setup.hooks.all.filter { $0.contains("wave-verdict") }.count == 4)

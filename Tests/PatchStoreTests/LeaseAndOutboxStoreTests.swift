@@ -170,7 +170,7 @@ import Testing
         #expect(c.first { $0.id == a[1].id }?.attempts == 1)
         // b's late success is ignored (it no longer holds the claim); c's outcomes count.
         try await store.recordWebhookAttempt(id: b[0].id, owner: "b", now: Self.start + 62, error: nil, retryAt: nil)
-        #expect(try await store.webhookDeliveries(state: .delivered, limit: 10).map(\.id) == [a[0].id])
+        #expect(try await store.webhookDeliveries(state: .delivered, limit: 10, offset: 0).map(\.id) == [a[0].id])
         try await store.recordWebhookAttempt(id: b[0].id, owner: "c", now: Self.start + 62, error: nil, retryAt: nil)
         try await store.recordWebhookAttempt(
             id: a[1].id,
@@ -179,10 +179,14 @@ import Testing
             error: "answered 500",
             retryAt: nil
         )
-        let dead = try await store.webhookDeliveries(state: .dead, limit: 10)
+        let dead = try await store.webhookDeliveries(state: .dead, limit: 10, offset: 0)
         #expect(dead.map(\.id) == [a[1].id])
         #expect(dead.first?.attempts == 2)
         #expect(dead.first?.lastError == "answered 500")
+        // Paging: newest first, the offset skips.
+        let all = try await store.webhookDeliveries(state: nil, limit: 10, offset: 0).map(\.id)
+        #expect(all == all.sorted(by: >))
+        #expect(try await store.webhookDeliveries(state: nil, limit: 1, offset: 1).map(\.id) == [all[1]])
         #expect(
             try await store.claimWebhookDeliveries(
                 owner: "c",
@@ -233,7 +237,7 @@ import Testing
             _ = rollout.tick(now: Self.start)
             return [EventRecord(at: Self.start, actor: "system", action: "rollout.ticked", target: "x", details: "{}")]
         }
-        let pending = try await store.webhookDeliveries(state: .pending, limit: 10)
+        let pending = try await store.webhookDeliveries(state: .pending, limit: 10, offset: 0)
         #expect(Set(pending.map(\.message.url)) == ["http://hooks.test/1", "http://hooks.test/3"])
     }
 }

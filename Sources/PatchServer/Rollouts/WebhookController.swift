@@ -54,8 +54,8 @@ struct WebhookController: Sendable {
                 }
                 return state
             }
-            let (limit, _) = try Paging.parse(parameters, defaultLimit: 100, maxLimit: 1000)
-            let deliveries = try await storage.webhookDeliveries(state: state, limit: limit)
+            let (limit, offset) = try Paging.parse(parameters, defaultLimit: 100, maxLimit: 1000)
+            let deliveries = try await storage.webhookDeliveries(state: state, limit: limit, offset: offset)
             return try JSONResponse.make(DeliveryList(deliveries: deliveries.map(DeliveryView.init)))
         }
         table.add(.post, "webhooks/deliveries/{id}/retry", on: group, prefix: prefix, permission: .policyManage) {
