@@ -143,6 +143,26 @@ import Testing
         #expect(task.state == .succeeded)
     }
 
+    /// A tick whose state write was fenced (another replica took the tick over) had queued a plan;
+    /// the agent reports it before the new owner leases that attempt. The report is "ahead": it
+    /// waits rather than being refused, and applies once the same attempt is leased.
+    @Test func reportOfAFencedTicksPlanWaitsUntilItsAttemptIsLeased() throws {
+        let before = try rollout()
+        var fenced = before
+        let queued = leased(fenced.tick(now: start))
+        #expect(queued == ["RO-1-dev1-a1"])
+        #expect(before.isAhead(planID: queued[0]))
+        #expect(!before.isAhead(planID: "RO-1-dev1-a0"))
+        #expect(!before.isAhead(planID: "RO-9-dev1-a1"))
+        #expect(!before.isAhead(planID: "garbage"))
+        // The new owner ticks from the stored state and leases the same attempt and plan id.
+        var owner = before
+        #expect(leased(owner.tick(now: start.addingTimeInterval(1))) == queued)
+        #expect(!owner.isAhead(planID: queued[0]))
+        try finish(&owner, queued)
+        #expect(owner.tasks[0].state == .succeeded)
+    }
+
     @Test func nextEnvironmentWaitsForApprovalAndPauseResumeAbortWork() throws {
         var rollout = try rollout(settings: .init(approveEachEnvironment: true))
         var now = start

@@ -73,8 +73,12 @@ extension RolloutOrchestrator {
         guard let original = try await storage.rollout(id: rolloutID) else { return }
         var snapshot = original
         let now = clock.now()
-        // Reports no tick applied yet (those that arrived while the server was down, too).
-        let reports = try await storage.unappliedPlanReports(rolloutID: rolloutID)
+        // Reports no tick applied yet (those that arrived while the server was down, too). A report
+        // for an attempt this state has not leased yet waits: a tick whose write was fenced had
+        // queued that plan, and the tick that leases the attempt queues the same plan id.
+        let reports = try await storage.unappliedPlanReports(rolloutID: rolloutID).filter {
+            !snapshot.isAhead(planID: $0.planID)
+        }
         // Metric gates for a wave whose bake period ended.
         var gateVerdict: WaveVerdict?
         if snapshot.settings.metricGates, snapshot.waves.indices.contains(snapshot.currentWave),

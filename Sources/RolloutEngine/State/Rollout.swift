@@ -369,11 +369,22 @@ public struct Rollout: Sendable, Hashable, Codable {
         effects.append(.stateChanged(state, reason: reason))
     }
 
+    /// Whether `planID` names a later attempt than its task's current one: a plan queued by a tick
+    /// whose state write was then refused (another replica had taken the tick over). Its report
+    /// waits until a tick leases that attempt (with the same plan id) instead of being refused.
+    public func isAhead(planID: String) -> Bool {
+        switch target(of: planID) {
+        case .rollback(let index, let attempt): attempt > rollbackTasks[index].attempt
+        case .task(let index, let attempt): attempt > tasks[index].attempt
+        case nil: false
+        }
+    }
+
     /// Applies an agent's report to the task whose current plan id is `planID` (rollout or rollback
     /// task). A report for an earlier attempt of the host is refused (fencing).
     public mutating func report(planID: String, outcome: HostTask.Outcome, reason: String?) throws -> [RolloutEffect] {
-        let attempt = Int(planID.split(separator: "-").last.map { $0.dropFirst() } ?? "") ?? -1
-        if let index = rollbackTasks.firstIndex(where: { planID.hasPrefix("\(id)-\($0.hostID)-rollback-a") }) {
+        switch target(of: planID) {
+        case .rollback(let index, let attempt):
             try rollbackTasks[index].report(attempt: attempt, outcome: outcome, reason: reason)
             return [
                 .rollbackFinished(
@@ -381,17 +392,33 @@ public struct Rollout: Sendable, Hashable, Codable {
                     succeeded: rollbackTasks[index].state == .succeeded
                 )
             ]
+        case .task(let index, let attempt):
+            try tasks[index].report(attempt: attempt, outcome: outcome, reason: reason)
+            return [.taskFinished(hostID: tasks[index].hostID, wave: tasks[index].wave, state: tasks[index].state)]
+        case nil:
+            throw RolloutEngineError(.invalid, field: "planID", "'\(planID)' belongs to no task of \(id)")
+        }
+    }
+
+    /// The task a plan id names (`<rollout>-<host>-a<attempt>` or `<rollout>-<host>-rollback-a<attempt>`)
+    /// and the attempt it carries (-1 when unreadable).
+    private enum PlanTarget {
+        case rollback(index: Int, attempt: Int)
+        case task(index: Int, attempt: Int)
+    }
+
+    private func target(of planID: String) -> PlanTarget? {
+        let attempt = Int(planID.split(separator: "-").last.map { $0.dropFirst() } ?? "") ?? -1
+        if let index = rollbackTasks.firstIndex(where: { planID.hasPrefix("\(id)-\($0.hostID)-rollback-a") }) {
+            return .rollback(index: index, attempt: attempt)
         }
         let prefix = "\(id)-"
         guard planID.hasPrefix(prefix), let marker = planID.range(of: "-a", options: .backwards),
             let index = taskIndex[
                 String(planID[planID.index(planID.startIndex, offsetBy: prefix.count)..<marker.lowerBound])
             ]
-        else {
-            throw RolloutEngineError(.invalid, field: "planID", "'\(planID)' belongs to no task of \(id)")
-        }
-        try tasks[index].report(attempt: attempt, outcome: outcome, reason: reason)
-        return [.taskFinished(hostID: tasks[index].hostID, wave: tasks[index].wave, state: tasks[index].state)]
+        else { return nil }
+        return .task(index: index, attempt: attempt)
     }
 }
 
