@@ -21,9 +21,14 @@ public final class SQLStorage: PatchStorage {
     /// Opens the PostgreSQL database at `url` (connecting, and migrating its schema under an
     /// advisory lock). Fails with ``StoreError/Code-swift.struct/unavailable`` and a message naming
     /// the server (never the password) when it cannot be reached or its schema is newer than this binary.
-    public static func postgres(url: PostgresDatabaseURL, connections: Int = 8) async throws -> SQLStorage {
+    public static func postgres(
+        url: PostgresDatabaseURL,
+        connections: Int = 8,
+        stalledTransactionSeconds: Int = 15
+    ) async throws -> SQLStorage {
         var configuration = PostgresEngine.Configuration()
         configuration.connections = max(1, min(connections, 1000))
+        configuration.stalledTransactionSeconds = max(1, min(stalledTransactionSeconds, 3600))
         return SQLStorage(engine: try await PostgresEngine.open(url: url, configuration: configuration))
     }
 

@@ -20,9 +20,18 @@ public enum StorageEngine {
         return try SQLStorage(path: databasePath(dataDirectory: dataDirectory))
     }
 
-    /// Opens PostgreSQL at `databaseURL` when one is given, else SQLite in `dataDirectory`.
-    public static func open(databaseURL: String?, dataDirectory: String) async throws -> any PatchStorage {
+    /// Opens PostgreSQL at `databaseURL` when one is given, else SQLite in `dataDirectory`. On
+    /// PostgreSQL, a session stalled in an open transaction for `stalledTransactionSeconds` is
+    /// ended by the database (its locks released); a replica passes its lease period.
+    public static func open(
+        databaseURL: String?,
+        dataDirectory: String,
+        stalledTransactionSeconds: Int = 15
+    ) async throws -> any PatchStorage {
         guard let databaseURL, !databaseURL.isEmpty else { return try open(dataDirectory: dataDirectory) }
-        return try await SQLStorage.postgres(url: try PostgresDatabaseURL(databaseURL))
+        return try await SQLStorage.postgres(
+            url: try PostgresDatabaseURL(databaseURL),
+            stalledTransactionSeconds: stalledTransactionSeconds
+        )
     }
 }

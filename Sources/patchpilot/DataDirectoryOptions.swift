@@ -26,8 +26,12 @@ struct DataDirectoryOptions: ParsableArguments {
 
     /// Opens the store: PostgreSQL when a database URL is given, else SQLite in the data directory
     /// (created if needed).
-    func openStorage() async throws -> any PatchStorage {
-        try await StorageEngine.open(databaseURL: databaseURL, dataDirectory: dataDirectory)
+    func openStorage(stalledTransactionSeconds: Int = 15) async throws -> any PatchStorage {
+        try await StorageEngine.open(
+            databaseURL: databaseURL,
+            dataDirectory: dataDirectory,
+            stalledTransactionSeconds: stalledTransactionSeconds
+        )
     }
 
     var databasePath: String { StorageEngine.databasePath(dataDirectory: dataDirectory) }

@@ -122,7 +122,9 @@ struct ServeCommand: AsyncParsableCommand {
             return hook
         }
 
-        let storage = try await data.openStorage()
+        // A replica stalled mid-transaction loses its locks after one lease period, so that the
+        // others can take its leases over.
+        let storage = try await data.openStorage(stalledTransactionSeconds: leaseSeconds)
         let identities = IdentityService(
             storage: storage,
             clock: SystemWallClock(),

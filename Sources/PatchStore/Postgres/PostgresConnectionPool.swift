@@ -17,13 +17,22 @@ final class PostgresConnectionPool: Sendable {
 
     private let url: PostgresDatabaseURL
     private let capacity: Int
+    /// Settings sent with every connection's startup message.
+    private let startupParameters: [(String, String)]
     private let logger: Logger
     private let eventLoops: any EventLoopGroup
     private let state = Mutex(State())
     private let nextID = Atomic<Int>(0)
 
-    init(url: PostgresDatabaseURL, capacity: Int, eventLoops: any EventLoopGroup, logger: Logger) {
+    init(
+        url: PostgresDatabaseURL,
+        capacity: Int,
+        startupParameters: [(String, String)] = [],
+        eventLoops: any EventLoopGroup,
+        logger: Logger
+    ) {
         self.url = url
+        self.startupParameters = startupParameters
         self.capacity = max(1, capacity)
         self.eventLoops = eventLoops
         self.logger = logger
@@ -135,9 +144,11 @@ final class PostgresConnectionPool: Sendable {
 
     private func connect() async throws -> PostgresConnection {
         do {
+            var configuration = try url.connectionConfiguration()
+            configuration.options.additionalStartupParameters += startupParameters
             return try await PostgresConnection.connect(
                 on: eventLoops.any(),
-                configuration: try url.connectionConfiguration(),
+                configuration: configuration,
                 id: nextID.wrappingAdd(1, ordering: .relaxed).newValue,
                 logger: logger
             )

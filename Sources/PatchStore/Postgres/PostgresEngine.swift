@@ -18,6 +18,13 @@ final class PostgresEngine: SQLEngine {
         /// Attempts of a write that keeps losing serialization conflicts (backoff grows to 250 ms,
         /// so the last attempt starts several seconds after the first).
         var maximumAttempts = 40
+        /// Failed attempts after which a write runs alone (see ``PostgresEngine/writerLock``).
+        var exclusiveAfter = 3
+        /// Seconds after which PostgreSQL ends a session that sits in an open transaction without
+        /// sending anything (`idle_in_transaction_session_timeout`): a replica stalled mid-transaction
+        /// (SIGSTOP, a VM freeze) then releases its row and advisory locks instead of blocking the
+        /// other replicas' lease takeover until it wakes up.
+        var stalledTransactionSeconds = 15
     }
 
     let url: PostgresDatabaseURL
@@ -52,6 +59,9 @@ final class PostgresEngine: SQLEngine {
         pool = PostgresConnectionPool(
             url: url,
             capacity: configuration.connections,
+            startupParameters: [
+                ("idle_in_transaction_session_timeout", "\(max(1, configuration.stalledTransactionSeconds))s")
+            ],
             eventLoops: MultiThreadedEventLoopGroup.singleton,
             logger: logger
         )
@@ -76,8 +86,14 @@ final class PostgresEngine: SQLEngine {
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
-        try await transaction("BEGIN ISOLATION LEVEL SERIALIZABLE", body)
+        try await transaction("BEGIN ISOLATION LEVEL SERIALIZABLE", writer: true, body)
     }
+
+    /// The advisory lock that keeps a long write from starving: every write transaction holds it
+    /// shared; one that lost more than ``Configuration/exclusiveAfter`` serialization conflicts in
+    /// a row takes it exclusively, waits for the writers in flight, and runs alone (so it cannot
+    /// lose again; read-only snapshots never abort a writer).
+    static let writerLock: Int64 = 0x5050_5752_4954_4552  // "PPWRITER"
 
     func batchedWrite<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
         // Replicas and a connection pool give check-ins their concurrency here; each is its own
@@ -93,15 +109,25 @@ final class PostgresEngine: SQLEngine {
     /// a serialization failure or a deadlock (after a random, growing backoff).
     func transaction<T: Sendable>(
         _ begin: String,
+        writer: Bool = false,
         _ body: @escaping @Sendable (any SQLSession) throws -> T
     ) async throws -> T {
         var attempt = 1
         while true {
             let connection = try await pool.acquire()
             let logger = self.logger
+            // Session-level, taken before BEGIN: a serializable snapshot taken while waiting for
+            // the lock would not see the writes it waited for.
+            let mode = !writer ? nil : attempt > configuration.exclusiveAfter ? "" : "_shared"
             do {
                 let value = try await threads.runIfActive {
                     let session = PostgresSession(connection: connection, logger: logger)
+                    if let mode { try session.run("SELECT pg_advisory_lock\(mode)(?)", [Self.writerLock]) }
+                    defer {
+                        if let mode, !connection.isClosed {
+                            _ = try? session.run("SELECT pg_advisory_unlock\(mode)(?)", [Self.writerLock])
+                        }
+                    }
                     try session.run(begin, [])
                     do {
                         let value = try body(session)
