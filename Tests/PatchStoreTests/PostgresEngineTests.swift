@@ -123,6 +123,67 @@ import Testing
         #expect(error?.message.contains("hunter2") == false)
     }
 
+    /// Connections PostgreSQL dropped (a restart, an administrator's pg_terminate_backend) cost at
+    /// most the calls that were using them: they fail as `unavailable` (503), later calls reconnect.
+    @Test func droppedConnectionsAreUnavailableThenReconnect() async throws {
+        let database = try await freshDatabase()
+        let url = try PostgresDatabaseURL(database.url)
+        let store = try await SQLStorage.postgres(url: url, connections: 2)
+        let admin = try await SQLStorage.postgres(url: url, connections: 1)
+        try await store.ping()
+        _ = try await store.userCount()
+        let killed = try await admin.engine.read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                    WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t
+                    """
+            ) ?? 0
+        }
+        #expect(killed >= 1)
+        var failures = 0
+        for _ in 0..<4 {
+            do {
+                try await store.ping()
+            } catch let error as StoreError {
+                #expect(error.code == .unavailable, "\(error)")
+                failures += 1
+            }
+        }
+        #expect(failures <= 2, "a dropped connection is discarded, not reused")
+        try await store.ping()
+        #expect(try await store.userCount() == 0)
+        await store.close()
+        await admin.close()
+        await database.drop()
+    }
+
+    /// A transaction left idle longer than the stalled-transaction timeout (a replica frozen by
+    /// SIGSTOP mid-write) is ended by PostgreSQL, so its row locks go: the write fails as
+    /// `unavailable`, nothing of it is kept, and the next write runs on a fresh connection.
+    @Test func aStalledTransactionIsEndedAndLeavesNothing() async throws {
+        let database = try await freshDatabase()
+        let url = try PostgresDatabaseURL(database.url)
+        let store = try await SQLStorage.postgres(url: url, stalledTransactionSeconds: 1)
+        let error = await #expect(throws: StoreError.self) {
+            try await store.engine.write { db in
+                try db.execute(
+                    sql: "INSERT INTO leases (name, owner, token, expires_at) VALUES ('stalled', 'r1', 1, 0)"
+                )
+                Thread.sleep(forTimeInterval: 2.5)
+                try db.execute(sql: "UPDATE leases SET token = 2 WHERE name = 'stalled'")
+            }
+        }
+        #expect(error?.code == .unavailable, "\(String(describing: error))")
+        let rows = try await store.engine.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM leases WHERE name = 'stalled'") ?? -1
+        }
+        #expect(rows == 0)
+        await store.close()
+        await database.drop()
+    }
+
     /// Writers on several replicas append to one audit chain: serializable transactions retried on
     /// conflict keep it one linear chain (every event links to the one before it).
     @Test func concurrentReplicasKeepOneLinearAuditChain() async throws {

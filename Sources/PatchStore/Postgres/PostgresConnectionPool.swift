@@ -59,7 +59,11 @@ final class PostgresConnectionPool: Sendable {
         }
         let next = state.withLock { state -> Next in
             if state.closed { return .closed }
-            if let connection = state.idle.popLast() { return .reuse(connection) }
+            // An idle connection the server closed meanwhile is dropped (its slot reused).
+            while let connection = state.idle.popLast() {
+                if !connection.isClosed { return .reuse(connection) }
+                state.open -= 1
+            }
             if state.open < capacity {
                 state.open += 1
                 return .connect

@@ -166,6 +166,7 @@ final class PostgresEngine: SQLEngine {
     }
 
     static func isConnectionFailure(_ error: any Error) -> Bool {
+        if error is PostgresConnectionLost { return true }
         guard let error = error as? PSQLError else { return false }
         switch error.code {
         case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown: return true
@@ -183,7 +184,8 @@ final class PostgresEngine: SQLEngine {
             let message = error.serverInfo?[.message] ?? "no message"
             // Callers test for a unique violation with isUniqueViolation.
             if state == "23505" { return PostgresUniqueViolation(message: message) }
-            if state.hasPrefix("08") || state == "57P01" || state == "57P03" {
+            // 25006: a read-only transaction (a standby not yet promoted after a failover).
+            if state.hasPrefix("08") || state == "57P01" || state == "57P03" || state == "25006" {
                 return StoreError(code: .unavailable, message: "PostgreSQL is unavailable (\(state)): \(message)")
             }
             // The statement's text (never its bound values) says which one.
