@@ -124,6 +124,24 @@ import Testing
         }
     }
 
+    /// A database a newer patchpilot migrated refuses to open, naming the migrations it does not
+    /// know, and is left as it was.
+    @Test(StoreFixture.sqliteOnly) func aBinaryOlderThanTheSchemaRefusesToOpen() throws {
+        let fixture = try StoreFixture()
+        let path = fixture.directory.appendingPathComponent("newer.sqlite").path
+        _ = try SQLStorage(path: path)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v999-from-the-future')")
+        }
+        let error = #expect(throws: StoreError.self) { try SQLStorage(path: path) }
+        #expect(error?.code == .unavailable)
+        #expect(error?.message.contains("v999-from-the-future") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("newer version") == true)
+        let count = try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM grdb_migrations") }
+        #expect((count ?? 0) > 1)
+    }
+
     @Test(StoreFixture.sqliteOnly) func fileThatIsNotADatabaseIsUnavailable() throws {
         let fixture = try StoreFixture()
         let path = fixture.directory.appendingPathComponent("garbage.sqlite").path

@@ -15,11 +15,27 @@ final class SQLiteEngine: SQLEngine {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        let migrator = SQLiteMigrations.migrator()
+        let unknown: [String]
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
-            try SQLiteMigrations.migrator().migrate(pool)
+            unknown = try pool.read { db in
+                try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
+            }
+            if unknown.isEmpty { try migrator.migrate(pool) }
         } catch {
             throw StoreError(code: .unavailable, message: "cannot open SQLite database at \(path): \(error)")
+        }
+        // A database a newer patchpilot migrated: this binary would misread what it does not know.
+        guard unknown.isEmpty else {
+            throw StoreError(
+                code: .unavailable,
+                message: """
+                    the SQLite database at \(path) has schema migrations this patchpilot does not know \
+                    (\(unknown.joined(separator: ", "))): it was written by a newer version; run that \
+                    version or restore a backup taken before the upgrade
+                    """
+            )
         }
         checkIns = SQLiteGroupCommit(pool: pool)
     }
