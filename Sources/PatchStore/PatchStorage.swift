@@ -57,6 +57,9 @@ public protocol PatchStorage: Sendable {
     // MARK: Lifecycle
     /// Releases the engine's connections (PostgreSQL); the store is unusable afterwards.
     func close() async
+    /// Runs a trivial query: throws ``StoreError/Code-swift.struct/unavailable`` while the database
+    /// cannot be reached (the readiness probe).
+    func ping() async throws
     /// A secret the whole deployment shares (the plan and audit signing keys when replicas share a
     /// PostgreSQL database), created from `generate` when missing: when replicas start together,
     /// one value wins and every replica answers it. Creating it is an audit event.

@@ -34,6 +34,10 @@ public final class SQLStorage: PatchStorage {
 
     public func close() async { await engine.close() }
 
+    public func ping() async throws {
+        _ = try await engine.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
     /// The engine's dialect, for the few statements the engines spell differently.
     var dialect: SQLDialect { engine.dialect }
 

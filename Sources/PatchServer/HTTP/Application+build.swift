@@ -171,6 +171,16 @@ public func buildRouter(
         )
     }
 
+    // Readiness: 503 with Retry-After (ProblemMiddleware) while the database cannot be reached.
+    router.get("readyz") { _, _ in
+        try await storage.ping()
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain"],
+            body: .init(byteBuffer: ByteBuffer(string: "ready\n"))
+        )
+    }
+
     let agentKeys = AgentKeyCache()
     let agentAuthenticator = AgentAuthenticator(
         storage: storage,
