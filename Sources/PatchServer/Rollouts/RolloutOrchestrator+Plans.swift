@@ -48,6 +48,9 @@ extension RolloutOrchestrator {
         for effect in effects {
             switch effect {
             case .leaseTask(let hostID, _, let planID):
+                // Queued already by a tick whose state write was then fenced or failed: the plan id
+                // names the attempt, so it is the same plan (and computing it again is the costly part).
+                if try await storage.planExists(id: planID) { continue }
                 if shared == nil { shared = try await changes.updates.context() }
                 let packages = try await packages(for: change, hostID: hostID, context: shared)
                 guard !packages.isEmpty else {
@@ -63,6 +66,7 @@ extension RolloutOrchestrator {
                 draft.postChecks = [.installedVersionsMatchPlan] + (options.postChecks ?? [])
                 _ = try await plans.queue(hostID: hostID, draft: draft, actor: "rollout:\(rollout.id)", planID: planID)
             case .rollBackHost(let hostID, _, let planID):
+                if try await storage.planExists(id: planID) { continue }
                 let before = try await versionsBefore(rollout: rollout, hostID: hostID)
                 guard !before.isEmpty else {
                     unqueued.impossibleRollbacks.append(planID)

@@ -42,16 +42,44 @@ extension RolloutOrchestrator {
             only: rolloutID
         ) {
             do {
-                try await tick(rolloutID: rolloutID, fence: claim)
+                try await holding(claim) { try await tick(rolloutID: rolloutID, fence: claim) }
             } catch let error as StoreError where error.code == .fenced {
                 // Another replica claimed it meanwhile; it ticks it.
             }
         }
     }
 
+    /// Runs `body` while renewing the tick lease `claim` every third of its length, so a tick that
+    /// takes longer than the lease (queueing plans for a large wave) keeps it instead of being
+    /// taken over and fenced again and again. A renewal that finds the lease gone stops renewing;
+    /// the tick's write is then refused by the fencing token.
+    func holding<T: Sendable>(_ claim: LeaseGrant, _ body: () async throws -> T) async throws -> T {
+        let storage = self.storage
+        let clock = self.clock
+        let owner = replicaID
+        let lease = tickLease
+        let renewal = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(max(0.2, lease / 3)))
+                if Task.isCancelled { return }
+                let now = clock.now()
+                let renewed = try? await storage.claimRolloutTicks(
+                    owner: owner,
+                    now: now,
+                    until: now.addingTimeInterval(lease),
+                    only: claim.name
+                )
+                // Not ours any more (or the row is busy being written): stop.
+                guard let grant = renewed?.first, grant.token == claim.token else { return }
+            }
+        }
+        defer { renewal.cancel() }
+        return try await body()
+    }
+
     private func tickLogged(_ claim: LeaseGrant) async {
         do {
-            try await tick(rolloutID: claim.name, fence: claim)
+            try await holding(claim) { try await tick(rolloutID: claim.name, fence: claim) }
         } catch let error as StoreError where error.code == .fenced {
             // This replica stalled past its lease and another one ticked meanwhile: what this tick
             // read is stale, and its write was refused. Nothing to undo.
