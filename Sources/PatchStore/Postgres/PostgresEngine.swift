@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import Synchronization
 
 /// PostgreSQL through PostgresNIO, for fleets that outgrow one machine and for several server
 /// replicas on one database. Every write runs SERIALIZABLE and is retried when PostgreSQL aborts
@@ -119,6 +120,7 @@ final class PostgresEngine: SQLEngine {
             // Session-level, taken before BEGIN: a serializable snapshot taken while waiting for
             // the lock would not see the writes it waited for.
             let mode = !writer ? nil : attempt > configuration.exclusiveAfter ? "" : "_shared"
+            let commit = CommitSent()
             do {
                 let value = try await threads.runIfActive {
                     let session = PostgresSession(connection: connection, logger: logger)
@@ -131,6 +133,7 @@ final class PostgresEngine: SQLEngine {
                     try session.run(begin, [])
                     do {
                         let value = try body(session)
+                        commit.mark()
                         try session.run("COMMIT", [])
                         return value
                     } catch {
@@ -141,7 +144,16 @@ final class PostgresEngine: SQLEngine {
                 pool.release(connection, healthy: true)
                 return value
             } catch {
-                pool.release(connection, healthy: !Self.isConnectionFailure(error))
+                let lost = Self.isConnectionFailure(error)
+                pool.release(connection, healthy: !lost)
+                // A connection the server had closed (a restart, the stalled-transaction timeout
+                // while this process was frozen) lost the transaction before COMMIT: PostgreSQL
+                // rolled it back, so it runs again on a fresh connection. Lost during COMMIT it may
+                // have committed: that one is the caller's 503.
+                if lost, !commit.wasSent, attempt < 3 {
+                    attempt += 1
+                    continue
+                }
                 if Self.isRetryable(error), attempt < configuration.maximumAttempts {
                     attempt += 1
                     // Random exponential backoff: writers that collided spread out.
@@ -207,4 +219,12 @@ final class PostgresEngine: SQLEngine {
 struct PostgresUniqueViolation: Error, CustomStringConvertible {
     var message: String
     var description: String { "duplicate key: \(message)" }
+}
+
+/// Whether a transaction got as far as sending COMMIT (after that, a lost connection leaves its
+/// outcome unknown).
+private final class CommitSent: Sendable {
+    private let sent = Mutex(false)
+    func mark() { sent.withLock { $0 = true } }
+    var wasSent: Bool { sent.withLock { $0 } }
 }
