@@ -48,6 +48,19 @@ public struct AgentClient: Sendable {
         try await send("/api/v1/agent/inventory", body: upload, signer: signer)
     }
 
+    /// Asks for the next signed plan for this host (nil: nothing to do).
+    public func nextPlan(signer: RequestSigner) async throws -> SignedPlan? {
+        struct Answer: Decodable { var plan: SignedPlan? }
+        struct Empty: Encodable {}
+        let answer: Answer = try await send("/api/v1/agent/plan", body: Empty(), signer: signer)
+        return answer.plan
+    }
+
+    /// Reports how a plan went (the server acknowledges repeats as duplicates).
+    public func report(_ report: PlanReport, signer: RequestSigner) async throws -> PlanReportAcknowledgement {
+        try await send("/api/v1/agent/reports", body: report, signer: signer)
+    }
+
     /// Downloads an artifact (no signature: artifacts are checked against the plan's SHA-256).
     public func download(_ url: String) async throws -> [UInt8] {
         let response = try await http.execute(HTTPClientRequest(url: url), timeout: .minutes(10))

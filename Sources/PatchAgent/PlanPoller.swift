@@ -63,14 +63,10 @@ public struct PlanPoller: Sendable {
         self.logger = logger
     }
 
-    struct PlanAnswer: Decodable { var plan: SignedPlan? }
-    struct Empty: Encodable {}
-
     /// Fetches and runs the next plan; returns its outcome, or `nil` when there was none.
     @discardableResult
     public func pollAndRun() async throws -> PlanOutcome? {
-        let answer: PlanAnswer = try await client.send("/api/v1/agent/plan", body: Empty(), signer: signer)
-        guard let signed = answer.plan else { return nil }
+        guard let signed = try await client.nextPlan(signer: signer) else { return nil }
         let path = state.directory + "/incoming-plan.json"
         try DurableFile.write(Array(try JSONEncoder().encode(signed)), to: path)
         let plan: UpdatePlan
@@ -147,11 +143,7 @@ public struct PlanPoller: Sendable {
         var delay: Duration = .seconds(1)
         for attempt in 1...5 {
             do {
-                let _: PlanReportAcknowledgement = try await client.send(
-                    "/api/v1/agent/reports",
-                    body: report,
-                    signer: signer
-                )
+                _ = try await client.report(report, signer: signer)
                 return
             } catch {
                 logger.warning("report not acknowledged", metadata: ["pp.attempt": .stringConvertible(attempt)])

@@ -46,6 +46,8 @@ public struct FleetSimulator: Sendable {
         public var operations: Int
         public var failures: Int
         public var seconds: Double
+        /// Seconds each successful check-in took (heartbeat, and inventory upload when asked for).
+        public var latencies: [Double] = []
         public var perSecond: Double { seconds > 0 ? Double(operations) / seconds : 0 }
     }
 
@@ -54,6 +56,12 @@ public struct FleetSimulator: Sendable {
         var host: SimulatedHost
         var signer: RequestSigner
         var acknowledged: [InstalledPackage]?
+        /// The host id the server gave it.
+        public var hostID: String
+        /// Its host name.
+        public var hostname: String { host.facts.hostname }
+        /// The plan-signing key the server named at enrollment (pinned, as a real agent does).
+        var planKey: String?
     }
 
     /// Creates the hosts and enrolls them; each then uploads its full inventory.
@@ -83,7 +91,13 @@ public struct FleetSimulator: Sendable {
                 let signer = RequestSigner(agentID: answer.agentID, key: host.key)
                 let cycle = CheckInCycle(client: client, signer: signer)
                 let outcome = try await cycle.run(facts: host.facts, packages: host.packages, acknowledged: nil)
-                return EnrolledAgent(host: host, signer: signer, acknowledged: outcome.acknowledged)
+                return EnrolledAgent(
+                    host: host,
+                    signer: signer,
+                    acknowledged: outcome.acknowledged,
+                    hostID: answer.hostID,
+                    planKey: answer.planPublicKey
+                )
             } catch {
                 logger.warning("simulated agent failed to enroll", metadata: ["pp.error": .string("\(error)")])
                 return nil
@@ -110,12 +124,13 @@ public struct FleetSimulator: Sendable {
         let start = ContinuousClock.now
         let seed = self.seed &+ round &* 7919
         let indexed = Array(agents.enumerated())
-        let results = await forEachConcurrently(indexed) { index, agent -> (EnrolledAgent, Bool) in
+        let results = await forEachConcurrently(indexed) { index, agent -> (EnrolledAgent, Double?) in
             var agent = agent
             var random = SplitMix64(seed: seed &+ UInt64(index))
             if Double(random.next() % 1000) / 1000 < patchRate {
                 agent.host.patch(count: 1 + Int(random.next() % 5), random: &random)
             }
+            let started = ContinuousClock.now
             do {
                 let cycle = CheckInCycle(client: client, signer: agent.signer)
                 let outcome = try await cycle.run(
@@ -124,16 +139,21 @@ public struct FleetSimulator: Sendable {
                     acknowledged: agent.acknowledged
                 )
                 agent.acknowledged = outcome.acknowledged
-                return (agent, true)
+                return (agent, Self.seconds(since: started))
             } catch {
                 logger.warning("simulated check-in failed", metadata: ["pp.error": .string("\(error)")])
-                return (agent, false)
+                return (agent, nil)
             }
         }
-        let failures = results.filter { !$0.1 }.count
+        let latencies = results.compactMap(\.1)
         return (
             results.map(\.0),
-            PhaseResult(operations: results.count - failures, failures: failures, seconds: Self.seconds(since: start))
+            PhaseResult(
+                operations: latencies.count,
+                failures: results.count - latencies.count,
+                seconds: Self.seconds(since: start),
+                latencies: latencies
+            )
         )
     }
 

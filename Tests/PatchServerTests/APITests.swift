@@ -22,6 +22,17 @@ import Testing
         }
     }
 
+    /// Readiness needs no credentials and answers 200 while the database answers (the lost
+    /// database case, 503 with Retry-After, is the PostgreSQL engine's `unavailable` mapping).
+    @Test func readyzAnswersWhileTheDatabaseDoes() async throws {
+        let harness = try await Harness.make()
+        try await harness.application().test(.router) { client in
+            let response = try await client.execute(uri: "/readyz", method: .get)
+            #expect(response.status == .ok)
+            #expect(response.text == "ready\n")
+        }
+    }
+
     /// Every secured route × every role (and no credentials): 401 without credentials, 403 when
     /// the role lacks the route's declared permission, anything else when it holds it.
     @Test func permissionMatrixCoversEveryRoute() async throws {

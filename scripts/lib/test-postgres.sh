@@ -1,6 +1,6 @@
 # Sourced by scripts/test.sh (and usable by hand): a throwaway PostgreSQL cluster for the tests —
 # `initdb` in a temporary directory, `pg_ctl start` on a free loopback port, trust authentication
-# for the `patchpilot` superuser, no fsync (the data is thrown away) — and its URL in
+# for the `patchpilot` superuser, no fsync unless TEST_PG_DURABLE=1 (the data is thrown away) — and its URL in
 # PATCHPILOT_TEST_POSTGRES_URL. `stop_test_postgres` stops it and removes the directory.
 # As root (CI), the server runs as the `postgres` system user: PostgreSQL refuses to run as root.
 
@@ -18,8 +18,11 @@ start_test_postgres() {
         || { cat "$TEST_PG_DIR/initdb.log" >&2; return 1; }
     local port
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # Benchmarks set TEST_PG_DURABLE=1: fsync on, as in production (and as SQLite runs).
+    local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${TEST_PG_DURABLE:-0}" = 1 ] && durability=""
     "${run[@]}" "$bin/pg_ctl" -D "$TEST_PG_DIR/data" -l "$TEST_PG_DIR/server.log" -w -t 60 \
-        -o "-p $port -k $TEST_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=1000" \
+        -o "-p $port -k $TEST_PG_DIR -c listen_addresses=127.0.0.1 $durability -c max_connections=1000" \
         start >/dev/null || { cat "$TEST_PG_DIR/server.log" >&2; return 1; }
     TEST_PG_BIN=$bin
     TEST_PG_RUN=("${run[@]}")
