@@ -62,6 +62,14 @@ public struct FleetSimulator: Sendable {
         public var hostname: String { host.facts.hostname }
         /// The plan-signing key the server named at enrollment (pinned, as a real agent does).
         var planKey: String?
+
+        /// One check-in (a heartbeat, and the inventory when the server asks for it), remembering
+        /// what the server acknowledged.
+        mutating func checkIn(_ client: AgentClient) async throws {
+            let cycle = CheckInCycle(client: client, signer: signer)
+            acknowledged = try await cycle.run(facts: host.facts, packages: host.packages, acknowledged: acknowledged)
+                .acknowledged
+        }
     }
 
     /// Creates the hosts and enrolls them; each then uploads its full inventory.
@@ -132,13 +140,7 @@ public struct FleetSimulator: Sendable {
             }
             let started = ContinuousClock.now
             do {
-                let cycle = CheckInCycle(client: client, signer: agent.signer)
-                let outcome = try await cycle.run(
-                    facts: agent.host.facts,
-                    packages: agent.host.packages,
-                    acknowledged: agent.acknowledged
-                )
-                agent.acknowledged = outcome.acknowledged
+                try await agent.checkIn(client)
                 return (agent, Self.seconds(since: started))
             } catch {
                 logger.warning("simulated check-in failed", metadata: ["pp.error": .string("\(error)")])

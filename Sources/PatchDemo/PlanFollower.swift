@@ -108,13 +108,7 @@ public struct PlanFollower: Sendable {
                     unacknowledged = nil
                 }
                 record.requests += 1
-                let cycle = CheckInCycle(client: client, signer: agent.signer)
-                let outcome = try await cycle.run(
-                    facts: agent.host.facts,
-                    packages: agent.host.packages,
-                    acknowledged: agent.acknowledged
-                )
-                agent.acknowledged = outcome.acknowledged
+                try await agent.checkIn(client)
                 record.requests += 1
                 if let signed = try await client.nextPlan(signer: agent.signer) {
                     let report = apply(
