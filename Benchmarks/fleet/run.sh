@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # PatchPilot at fleet scale, end to end on this machine: a release server on SQLite in a fresh
-# data dir, the bundled advisories imported with the CLI, HOSTS simulated hosts enrolled through the
+# data dir (or, with FLEET_ENGINE=postgres, on a throwaway PostgreSQL cluster with fsync on), the bundled advisories imported with the CLI, HOSTS simulated hosts enrolled through the
 # HTTP API (`patchpilot simulate`, in chunks of CHUNK agents, each chunk with its own seed), then:
 # heartbeat throughput against nginx's fixed-JSON ceiling (as Benchmarks/checkins/run.sh), database
 # bytes per host, read latency under 16 concurrent readers, how soon a new advisory touching every
@@ -21,6 +21,8 @@
 #   FLEET_TMPDIR         where the temporary data dir goes (default: $TMPDIR or /tmp)
 #   FLEET_KEEP=1         keep the temporary directory (data dir, logs) and print its path
 #   FLEET_BIN            a release `patchpilot` binary to use instead of building one
+#   FLEET_ENGINE         sqlite (default) or postgres: a cluster of its own (scripts/lib/test-postgres.sh,
+#                        fsync on, shared_buffers FLEET_PG_SHARED_BUFFERS, default 1GB), stopped at the end
 set -euo pipefail
 run_started=$EPOCHREALTIME
 cmdline="Benchmarks/fleet/run.sh${*:+ $*}"
@@ -36,6 +38,8 @@ read_seconds=${FLEET_READ_SECONDS:-20}
 read_timeout=${FLEET_READ_TIMEOUT:-300}
 read_max_cold=${FLEET_READ_MAX_COLD:-30}
 api_timeout=${FLEET_API_TIMEOUT:-1800}
+engine=${FLEET_ENGINE:-sqlite}
+[[ $engine == sqlite || $engine == postgres ]] || { echo "FLEET_ENGINE must be sqlite or postgres" >&2; exit 2; }
 for value in "$hosts" "$chunk" "$concurrency" "$hb_agents" "$hb_rounds" "$readers"; do
     [[ $value =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [HOSTS] [CHUNK] (positive integers)" >&2; exit 2; }
 done
@@ -74,9 +78,22 @@ cleanup() {
         kill -9 "$server_pid" 2>/dev/null || true
     fi
     [ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null || true
+    if [ "$engine" = postgres ]; then stop_test_postgres; fi
     if [ "${FLEET_KEEP:-0}" = 1 ]; then say "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+
+# Where the admin commands and the server find the store.
+store=(--data-dir "$data")
+if [ "$engine" = postgres ]; then
+    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+    source scripts/lib/test-postgres.sh
+    TEST_PG_DURABLE=1 TEST_PG_OPTIONS="-c shared_buffers=${FLEET_PG_SHARED_BUFFERS:-1GB}" start_test_postgres >&2
+    pg_url=$PATCHPILOT_TEST_POSTGRES_URL
+    psql() { "${TEST_PG_RUN[@]}" "$TEST_PG_BIN/psql" -Atq "$pg_url" "$@"; }
+    store+=(--database "$pg_url")
+fi
 
 # 1. Release build (the checkins benchmark uses the same scratch folder).
 phase "build (release)"
@@ -94,10 +111,10 @@ else
     pp="$bin/patchpilot"
 fi
 
-# 2. The server, on SQLite in a fresh data dir. Its first start creates the user admin and prints
+# 2. The server, on SQLite in a fresh data dir (or on the PostgreSQL database). Its first start creates the user admin and prints
 # a one-time password, which this script does not need: tokens are made on the data dir.
-phase "start server"
-"$pp" serve --data-dir "$data" --listen 127.0.0.1:0 --log-level error --feed-poll 1 > "$work/server.out" 2> "$work/server.err" &
+phase "start server ($engine)"
+"$pp" serve "${store[@]}" --listen 127.0.0.1:0 --log-level error --feed-poll 1 > "$work/server.out" 2> "$work/server.err" &
 server_pid=$!
 for _ in $(seq 300); do grep -q "listening on" "$work/server.out" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://[^ ]*' "$work/server.out" | head -1 || true); url=${url%/}
@@ -112,7 +129,7 @@ url=$(grep -o 'http://[^ ]*' "$work/server.out" | head -1 || true); url=${url%/}
 ) &
 rss_pid=$!
 server_alive() { kill -0 "$server_pid" 2>/dev/null; }
-admin_token=$("$pp" token create --data-dir "$data" --user admin --name fleet-bench --expires 2d)
+admin_token=$("$pp" token create "${store[@]}" --user admin --name fleet-bench --expires 2d)
 
 # api METHOD PATH TOKEN [JSON]: sets api_code and api_secs; the answer is in $work/api.out.
 api() {
@@ -141,7 +158,7 @@ get_json() { # get_json PATH: GET with the admin token into $work/api.out, fails
 # 3. The bundled advisories (DSA/DLA lists, KEV, Ubuntu OSV), imported with the CLI while the
 # server runs; the server notices the import by polling the import log (FeedWatcher, every 15 s).
 phase "import bundled advisories"
-"$pp" feeds import --data-dir "$data" Sources/PatchDemo/DemoFeeds > "$work/feeds.out" 2> "$work/feeds.err"
+"$pp" feeds import "${store[@]}" Sources/PatchDemo/DemoFeeds > "$work/feeds.out" 2> "$work/feeds.err"
 feeds_summary=$(tail -1 "$work/feeds.out")
 say "$feeds_summary"
 say "waiting 2 s for the server's feed poll (serve --feed-poll 1)"
@@ -149,7 +166,7 @@ sleep 2
 
 # 4. Enrollment with the first full inventory upload, CHUNK agents per `simulate` run.
 phase "enroll $hosts hosts"
-enroll_token=$("$pp" enroll-token create --data-dir "$data" --uses $((hosts + hb_agents + 1)) --expires 72h)
+enroll_token=$("$pp" enroll-token create "${store[@]}" --uses $((hosts + hb_agents + 1)) --expires 72h)
 chunks=$(((hosts + chunk - 1) / chunk))
 enrolled=0 enroll_failed=0 enroll_secs=0 chunk_rates=() enroll_errors=""
 for i in $(seq "$chunks"); do
@@ -207,17 +224,30 @@ if get_json "/api/v1/findings?limit=1"; then
     advisory=$(json "$work/api.out" 'd["findings"][0]["advisory"] if d["findings"] else ""')
 fi
 
-# 6. Bytes per host after a checkpoint that empties the WAL.
+# 6. Bytes per host: on SQLite after a checkpoint that empties the WAL; on PostgreSQL the database's
+# size (tables, indexes, TOAST; the WAL is the cluster's, outside it) after a VACUUM (no FULL).
 phase "database size"
-checkpoint=$(sqlite3 -cmd ".timeout 120000" "$db" "PRAGMA wal_checkpoint(TRUNCATE);" 2>&1 || true)
-db_bytes=$(stat -c %s "$db")
-wal_bytes=$(stat -c %s "$db-wal" 2>/dev/null || echo 0)
+if [ "$engine" = sqlite ]; then
+    checkpoint=$(sqlite3 -cmd ".timeout 120000" "$db" "PRAGMA wal_checkpoint(TRUNCATE);" 2>&1 || true)
+    size_label="Database after \`wal_checkpoint(TRUNCATE)\` (checkpoint answered \`$checkpoint\`)"
+    db_bytes=$(stat -c %s "$db")
+    wal_bytes=$(stat -c %s "$db-wal" 2>/dev/null || echo 0)
+    tables=$(sqlite3 -readonly -cmd ".timeout 120000" -separator '|' "$db" \
+        "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 10;" 2>&1 || true)
+    tables_label="Largest tables and indexes (\`dbstat\`)"
+else
+    psql -c "VACUUM ANALYZE" > /dev/null 2>&1 || true
+    size_label="PostgreSQL database after VACUUM (\`pg_database_size\`; cluster WAL not counted)"
+    db_bytes=$(psql -c "SELECT pg_database_size(current_database())")
+    wal_bytes=0
+    tables=$(psql -F '|' -c "SELECT c.relname, pg_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i') ORDER BY 2 DESC LIMIT 10" 2>&1 || true)
+    tables_label="Largest tables and indexes (\`pg_relation_size\`, TOAST apart)"
+fi
 bytes_per_host=$(calc "f'{($db_bytes + $wal_bytes) / max($fleet_hosts, 1):,.0f}'")
-tables=$(sqlite3 -readonly -cmd ".timeout 120000" -separator '|' "$db" \
-    "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 10;" 2>&1 || true)
 
 # A token holding every read permission, for the readers and the advisory poller.
-read_token=$("$pp" token create --data-dir "$data" --user admin --name fleet-readers --expires 1d \
+read_token=$("$pp" token create "${store[@]}" --user admin --name fleet-readers --expires 1d \
     --permissions fleet.read,metrics.read,changes.read,audit.read)
 
 # 8. A new advisory for glibc on Debian 12 (every Debian 12 simulated host has libc6: packages
@@ -245,10 +275,10 @@ cat > "$work/$new_id.json" <<EOF
 }
 EOF
 python3 Benchmarks/fleet/readers.py visible "$url" "$read_token" "$new_id" libc6 "$debian12" --limit 60 \
-    --timeout "$read_timeout" --db "$db" > "$work/visible.out" 2> "$work/visible.err" &
+    --timeout "$read_timeout" $([ "$engine" = sqlite ] && echo --db "$db") > "$work/visible.out" 2> "$work/visible.err" &
 poll_pid=$!
 import_t0=$EPOCHREALTIME
-"$pp" feeds import --data-dir "$data" "$work/$new_id.json" > "$work/new-import.out" 2> "$work/new-import.err" || say "import failed: $(cat "$work/new-import.err")"
+"$pp" feeds import "${store[@]}" "$work/$new_id.json" > "$work/new-import.out" 2> "$work/new-import.err" || say "import failed: $(cat "$work/new-import.err")"
 import_secs=$(since "$import_t0" 2)
 wait "$poll_pid" || true
 poll_pid=
@@ -312,8 +342,8 @@ else
 fi
 approver_tokens=()
 for k in 1 2 3; do
-    "$pp" admin create-user --data-dir "$data" --username "cab-$k" --role approver > /dev/null
-    approver_tokens+=("$("$pp" token create --data-dir "$data" --user "cab-$k" --name fleet-bench --expires 1d)")
+    "$pp" admin create-user "${store[@]}" --username "cab-$k" --role approver > /dev/null
+    approver_tokens+=("$("$pp" token create "${store[@]}" --user "cab-$k" --name fleet-bench --expires 1d)")
 done
 change_body=$(cat <<EOF
 {"title": "libc6 2.36-9+deb12u99 ($new_id) on every host", "kind": "normal",
@@ -398,7 +428,7 @@ os_name=$(. /etc/os-release && echo "$PRETTY_NAME")
 swift_version=$(swift --version 2>/dev/null | grep -o 'Swift version [0-9.]*' | head -1)
 cat <<EOF
 
-## Fleet scale, end to end
+## Fleet scale, end to end ($engine)
 
 Command: \`$cmdline\` (HOSTS=$hosts, CHUNK=$chunk; simulate concurrency $concurrency)
 Date: $(date -u '+%Y-%m-%d %H:%M UTC') · revision \`$(git describe --always --dirty 2>/dev/null || echo unknown)\`
@@ -411,11 +441,11 @@ Machine: $(nproc) cores ($cpu), $memory RAM, $os_name, kernel $(uname -r), $swif
 | Heartbeats, nginx static JSON (ceiling), $hb_agents agents × $hb_rounds rounds | ${nginx_rate:-n/a} check-ins/s | | |
 | Heartbeats, PatchPilot holding $fleet_hosts hosts, same agents × rounds | ${server_rate:-n/a} check-ins/s ($hb_failed failed) | | |
 | **Ratio PatchPilot / nginx** | **$ratio** | ≥ 0.5 | $ratio_met |
-| Database after \`wal_checkpoint(TRUNCATE)\` (checkpoint answered \`$checkpoint\`) | $(mib "$db_bytes") + WAL $(mib "$wal_bytes") | | |
+| $size_label | $(mib "$db_bytes") + WAL $(mib "$wal_bytes") | | |
 | **Bytes per host** ($fleet_hosts hosts) | **$bytes_per_host** | | |
 | Open findings in the fleet | $(calc "f'{${open_findings:-0}:,}'") | | |
 | New advisory (glibc, Debian 12) visible in \`/api/v1/findings?advisory=…\`, from import start | **$visible_secs s** ($visible_polls polls) | ≤ 5 s | $visible_met |
-| … of which the CLI import / until the findings were written (read from SQLite) | $import_secs s / ${written_secs:-?} s | | |
+| … of which the CLI import / until the findings were written (read from SQLite; -1 on PostgreSQL) | $import_secs s / ${written_secs:-?} s | | |
 | … hosts touched (libc6 findings) / Debian 12 hosts / all findings of the advisory | $touched_hosts / $debian12 / $touched_findings | | |
 | Server peak RSS (VmHWM) | $(calc "f'{$hwm_kb / 1024:,.0f}'") MiB | | |
 | Server at the end | $server_state | | |
@@ -441,7 +471,7 @@ one daily window; approvers cab-1…3); \`curl\` against the API, times are the 
 |---|---|---|
 $(printf '%s\n' "${flow[@]}")
 
-Largest tables and indexes (\`dbstat\`):
+$tables_label:
 
 | Name | Size |
 |---|---|

@@ -60,6 +60,9 @@ public protocol PatchStorage: Sendable {
     /// Runs a trivial query: throws ``StoreError/Code-swift.struct/unavailable`` while the database
     /// cannot be reached (the readiness probe).
     func ping() async throws
+    /// Hears of `change` each time a committed write announces it — on every replica sharing the
+    /// database (PostgreSQL LISTEN/NOTIFY); the dashboard's live pages wait on this instead of polling.
+    func subscribe(to change: StoreChange) -> ChangeSubscription
     /// A secret the whole deployment shares (the plan and audit signing keys when replicas share a
     /// PostgreSQL database), created from `generate` when missing: when replicas start together,
     /// one value wins and every replica answers it. Creating it is an audit event.

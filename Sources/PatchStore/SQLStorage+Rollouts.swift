@@ -35,6 +35,7 @@ extension SQLStorage {
             try Self.insertTasks(of: rollout, db)
             for event in events { try Self.insertEvent(event, db) }
             try Self.enqueueOutbox(outbox, now: now, db)
+            try db.announce(.rollout(rollout.id))
         }
         plans.keep(rollout.plan, for: rollout.id)
     }
@@ -74,6 +75,7 @@ extension SQLStorage {
             }
             for event in events { try Self.insertEvent(event, db) }
             try Self.enqueueOutbox(outbox, now: updated, db)
+            try db.announce(.rollout(id))
             return rollout
         }
     }

@@ -38,6 +38,8 @@ public final class SQLStorage: PatchStorage {
         _ = try await engine.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
+    public func subscribe(to change: StoreChange) -> ChangeSubscription { engine.subscribe(to: change) }
+
     /// The engine's dialect, for the few statements the engines spell differently.
     var dialect: SQLDialect { engine.dialect }
 

@@ -208,6 +208,51 @@ import Testing
         #expect(observedChange, "the stream never was open when the rollout changed")
     }
 
+    /// A change written by another replica reaches a stream open on this one at once — by the
+    /// store's notifications (LISTEN/NOTIFY on PostgreSQL), not by polling: the stream's fallback
+    /// re-read is set to 10 minutes here, so only a notification can end it in time.
+    @Test func streamHearsAChangeAnotherReplicaWrote() async throws {
+        var observedChange = false
+        for wait in [1000, 3000, 6000] where !observedChange {
+            let harness = try await Harness.make { $0.liveUpdateFallbackSeconds = 600 }
+            // On SQLite one process owns the file: the other "replica" is this store.
+            let other = harness.databaseURL == nil ? harness.storage : try await harness.reopen()
+            _ = try await storedRollout(harness, hosts: [("h1", "db-1"), ("h2", "db-2")])
+            observedChange = try await harness.application().test(.router) { client in
+                let states = try await withThrowingTaskGroup(of: [String?]?.self) { group in
+                    group.addTask {
+                        let stream = try await get(client, "/rollouts/RO-test/events", as: harness.bearer(.viewer))
+                        return try events(stream).map { $0["state"] as? String }
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(120))
+                        return nil
+                    }
+                    try await Task.sleep(for: .milliseconds(wait))
+                    _ = try await other.updateRollout(id: "RO-test") { rollout in
+                        _ = try rollout.apply(.abort, reason: "from the other replica")
+                        return [
+                            EventRecord(
+                                at: Date(timeIntervalSince1970: 1_800_000_000),
+                                actor: "user:operator-user",
+                                action: "rollout.abort",
+                                target: "rollout:RO-test"
+                            )
+                        ]
+                    }
+                    let first = try await group.next() ?? nil
+                    group.cancelAll()
+                    return first
+                }
+                let sent = try #require(states, "the stream did not hear the change within 2 minutes")
+                #expect(sent == ["running", "aborted"] || sent == ["aborted"])
+                return sent == ["running", "aborted"]
+            }
+            if other !== harness.storage { await other.close() }
+        }
+        #expect(observedChange, "the stream never was open when the rollout changed")
+    }
+
     @Test func viewerReadsAnonymousIsSentToLogin() async throws {
         let harness = try await Harness.make()
         _ = try await storedRollout(harness, hosts: [("h1", "db-1")])

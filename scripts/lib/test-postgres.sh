@@ -2,6 +2,7 @@
 # `initdb` in a temporary directory, `pg_ctl start` on a free loopback port, trust authentication
 # for the `patchpilot` superuser, no fsync unless TEST_PG_DURABLE=1 (the data is thrown away) — and its URL in
 # PATCHPILOT_TEST_POSTGRES_URL. `stop_test_postgres` stops it and removes the directory.
+# TEST_PG_OPTIONS adds server settings (`-c shared_buffers=1GB …`, for benchmarks).
 # As root (CI), the server runs as the `postgres` system user: PostgreSQL refuses to run as root.
 
 start_test_postgres() {
@@ -22,7 +23,7 @@ start_test_postgres() {
     local durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     [ "${TEST_PG_DURABLE:-0}" = 1 ] && durability=""
     "${run[@]}" "$bin/pg_ctl" -D "$TEST_PG_DIR/data" -l "$TEST_PG_DIR/server.log" -w -t 60 \
-        -o "-p $port -k $TEST_PG_DIR -c listen_addresses=127.0.0.1 $durability -c max_connections=1000" \
+        -o "-p $port -k $TEST_PG_DIR -c listen_addresses=127.0.0.1 $durability -c max_connections=1000 ${TEST_PG_OPTIONS:-}" \
         start >/dev/null || { cat "$TEST_PG_DIR/server.log" >&2; return 1; }
     TEST_PG_BIN=$bin
     TEST_PG_RUN=("${run[@]}")

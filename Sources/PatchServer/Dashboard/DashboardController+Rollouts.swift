@@ -20,8 +20,8 @@ extension DashboardController {
         authenticated.get("rollouts/:id/events", use: rolloutEvents)
     }
 
-    /// How often the event stream looks at the stored rollout.
-    static let rolloutStreamPoll = Duration.seconds(1)
+    /// The least time between two reads of the rollout: a burst of changes is sent as one event.
+    static let rolloutStreamMinimumInterval = Duration.milliseconds(250)
     /// How long one event stream stays open (the browser's `EventSource` then reconnects).
     static let rolloutStreamLifetime = Duration.seconds(600)
     /// A comment line after this long without an event, so proxies keep the stream open and a
@@ -159,28 +159,38 @@ extension DashboardController {
     }
 
     /// Server-sent events: one `data:` line with the rollout's ``RolloutSummary`` at once and again
-    /// whenever it changes (the store is polled every second), until the rollout finishes or after
-    /// 10 minutes (`EventSource` reconnects by itself). `?once=1` sends the first event and closes
-    /// the stream (for tests and scripts).
+    /// whenever it changes, until the rollout finishes or after 10 minutes (`EventSource` reconnects
+    /// by itself). Changes are announced by the store — from whichever replica wrote them, on
+    /// PostgreSQL by LISTEN/NOTIFY — so the stream reads the rollout only when it changed (and every
+    /// ``ServerConfiguration/liveUpdateFallbackSeconds`` as a safety net). `?once=1` sends the first event and closes the
+    /// stream (for tests and scripts).
     @Sendable func rolloutEvents(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let identity = context.identity else { return redirectToLogin() }
         guard identity.has(.changesRead) else {
             throw Problem.forbidden("\(identity.username) cannot read rollouts")
         }
         let id = try context.parameters.requireDecoded("id")
-        guard let first = try await storage.rollout(id: id) else {
+        guard try await storage.rollout(id: id) != nil else {
             throw Problem.notFound("no rollout '\(id)'")
         }
         let once = ["1", "true"].contains(request.uri.queryParameters["once"] ?? "")
         let storage = self.storage
+        let fallback = Duration.seconds(max(1, min(configuration.liveUpdateFallbackSeconds, 3600)))
         let body = ResponseBody { writer in
+            // Subscribed before the first read: no change after it goes unheard.
+            let changes = storage.subscribe(to: .rollout(id))
+            defer { changes.cancel() }
+            guard let first = try await storage.rollout(id: id) else {
+                try await writer.finish(nil)
+                return
+            }
             var last = try RolloutSummary(first).json()
             try await writer.write(ByteBuffer(string: "retry: 5000\ndata: \(last)\n\n"))
             var finished = once || first.state.isFinished
             let deadline = ContinuousClock.now + Self.rolloutStreamLifetime
-            var quiet = Duration.zero
+            var quietSince = ContinuousClock.now
             while !finished, ContinuousClock.now < deadline, !Task.isCancelled, !Task.isShuttingDownGracefully {
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.rolloutStreamPoll) }
+                _ = await cancelWhenGracefulShutdown { await changes.next(timeout: fallback) }
                 guard !Task.isCancelled, !Task.isShuttingDownGracefully,
                     let rollout = try await storage.rollout(id: id)
                 else { break }
@@ -188,15 +198,15 @@ extension DashboardController {
                 if summary != last {
                     try await writer.write(ByteBuffer(string: "data: \(summary)\n\n"))
                     last = summary
-                    quiet = .zero
+                    quietSince = ContinuousClock.now
                     finished = rollout.state.isFinished
-                } else {
-                    quiet += Self.rolloutStreamPoll
-                    if quiet >= Self.rolloutStreamHeartbeat {
-                        // A write to a closed connection throws, which ends the loop.
-                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                        quiet = .zero
+                    try? await cancelWhenGracefulShutdown {
+                        try await Task.sleep(for: Self.rolloutStreamMinimumInterval)
                     }
+                } else if ContinuousClock.now - quietSince >= Self.rolloutStreamHeartbeat {
+                    // A write to a closed connection throws, which ends the loop.
+                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    quietSince = ContinuousClock.now
                 }
             }
             try await writer.finish(nil)

@@ -37,6 +37,11 @@ public struct ServerConfiguration: Sendable {
     /// How often the rollout scheduler ticks, in milliseconds. Default 2000.
     public var rolloutTickMilliseconds = 2000
 
+    /// Seconds a dashboard live stream (a rollout page's) waits for an announced change before it
+    /// re-reads what it shows anyway — only a safety net: changes reach every replica's streams at
+    /// once by the store's notifications (LISTEN/NOTIFY on PostgreSQL). Default 15; 1…3600.
+    public var liveUpdateFallbackSeconds = 15
+
     /// Prometheus base URL for rollout metric gates (`http://prometheus:9090`); `nil` disables gates.
     public var prometheusURL: String?
 

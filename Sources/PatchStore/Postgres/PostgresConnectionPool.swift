@@ -146,7 +146,9 @@ final class PostgresConnectionPool: Sendable {
         for connection in idle { try? await connection.close() }
     }
 
-    private func connect() async throws -> PostgresConnection {
+    /// A new connection outside the pool (its capacity and lifecycle are the caller's), with the
+    /// pool's settings.
+    func connect() async throws -> PostgresConnection {
         do {
             var configuration = try url.connectionConfiguration()
             configuration.options.additionalStartupParameters += startupParameters

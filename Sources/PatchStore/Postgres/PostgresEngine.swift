@@ -33,6 +33,8 @@ final class PostgresEngine: SQLEngine {
     private let threads: NIOThreadPool
     private let pool: PostgresConnectionPool
     private let logger: Logger
+    /// Hears the changes every replica announces (LISTEN/NOTIFY).
+    let listener: PostgresChangeListener
 
     /// Connects (failing with a clear ``StoreError`` when the database cannot be reached) and
     /// migrates the schema under an advisory lock.
@@ -66,21 +68,26 @@ final class PostgresEngine: SQLEngine {
             eventLoops: MultiThreadedEventLoopGroup.singleton,
             logger: logger
         )
+        listener = PostgresChangeListener(connect: { [pool] in try await pool.connect() }, logger: logger)
     }
 
     /// An engine dropped without ``close()`` stops its threads on the way out (its pool closes
     /// its idle connections itself).
     deinit {
+        listener.cancel()
         threads.shutdownGracefully { _ in }
     }
 
     /// Closes the connections and stops the transaction threads.
     func close() async {
+        await listener.stop()
         await pool.close()
         try? await threads.shutdownGracefully()
     }
 
     var dialect: SQLDialect { .postgres }
+
+    func subscribe(to change: StoreChange) -> ChangeSubscription { listener.subscribe(change) }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
         try await transaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)

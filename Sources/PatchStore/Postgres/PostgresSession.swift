@@ -41,6 +41,12 @@ final class PostgresSession: SQLSession {
         _ = try run("RELEASE SAVEPOINT \(name)", [])
     }
 
+    /// `pg_notify` is transactional: PostgreSQL delivers it to every listening session (every
+    /// replica's ``PostgresChangeListener``) when this transaction commits.
+    func announce(_ change: StoreChange) throws {
+        _ = try run("SELECT pg_notify(?, ?)", [PostgresChangeListener.channel, change.key])
+    }
+
     /// Runs one statement (placeholders renumbered) and waits for its rows.
     @discardableResult
     func run(_ sql: String, _ arguments: SQLArguments) throws -> PostgresQueryResult {

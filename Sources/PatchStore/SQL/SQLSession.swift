@@ -19,6 +19,9 @@ public protocol SQLSession: AnyObject {
     var changesCount: Int { get }
     /// Runs `body` in a savepoint: undone alone when it throws, leaving the transaction usable.
     func inSavepoint(_ body: () throws -> Void) throws
+    /// Announces `change` to the store's subscribers — in every process sharing the database —
+    /// once this transaction commits (never, when it rolls back).
+    func announce(_ change: StoreChange) throws
 }
 
 /// Rows of a query, one at a time.

@@ -2,9 +2,11 @@ import Foundation
 import GRDB
 
 /// The embedded engine: one SQLite file in WAL mode through GRDB — readers in parallel, one writer,
-/// check-ins committed in groups (``SQLiteGroupCommit``).
+/// check-ins committed in groups (``SQLiteGroupCommit``). Announced changes reach this process's
+/// subscribers after the commit (one process owns the file).
 final class SQLiteEngine: SQLEngine {
     let pool: DatabasePool
+    let changes = ChangeHub()
     private let checkIns: SQLiteGroupCommit
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
@@ -42,16 +44,18 @@ final class SQLiteEngine: SQLEngine {
 
     var dialect: SQLDialect { .sqlite }
 
+    func subscribe(to change: StoreChange) -> ChangeSubscription { changes.subscribe(change) }
+
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
-        try await pool.read { db in try body(SQLiteSession(db)) }
+        try await pool.read { [changes] db in try body(SQLiteSession(db, changes: changes)) }
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
-        try await pool.write { db in try body(SQLiteSession(db)) }
+        try await pool.write { [changes] db in try body(SQLiteSession(db, changes: changes)) }
     }
 
     func batchedWrite<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
-        try await checkIns.write { db in try body(SQLiteSession(db)) }
+        try await checkIns.write { [changes] db in try body(SQLiteSession(db, changes: changes)) }
     }
 
     func close() async {
@@ -68,8 +72,12 @@ final class SQLiteEngine: SQLEngine {
 /// A GRDB connection as an ``SQLSession``.
 final class SQLiteSession: SQLSession {
     let db: Database
+    private let changes: ChangeHub?
 
-    init(_ db: Database) { self.db = db }
+    init(_ db: Database, changes: ChangeHub? = nil) {
+        self.db = db
+        self.changes = changes
+    }
 
     var dialect: SQLDialect { .sqlite }
 
@@ -92,6 +100,11 @@ final class SQLiteSession: SQLSession {
             try body()
             return .commit
         }
+    }
+
+    func announce(_ change: StoreChange) throws {
+        guard let changes else { return }
+        db.afterNextTransaction(onCommit: { _ in changes.publish(change) })
     }
 
     private func statement(_ sql: String, cached: Bool) throws -> Statement {
