@@ -35,6 +35,8 @@ let package = Package(
     targets: [
         // The system zlib (DEFLATE, gzip, CRC-32) for the feed readers.
         .systemLibrary(name: "CSystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // posix_spawn with glibc's closefrom action, for the agent's child processes.
+        .target(name: "CProcessSpawn"),
         // Pure domain modules: no I/O.
         .target(name: "PackageVersions", swiftSettings: swiftSettings),
         .target(name: "FleetModel", dependencies: ["PackageVersions"], swiftSettings: swiftSettings),
@@ -116,7 +118,7 @@ let package = Package(
         .target(
             name: "PatchAgent",
             dependencies: [
-                "AgentProtocol", "FleetModel",
+                "AgentProtocol", "FleetModel", "CProcessSpawn",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -264,7 +266,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "FleetModel", "AgentProtocol", "PatchAPI",
+                "FleetModel", "AgentProtocol", "PatchAPI", "PatchAgent",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

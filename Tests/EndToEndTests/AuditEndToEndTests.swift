@@ -139,7 +139,7 @@ import Testing
         #expect(output.contains("unsealed since "), "\(output)")
         #expect(output.contains("could be cut off without a trace until the next seal"), "\(output)")
         try await server.stop()
-        #expect(server.process.process.terminationStatus == 0)
+        #expect(server.process.terminationStatus == 0)
         let (after, final) = try await unsealed(data)
         #expect(after == 0, "\(final)")
         #expect(!final.contains("unsealed since"), "\(final)")

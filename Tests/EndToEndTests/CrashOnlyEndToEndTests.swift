@@ -18,7 +18,7 @@ import Testing
             )
             defer { server.kill(signal: SIGKILL) }
             _ = try await server.waitForOutput(containing: "listening on ")
-            let pid = server.process.processIdentifier
+            let pid = server.processIdentifier
             let environ = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))
             let variables = environ.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
             #expect(variables.filter { $0.hasPrefix("SWIFT_BACKTRACE=") } == ["SWIFT_BACKTRACE=\(expected)"])

@@ -12,7 +12,7 @@ import Testing
     /// Serves `directory` with Python's http.server on a free loopback port. `server_bind` is
     /// replaced because the stock one resolves the host name (`getfqdn`), which can stall for
     /// tens of seconds on a machine without DNS.
-    func serve(_ directory: String) async throws -> (Process, String) {
+    func serve(_ directory: String) async throws -> (RunningProcess, String) {
         let script = """
             import functools, http.server, socketserver, sys
             class Server(http.server.ThreadingHTTPServer):
@@ -24,10 +24,10 @@ import Testing
             print("port", server.server_address[1], flush=True)
             server.serve_forever()
             """
-        let server = try RunningProcessAbsolute("/usr/bin/env", ["python3", "-u", "-c", script, directory])
+        let server = try RunningProcess("/usr/bin/env", ["python3", "-u", "-c", script, directory])
         let output = try await server.waitForOutput(containing: "port ")
         let port = try #require(output.split(whereSeparator: \.isWhitespace).drop { $0 != "port" }.dropFirst().first)
-        return (server.process, "http://127.0.0.1:\(port)")
+        return (server, "http://127.0.0.1:\(port)")
     }
 
     @Test func importsOverHTTPAtomicallyAndIdempotently() async throws {
@@ -45,7 +45,7 @@ import Testing
         lines[target] = "\t[bookworm] - "
         try lines.joined(separator: "\n").write(toFile: web + "/broken.list", atomically: true, encoding: .utf8)
         let (http, base) = try await serve(web)
-        defer { http.terminate() }
+        defer { http.kill(signal: SIGTERM) }
 
         let data = try temporaryDirectory("feeds-data")
         let broken = try await run(
@@ -94,38 +94,5 @@ import Testing
         )
         #expect(skipping.errors.contains("skipped: "))
         #expect(skipping.output.contains("1 skipped"))
-    }
-}
-
-/// A process started from an absolute path (not one of PatchPilot's executables).
-struct RunningProcessAbsolute {
-    let process: Process
-    private let output = TextBuffer()
-
-    init(_ path: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let buffer = output
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { buffer.append(data) }
-        }
-        try process.run()
-        self.process = process
-    }
-
-    func waitForOutput(containing text: String, timeout: TimeInterval = 60) async throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if output.text.contains(text) { return output.text }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        // Look once more: a starved test task can wake after the deadline with the output already there.
-        if output.text.contains(text) { return output.text }
-        throw ProcessFailure("timed out waiting for '\(text)': \(output.text)")
     }
 }

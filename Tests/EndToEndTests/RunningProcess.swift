@@ -1,4 +1,5 @@
 import Foundation
+import PatchAgent
 import Synchronization
 
 /// Where the built executables are: `PATCHPILOT_BIN_DIR`, or next to the test bundle.
@@ -16,11 +17,15 @@ enum Executables {
     }
 }
 
-/// A child process whose output is collected while it runs.
+/// A child process whose output is collected while it runs (started with the agent's
+/// ``ChildProcess``: Foundation's `Process.run()` crashes now and then on Linux).
 final class RunningProcess: Sendable {
-    let process: Process
+    let process: ChildProcess
     private let output = TextBuffer()
     private let errors = TextBuffer()
+    /// Kept while the child runs: a pipe released closes its read end, and the child's next write
+    /// would end it with SIGPIPE.
+    private let pipes: [Pipe]
 
     init(
         _ executable: String,
@@ -28,19 +33,12 @@ final class RunningProcess: Sendable {
         environment: [String: String] = [:],
         removing removed: [String] = []
     ) throws {
-        let process = Process()
-        process.executableURL = Executables.url(executable)
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for key in removed { env[key] = nil }
         for (key, value) in environment { env[key] = value }
-        process.environment = env
         let out = Pipe()
         let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        self.process = process
+        pipes = [out, err]
         out.fileHandleForReading.readabilityHandler = { [output] handle in
             let data = handle.availableData
             if !data.isEmpty { output.append(data) }
@@ -49,7 +47,18 @@ final class RunningProcess: Sendable {
             let data = handle.availableData
             if !data.isEmpty { errors.append(data) }
         }
-        try process.run()
+        defer {
+            // The child has its own copies; the readers see the end of output when it exits.
+            try? out.fileHandleForWriting.close()
+            try? err.fileHandleForWriting.close()
+        }
+        process = try ChildProcess.spawn(
+            Executables.url(executable).path,
+            arguments,
+            environment: env,
+            standardOutput: out.fileHandleForWriting.fileDescriptor,
+            standardError: err.fileHandleForWriting.fileDescriptor
+        )
     }
 
     var standardOutput: String { output.text }
@@ -61,9 +70,9 @@ final class RunningProcess: Sendable {
         while Date() < deadline {
             let current = standardOutput
             if current.contains(text) { return current }
-            if !process.isRunning {
+            if let termination = process.termination {
                 throw ProcessFailure(
-                    "process exited (\(process.terminationStatus)) before printing '\(text)'; stderr: \(standardError.suffix(2000))"
+                    "process exited (\(termination.status)) before printing '\(text)'; stderr: \(standardError.suffix(2000))"
                 )
             }
             try await Task.sleep(for: .milliseconds(50))
@@ -78,21 +87,29 @@ final class RunningProcess: Sendable {
     /// Waits for exit and returns the status.
     func wait(timeout: TimeInterval = 120) async throws -> Int32 {
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning {
+        while true {
+            if let termination = process.termination {
+                // Let the readability handlers drain the pipes.
+                try await Task.sleep(for: .milliseconds(100))
+                return termination.status
+            }
             guard Date() < deadline else {
-                process.terminate()
+                process.signal(SIGTERM)
                 throw ProcessFailure("process did not exit within \(timeout) s")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        // Let the readability handlers drain the pipes.
-        try await Task.sleep(for: .milliseconds(100))
-        return process.terminationStatus
     }
 
     func kill(signal: Int32) {
-        Glibc.kill(process.processIdentifier, signal)
+        process.signal(signal)
     }
+
+    /// The child's process id.
+    var processIdentifier: pid_t { process.pid }
+
+    /// The exit status (or the signal's number), once it ended.
+    var terminationStatus: Int32? { process.termination?.status }
 }
 
 /// Runs a command to completion; fails unless it exits 0 (when `check`).
@@ -115,20 +132,33 @@ func run(
 /// Runs a system tool (absolute path or in PATH) to completion.
 @discardableResult
 func system(_ arguments: [String]) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = out
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard process.terminationStatus == 0 else {
-        throw ProcessFailure("\(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(text)")
+    let (status, text) = try systemStatus(arguments)
+    guard status == 0 else {
+        throw ProcessFailure("\(arguments.joined(separator: " ")) failed (\(status)): \(text)")
     }
     return text
+}
+
+/// Runs a system tool (absolute path or in PATH) to completion, standard input from /dev/null:
+/// its exit status and its output and errors together.
+func systemStatus(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let out = Pipe()
+    let process: ChildProcess
+    do {
+        process = try ChildProcess.spawn(
+            "/usr/bin/env",
+            arguments,
+            environment: ProcessInfo.processInfo.environment,
+            standardOutput: out.fileHandleForWriting.fileDescriptor,
+            standardError: out.fileHandleForWriting.fileDescriptor
+        )
+    } catch {
+        try? out.fileHandleForWriting.close()
+        throw error
+    }
+    try out.fileHandleForWriting.close()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    return (process.waitUntilExit().status, String(decoding: data, as: UTF8.self))
 }
 
 struct ProcessFailure: Error, CustomStringConvertible {

@@ -96,20 +96,10 @@ import Testing
     /// What `openssl s_client` gets offering only `cipher` over TLS 1.2 (the client's own security
     /// level lowered to 0, so only the server can refuse): exit status and output.
     func handshake(port: String, cipher: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
+        try systemStatus([
             "timeout", "20", "openssl", "s_client", "-connect", "127.0.0.1:\(port)", "-servername", "localhost",
             "-tls1_2", "-cipher", "\(cipher):@SECLEVEL=0",
-        ]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        ])
     }
 
     @Test(arguments: cipherCases)

@@ -25,10 +25,6 @@ struct CollectorCommandRunner: Sendable {
     /// Runs `executable` with `arguments`, waiting for it to exit.
     func run(_ executable: String, _ arguments: [String]) throws(CollectorError) -> Output {
         let commandLine = ([executable] + arguments).joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
         let stdout = Pipe()
         // stderr goes to a file so that neither pipe can fill up while the other is being drained.
         let errorPath = FileManager.default.temporaryDirectory
@@ -42,18 +38,27 @@ struct CollectorCommandRunner: Sendable {
             try? errorHandle.close()
             try? FileManager.default.removeItem(atPath: errorPath)
         }
-        process.standardOutput = stdout
-        process.standardError = errorHandle
+        let child: ChildProcess
         do {
-            try process.run()
+            child = try ChildProcess.spawn(
+                executable,
+                arguments,
+                environment: ProcessInfo.processInfo.environment,
+                standardOutput: stdout.fileHandleForWriting.fileDescriptor,
+                standardError: errorHandle.fileDescriptor
+            )
         } catch {
-            throw CollectorError(code: .commandFailed, subject: commandLine, message: "cannot start: \(error)")
+            try? stdout.fileHandleForWriting.close()
+            throw CollectorError(code: .commandFailed, subject: commandLine, message: "\(error)")
         }
+        // The child holds its own copy: closing ours lets the read below end when the child exits.
+        try? stdout.fileHandleForWriting.close()
         let data = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let termination = child.waitUntilExit()
+        try? stdout.fileHandleForReading.close()
         let errorText = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
         return Output(
-            status: process.terminationStatus,
+            status: termination.status,
             standardOutput: String(decoding: data, as: UTF8.self),
             standardError: errorText
         )

@@ -28,7 +28,8 @@ public protocol CommandRunning: Sendable {
     func run(_ arguments: [String]) throws(ExecutionError) -> CommandOutput
 }
 
-/// Runs programs with `Process`, with `/usr/sbin` and `/sbin` on `PATH` (dpkg needs `ldconfig` and
+/// Runs programs (``ChildProcess``: standard input from `/dev/null`, no other descriptor of the
+/// agent's), with `/usr/sbin` and `/sbin` on `PATH` (dpkg needs `ldconfig` and
 /// `start-stop-daemon` there).
 public struct ProcessCommandRunner: CommandRunning {
     /// Extra environment variables for every command.
@@ -63,15 +64,10 @@ public struct ProcessCommandRunner: CommandRunning {
         guard let program = arguments.first, let executable = Self.locate(program) else {
             throw ExecutionError(code: .commandFailed, subject: commandLine, message: "program not found")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(arguments.dropFirst())
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = Self.searchPath
         environment["DEBIAN_FRONTEND"] = "noninteractive"
         for (key, value) in self.environment { environment[key] = value }
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
         // Both streams go to files so that neither pipe can fill up while the other is drained.
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("patchpilot-exec-\(UUID().uuidString)")
         let outPath = base.path + ".out"
@@ -89,16 +85,21 @@ public struct ProcessCommandRunner: CommandRunning {
             try? FileManager.default.removeItem(atPath: outPath)
             try? FileManager.default.removeItem(atPath: errPath)
         }
-        process.standardOutput = outHandle
-        process.standardError = errHandle
+        let child: ChildProcess
         do {
-            try process.run()
+            child = try ChildProcess.spawn(
+                executable,
+                Array(arguments.dropFirst()),
+                environment: environment,
+                standardOutput: outHandle.fileDescriptor,
+                standardError: errHandle.fileDescriptor
+            )
         } catch {
-            throw ExecutionError(code: .commandFailed, subject: commandLine, message: "cannot start: \(error)")
+            throw ExecutionError(code: .commandFailed, subject: commandLine, message: "\(error)")
         }
-        process.waitUntilExit()
+        let termination = child.waitUntilExit()
         return CommandOutput(
-            status: process.terminationStatus,
+            status: termination.status,
             standardOutput: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
             standardError: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         )
