@@ -66,14 +66,29 @@ struct CatalogWriter {
             identity.release, identity.name, identity.architecture, identity.version, identity.sourceName,
             identity.sourceVersion, identity.manager,
         ]
-        let id = try db.insertReturningID(
-            sql: """
-                INSERT INTO packages (release, name, architecture, version, source_name, source_version, manager)
-                VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
-                """,
-            arguments: arguments,
-            cached: true
+        // Another replica's transaction may add the same row meanwhile: DO NOTHING turns that race
+        // into a serialization failure on PostgreSQL (the row is not in this snapshot; the write
+        // runs again and finds it) instead of a unique violation that fails the upload.
+        let inserted = try SQLRow.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    INSERT INTO packages (release, name, architecture, version, source_name, source_version, manager)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id
+                    """
+            ),
+            arguments: arguments
         )
+        let existing = inserted == nil ? try Self.find(identity, db)?.id : nil
+        guard let id: Int64 = inserted?["id"] ?? existing else {
+            throw StoreError(
+                code: .conflict,
+                message: "package \(identity.name) \(identity.version) could not be added"
+            )
+        }
+        guard inserted != nil else {
+            known[identity] = id
+            return id
+        }
         known[identity] = id
         added.append(id)
         return id

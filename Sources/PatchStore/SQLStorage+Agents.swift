@@ -214,8 +214,20 @@ extension SQLStorage {
     }
 
     public func recordNonce(agentID: String, nonce: String, now: Date, forgetBefore: Date) async throws -> Bool {
-        try await write { db in
+        await pruneNoncesIfDue(before: forgetBefore, now: now)
+        return try await write { db in
             try Self.insertNonce(agentID: agentID, nonce: nonce, now: now, forgetBefore: forgetBefore, db)
+        }
+    }
+
+    /// On PostgreSQL, forgets the nonces seen before `before` — at most once per
+    /// ``NoncePruning/interval`` per process, as housekeeping (READ COMMITTED: replicas pruning
+    /// together never abort each other or a check-in). Nonces are kept longer than the replay window
+    /// meanwhile, never shorter. A failure is left to the next prune.
+    func pruneNoncesIfDue(before: Date, now: Date) async {
+        guard dialect == .postgres, noncePruning.claim(now: now) else { return }
+        _ = try? await engine.housekeeping { db in
+            try db.execute(sql: "DELETE FROM agent_nonces WHERE seen_at < ?", arguments: [Self.millis(before)])
         }
     }
 
@@ -228,6 +240,7 @@ extension SQLStorage {
         forgetNoncesBefore: Date
     ) async throws -> HeartbeatRecord? {
         let factsJSON = try Self.json(facts)
+        await pruneNoncesIfDue(before: forgetNoncesBefore, now: now)
         // Check-ins arriving together share one transaction (they write no audit event).
         return try await engine.batchedWrite { db -> HeartbeatRecord? in
             guard try Self.insertNonce(agentID: agentID, nonce: nonce, now: now, forgetBefore: forgetNoncesBefore, db)
@@ -260,12 +273,21 @@ extension SQLStorage {
         ) != nil {
             throw StoreError(code: .revoked, message: "agent \(agentID) is revoked")
         }
-        try db.cachedStatement(sql: "DELETE FROM agent_nonces WHERE seen_at < ?")
-            .execute(arguments: [millis(forgetBefore)])
+        // On PostgreSQL every check-in deleting the same expired rows would make concurrent
+        // check-ins abort each other; there ``pruneNoncesIfDue(before:now:)`` does it apart.
+        if db.dialect == .sqlite {
+            try db.cachedStatement(sql: "DELETE FROM agent_nonces WHERE seen_at < ?")
+                .execute(arguments: [millis(forgetBefore)])
+        }
+        // A nonce last seen before `forgetBefore` counts as new even where it was not pruned yet.
         try db.cachedStatement(
-            sql: "INSERT INTO agent_nonces (agent_id, nonce, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+            sql: """
+                INSERT INTO agent_nonces (agent_id, nonce, seen_at) VALUES (?, ?, ?)
+                ON CONFLICT (agent_id, nonce) DO UPDATE SET seen_at = excluded.seen_at
+                WHERE agent_nonces.seen_at < ?
+                """
         )
-        .execute(arguments: [agentID, nonce, millis(now)])
+        .execute(arguments: [agentID, nonce, millis(now), millis(forgetBefore)])
         return db.changesCount == 1
     }
 

@@ -10,6 +10,8 @@ public final class SQLStorage: PatchStorage {
     let rolloutPlans = RolloutPlanCache()
     /// Catalog ids of known, correlated packages (see ``CatalogIDCache``).
     let catalogIDs = CatalogIDCache()
+    /// When this process last forgot expired nonces (PostgreSQL).
+    let noncePruning = NoncePruning()
 
     init(engine: any SQLEngine) { self.engine = engine }
 
@@ -112,6 +114,7 @@ public final class SQLStorage: PatchStorage {
         // The id is the head's + 1, not the engine's sequence: ids stay gap-free (the verifier
         // reads a gap as a deleted event) even where an aborted transaction used a sequence value
         // (PostgreSQL). Both engines serialize writers, so two appends never read the same head.
+        db.willAppendAudit()
         let head = try SQLRow.fetchOne(db, sql: "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")
         let previous: String? = head.map { $0["hash"] }
         let id: Int64 = head.map { $0["id"] + 1 } ?? 1

@@ -94,7 +94,11 @@ final class PostgresEngine: SQLEngine {
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
-        try await transaction("BEGIN ISOLATION LEVEL SERIALIZABLE", writer: true, body)
+        try await transaction("BEGIN ISOLATION LEVEL SERIALIZABLE", writer: true, mayAudit: true, body)
+    }
+
+    func housekeeping<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await transaction("BEGIN ISOLATION LEVEL READ COMMITTED", body)
     }
 
     /// The advisory lock that keeps a long write from starving: every write transaction holds it
@@ -103,10 +107,22 @@ final class PostgresEngine: SQLEngine {
     /// lose again; read-only snapshots never abort a writer).
     static let writerLock: Int64 = 0x5050_5752_4954_4552  // "PPWRITER"
 
+    /// The advisory lock that runs audited writes one at a time while they contend. Every audited
+    /// write reads and extends the audit chain's head, so two at once always conflict and one of
+    /// them is aborted after doing all its work (an inventory upload: hundreds of statements). When
+    /// an audited write lost a conflict, writes that may audit take this lock exclusively (after the
+    /// shared writer lock, before BEGIN) for ``auditQueueSeconds``: they wait for each other instead
+    /// of aborting each other, while check-ins (never audited) go on beside them.
+    static let auditLock: Int64 = 0x5050_4155_4449_5421  // "PPAUDIT!"
+    /// How long audited writes queue on ``auditLock`` after a conflict between them.
+    static let auditQueueSeconds: UInt64 = 30
+    /// Until when (``DispatchTime`` nanoseconds) audited writes queue.
+    private let auditQueueUntil = Atomic<UInt64>(0)
+
     func batchedWrite<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
         // Replicas and a connection pool give check-ins their concurrency here; each is its own
-        // (short) transaction.
-        try await write(body)
+        // (short) transaction, never audited: it does not queue behind audited writes.
+        try await transaction("BEGIN ISOLATION LEVEL SERIALIZABLE", writer: true, mayAudit: false, body)
     }
 
     func isUniqueViolation(_ error: any Error) -> Bool {
@@ -118,16 +134,23 @@ final class PostgresEngine: SQLEngine {
     func transaction<T: Sendable>(
         _ begin: String,
         writer: Bool = false,
+        mayAudit: Bool = false,
         _ body: @escaping @Sendable (any SQLSession) throws -> T
     ) async throws -> T {
         var attempt = 1
+        var lostAuditConflict = false
         while true {
             let connection = try await pool.acquire()
             let logger = self.logger
             // Session-level, taken before BEGIN: a serializable snapshot taken while waiting for
             // the lock would not see the writes it waited for.
             let mode = !writer ? nil : attempt > configuration.exclusiveAfter ? "" : "_shared"
-            let commit = CommitSent()
+            let queueAudit =
+                mode == "_shared"
+                && (lostAuditConflict
+                    || mayAudit && DispatchTime.now().uptimeNanoseconds < auditQueueUntil.load(ordering: .relaxed))
+            let commitSent = AttemptFlag()
+            let audited = AttemptFlag()
             do {
                 let value = try await threads.runIfActive {
                     let session = PostgresSession(connection: connection, logger: logger)
@@ -137,10 +160,19 @@ final class PostgresEngine: SQLEngine {
                             _ = try? session.run("SELECT pg_advisory_unlock\(mode)(?)", [Self.writerLock])
                         }
                     }
+                    // After the writer lock (never the other way round: no lock cycle with a writer
+                    // waiting for the exclusive writer lock).
+                    if queueAudit { try session.run("SELECT pg_advisory_lock(?)", [Self.auditLock]) }
+                    defer {
+                        if queueAudit, !connection.isClosed {
+                            _ = try? session.run("SELECT pg_advisory_unlock(?)", [Self.auditLock])
+                        }
+                        if session.appendsAudit { audited.mark() }
+                    }
                     try session.run(begin, [])
                     do {
                         let value = try body(session)
-                        commit.mark()
+                        commitSent.mark()
                         try session.run("COMMIT", [])
                         return value
                     } catch {
@@ -157,12 +189,19 @@ final class PostgresEngine: SQLEngine {
                 // while this process was frozen) lost the transaction before COMMIT: PostgreSQL
                 // rolled it back, so it runs again on a fresh connection. Lost during COMMIT it may
                 // have committed: that one is the caller's 503.
-                if lost, !commit.wasSent, attempt < 3 {
+                if lost, !commitSent.isMarked, attempt < 3 {
                     attempt += 1
                     continue
                 }
                 if Self.isRetryable(error), attempt < configuration.maximumAttempts {
                     attempt += 1
+                    if audited.isMarked {
+                        lostAuditConflict = true
+                        auditQueueUntil.store(
+                            DispatchTime.now().uptimeNanoseconds + Self.auditQueueSeconds * 1_000_000_000,
+                            ordering: .relaxed
+                        )
+                    }
                     // Random exponential backoff: writers that collided spread out.
                     try await Task.sleep(for: .milliseconds(Int.random(in: 1...min(1 << attempt, 250))))
                     continue
@@ -228,10 +267,11 @@ struct PostgresUniqueViolation: Error, CustomStringConvertible {
     var description: String { "duplicate key: \(message)" }
 }
 
-/// Whether a transaction got as far as sending COMMIT (after that, a lost connection leaves its
-/// outcome unknown).
-private final class CommitSent: Sendable {
-    private let sent = Mutex(false)
-    func mark() { sent.withLock { $0 = true } }
-    var wasSent: Bool { sent.withLock { $0 } }
+/// A fact one attempt of a transaction learns on its thread, read after it: whether it got as far
+/// as sending COMMIT (after that, a lost connection leaves its outcome unknown), whether it
+/// appended to the audit chain.
+private final class AttemptFlag: Sendable {
+    private let value = Mutex(false)
+    func mark() { value.withLock { $0 = true } }
+    var isMarked: Bool { value.withLock { $0 } }
 }

@@ -11,6 +11,8 @@ final class PostgresSession: SQLSession {
     private let logger: Logger
     private(set) var changesCount = 0
     private var savepoints = 0
+    /// Whether this transaction appended to the audit chain (see ``SQLSession/willAppendAudit()``).
+    private(set) var appendsAudit = false
 
     init(connection: PostgresConnection, logger: Logger) {
         self.connection = connection
@@ -40,6 +42,8 @@ final class PostgresSession: SQLSession {
         }
         _ = try run("RELEASE SAVEPOINT \(name)", [])
     }
+
+    func willAppendAudit() { appendsAudit = true }
 
     /// `pg_notify` is transactional: PostgreSQL delivers it to every listening session (every
     /// replica's ``PostgresChangeListener``) when this transaction commits.

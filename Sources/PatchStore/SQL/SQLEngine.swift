@@ -13,6 +13,10 @@ protocol SQLEngine: Sendable {
     /// A small, frequent write (a check-in) that the engine may commit together with others that
     /// arrive at the same time; `body` runs in a savepoint of its own, so a failure is undone alone.
     func batchedWrite<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
+    /// Housekeeping that must never conflict with the serializable writes (deleting expired rows):
+    /// a short transaction at READ COMMITTED on PostgreSQL, outside the writer lock; a plain write
+    /// on SQLite. `body` must be correct at that isolation (single idempotent statements).
+    func housekeeping<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T
     /// Hears of `change` each time a committed write announced it (``SQLSession/announce(_:)``),
     /// in any process sharing the database.
     func subscribe(to change: StoreChange) -> ChangeSubscription

@@ -22,6 +22,10 @@ public protocol SQLSession: AnyObject {
     /// Announces `change` to the store's subscribers — in every process sharing the database —
     /// once this transaction commits (never, when it rolls back).
     func announce(_ change: StoreChange) throws
+    /// Notes that this transaction appends to the audit chain (every such transaction reads and
+    /// extends its head, so two of them at once conflict: the PostgreSQL engine then runs them one
+    /// at a time).
+    func willAppendAudit()
 }
 
 /// Rows of a query, one at a time.

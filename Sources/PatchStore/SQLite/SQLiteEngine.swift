@@ -54,6 +54,10 @@ final class SQLiteEngine: SQLEngine {
         try await pool.write { [changes] db in try body(SQLiteSession(db, changes: changes)) }
     }
 
+    func housekeeping<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
+        try await write(body)
+    }
+
     func batchedWrite<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws -> T {
         try await checkIns.write { [changes] db in try body(SQLiteSession(db, changes: changes)) }
     }
@@ -101,6 +105,9 @@ final class SQLiteSession: SQLSession {
             return .commit
         }
     }
+
+    /// SQLite has one writer: audited writes never overlap.
+    func willAppendAudit() {}
 
     func announce(_ change: StoreChange) throws {
         guard let changes else { return }
