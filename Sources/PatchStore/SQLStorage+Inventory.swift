@@ -254,44 +254,45 @@ extension SQLStorage {
     ) throws {
         let first = host.inventorySince == nil
         var catalog = CatalogWriter(committed: committed)
-        let insert = try db.cachedStatement(
-            sql: "INSERT INTO host_packages (host, package, since, state) VALUES (?, ?, ?, ?)"
-        )
-        let delete = try db.cachedStatement(sql: "DELETE FROM host_packages WHERE host = ? AND package = ?")
-        let count = try db.cachedStatement(sql: "UPDATE packages SET host_count = host_count + ? WHERE id = ?")
-        let history = try db.cachedStatement(
-            sql: """
-                INSERT INTO inventory_history (host, at, old_package, new_package, old_state, new_state)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """
-        )
+        // What the diff writes, gathered first: row by row on SQLite (in-process, prepared
+        // statements), as four set-based statements on PostgreSQL (a first inventory is hundreds of
+        // rows; one round trip each would keep the transaction open for the whole exchange).
+        var changes = InventoryRowChanges()
         func stateColumn(_ state: PackageState) -> String? { state == .installed ? nil : state.rawValue }
         for key in diff.removed {
             guard let old = stored[key] else { continue }
-            try delete.execute(arguments: [host.number, old.id])
-            if old.package.state.countsAsInstalled { try count.execute(arguments: [-1, old.id]) }
-            try history.execute(arguments: [host.number, at, old.id, nil, stateColumn(old.package.state), nil])
+            changes.deleted.append(old.id)
+            if old.package.state.countsAsInstalled { changes.count(old.id, by: -1) }
+            changes.history.append(.init(oldPackage: old.id, newPackage: nil, oldState: stateColumn(old.package.state)))
         }
         for package in diff.added {
             let id = try catalog.id(release: host.release, package: package, db)
-            let since: Int64? = first ? nil : at
-            try insert.execute(arguments: [host.number, id, since, stateColumn(package.state)])
-            if package.state.countsAsInstalled { try count.execute(arguments: [1, id]) }
-            if !first { try history.execute(arguments: [host.number, at, nil, id, nil, stateColumn(package.state)]) }
+            changes.inserted.append(.init(package: id, since: first ? nil : at, state: stateColumn(package.state)))
+            if package.state.countsAsInstalled { changes.count(id, by: 1) }
+            if !first {
+                changes.history.append(.init(oldPackage: nil, newPackage: id, newState: stateColumn(package.state)))
+            }
         }
         for package in diff.changed {
             guard let old = stored[package.key] else { continue }
             let id = try catalog.id(release: host.release, package: package, db)
             let continued = old.package.state.countsAsInstalled && package.state.countsAsInstalled
-            let since: Int64? = continued ? old.since : (first ? nil : at)
-            try delete.execute(arguments: [host.number, old.id])
-            try insert.execute(arguments: [host.number, id, since, stateColumn(package.state)])
-            if old.package.state.countsAsInstalled { try count.execute(arguments: [-1, old.id]) }
-            if package.state.countsAsInstalled { try count.execute(arguments: [1, id]) }
-            try history.execute(arguments: [
-                host.number, at, old.id, id, stateColumn(old.package.state), stateColumn(package.state),
-            ])
+            changes.deleted.append(old.id)
+            changes.inserted.append(
+                .init(package: id, since: continued ? old.since : (first ? nil : at), state: stateColumn(package.state))
+            )
+            if old.package.state.countsAsInstalled { changes.count(old.id, by: -1) }
+            if package.state.countsAsInstalled { changes.count(id, by: 1) }
+            changes.history.append(
+                .init(
+                    oldPackage: old.id,
+                    newPackage: id,
+                    oldState: stateColumn(old.package.state),
+                    newState: stateColumn(package.state)
+                )
+            )
         }
+        try changes.write(host: host.number, at: at, db)
     }
 
     /// The first inventory, rebuilt by undoing the history from the current one, by name.
