@@ -85,6 +85,21 @@ import Testing
         return rollout
     }
 
+    /// Aborts the stored `RO-test` through `storage` (as an operator would), with its event.
+    func abortTestRollout(_ storage: SQLStorage, reason: String) async throws {
+        _ = try await storage.updateRollout(id: "RO-test") { rollout in
+            _ = try rollout.apply(.abort, reason: reason)
+            return [
+                EventRecord(
+                    at: Date(timeIntervalSince1970: 1_800_000_000),
+                    actor: "user:operator-user",
+                    action: "rollout.abort",
+                    target: "rollout:RO-test"
+                )
+            ]
+        }
+    }
+
     @Test func pagesFollowARolloutFromRunningToAFailedCanaryAndItsRollback() async throws {
         let (setup, router) = try await RolloutAPITests.setup()
         let harness = setup.harness
@@ -183,17 +198,7 @@ import Testing
             observedChange = try await harness.application().test(.router) { client in
                 async let answer = get(client, "/rollouts/RO-test/events", as: harness.bearer(.viewer))
                 try await Task.sleep(for: .milliseconds(wait))
-                _ = try await harness.storage.updateRollout(id: "RO-test") { rollout in
-                    _ = try rollout.apply(.abort, reason: "window closing")
-                    return [
-                        EventRecord(
-                            at: Date(timeIntervalSince1970: 1_800_000_000),
-                            actor: "user:operator-user",
-                            action: "rollout.abort",
-                            target: "rollout:RO-test"
-                        )
-                    ]
-                }
+                try await abortTestRollout(harness.storage, reason: "window closing")
                 let stream = try await answer
                 #expect(stream.text.hasPrefix("retry: 5000\n"))
                 let sent = try events(stream)
@@ -229,17 +234,7 @@ import Testing
                         return nil
                     }
                     try await Task.sleep(for: .milliseconds(wait))
-                    _ = try await other.updateRollout(id: "RO-test") { rollout in
-                        _ = try rollout.apply(.abort, reason: "from the other replica")
-                        return [
-                            EventRecord(
-                                at: Date(timeIntervalSince1970: 1_800_000_000),
-                                actor: "user:operator-user",
-                                action: "rollout.abort",
-                                target: "rollout:RO-test"
-                            )
-                        ]
-                    }
+                    try await abortTestRollout(other, reason: "from the other replica")
                     let first = try await group.next() ?? nil
                     group.cancelAll()
                     return first
