@@ -85,12 +85,8 @@ struct CatalogWriter {
                 message: "package \(identity.name) \(identity.version) could not be added"
             )
         }
-        guard inserted != nil else {
-            known[identity] = id
-            return id
-        }
         known[identity] = id
-        added.append(id)
+        if inserted != nil { added.append(id) }
         return id
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// Spaces out the deletion of expired agent nonces on PostgreSQL: one process claims a prune at
+/// Spaces out the deletion of expired agent nonces: one process claims a prune at
 /// most once per ``interval``.
 final class NoncePruning: Sendable {
     /// The least time between two prunes of one process.

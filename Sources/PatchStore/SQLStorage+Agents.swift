@@ -220,12 +220,12 @@ extension SQLStorage {
         }
     }
 
-    /// On PostgreSQL, forgets the nonces seen before `before` — at most once per
-    /// ``NoncePruning/interval`` per process, as housekeeping (READ COMMITTED: replicas pruning
-    /// together never abort each other or a check-in). Nonces are kept longer than the replay window
-    /// meanwhile, never shorter. A failure is left to the next prune.
+    /// Forgets the nonces seen before `before` — at most once per ``NoncePruning/interval`` per
+    /// process, as housekeeping (on PostgreSQL at READ COMMITTED: replicas pruning together never
+    /// abort each other or a check-in). Nonces are kept longer than the replay window meanwhile,
+    /// never shorter. A failure is left to the next prune.
     func pruneNoncesIfDue(before: Date, now: Date) async {
-        guard dialect == .postgres, noncePruning.claim(now: now) else { return }
+        guard noncePruning.claim(now: now) else { return }
         _ = try? await engine.housekeeping { db in
             try db.execute(sql: "DELETE FROM agent_nonces WHERE seen_at < ?", arguments: [Self.millis(before)])
         }
@@ -273,13 +273,9 @@ extension SQLStorage {
         ) != nil {
             throw StoreError(code: .revoked, message: "agent \(agentID) is revoked")
         }
-        // On PostgreSQL every check-in deleting the same expired rows would make concurrent
-        // check-ins abort each other; there ``pruneNoncesIfDue(before:now:)`` does it apart.
-        if db.dialect == .sqlite {
-            try db.cachedStatement(sql: "DELETE FROM agent_nonces WHERE seen_at < ?")
-                .execute(arguments: [millis(forgetBefore)])
-        }
-        // A nonce last seen before `forgetBefore` counts as new even where it was not pruned yet.
+        // Expired nonces are deleted apart (``pruneNoncesIfDue(before:now:)``): check-ins deleting
+        // the same rows would abort each other on PostgreSQL. One last seen before `forgetBefore`
+        // counts as new even where it was not pruned yet.
         try db.cachedStatement(
             sql: """
                 INSERT INTO agent_nonces (agent_id, nonce, seen_at) VALUES (?, ?, ?)

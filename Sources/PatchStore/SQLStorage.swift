@@ -10,7 +10,7 @@ public final class SQLStorage: PatchStorage {
     let rolloutPlans = RolloutPlanCache()
     /// Catalog ids of known, correlated packages (see ``CatalogIDCache``).
     let catalogIDs = CatalogIDCache()
-    /// When this process last forgot expired nonces (PostgreSQL).
+    /// When this process last forgot expired nonces.
     let noncePruning = NoncePruning()
 
     init(engine: any SQLEngine) { self.engine = engine }
