@@ -188,6 +188,53 @@ import Testing
         await database.drop()
     }
 
+    /// A replica frozen while it holds the writer lock outside a transaction (after the lock,
+    /// before BEGIN) is ended by the idle-session timeout it set with the lock: another replica's
+    /// write goes through while the frozen one still sleeps, and the frozen write, whose
+    /// connection was closed before BEGIN, runs again on a fresh one.
+    @Test func aReplicaFrozenHoldingTheWriterLockDoesNotStallTheOthers() async throws {
+        let database = try await freshDatabase()
+        let url = try PostgresDatabaseURL(database.url)
+        let entered = AsyncStream<Void>.makeStream()
+        let frozen = Mutex((calls: 0, asleep: false))
+        var configuration = PostgresEngine.Configuration()
+        configuration.stalledTransactionSeconds = 1
+        configuration.exclusiveAfter = 0  // every write takes the writer lock exclusively
+        configuration.afterTakingLocks = {
+            let first = frozen.withLock { state in
+                state.calls += 1
+                state.asleep = state.calls == 1
+                return state.calls == 1
+            }
+            guard first else { return }
+            entered.continuation.yield()
+            Thread.sleep(forTimeInterval: 4)
+            frozen.withLock { $0.asleep = false }
+        }
+        let stalled = SQLStorage(engine: try await PostgresEngine.open(url: url, configuration: configuration))
+        let other = try await SQLStorage.postgres(url: url)
+        let frozenWrite = Task {
+            try await stalled.engine.write { db in
+                try db.execute(sql: "INSERT INTO leases (name, owner, token, expires_at) VALUES ('frozen', 'r1', 1, 0)")
+            }
+        }
+        var iterator = entered.stream.makeAsyncIterator()
+        _ = await iterator.next()
+        try await other.engine.write { db in
+            try db.execute(sql: "INSERT INTO leases (name, owner, token, expires_at) VALUES ('other', 'r2', 1, 0)")
+        }
+        #expect(frozen.withLock { $0.asleep }, "the other replica's write waited for the frozen one to wake")
+        try await frozenWrite.value
+        #expect(frozen.withLock { $0.calls } == 2, "the frozen write ran again on a fresh connection")
+        let names = try await other.engine.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM leases WHERE name IN ('frozen', 'other') ORDER BY name")
+        }
+        #expect(names == ["frozen", "other"])
+        await stalled.close()
+        await other.close()
+        await database.drop()
+    }
+
     /// Writers on several replicas append to one audit chain: serializable transactions retried on
     /// conflict keep it one linear chain (every event links to the one before it).
     @Test func concurrentReplicasKeepOneLinearAuditChain() async throws {

@@ -26,6 +26,9 @@ final class PostgresEngine: SQLEngine {
         /// (SIGSTOP, a VM freeze) then releases its row and advisory locks instead of blocking the
         /// other replicas' lease takeover until it wakes up.
         var stalledTransactionSeconds = 15
+        /// Called (tests only) after a write took its advisory locks and before its BEGIN: the
+        /// moment a replica frozen there would hold session locks outside any transaction.
+        var afterTakingLocks: (@Sendable () -> Void)? = nil
     }
 
     let url: PostgresDatabaseURL
@@ -151,17 +154,32 @@ final class PostgresEngine: SQLEngine {
                     || mayAudit && DispatchTime.now().uptimeNanoseconds < auditQueueUntil.load(ordering: .relaxed))
             let commitSent = AttemptFlag()
             let audited = AttemptFlag()
+            let stalledTimeout = "\(max(1, configuration.stalledTransactionSeconds))s"
+            let hook = writer ? configuration.afterTakingLocks : nil
             do {
                 let value = try await threads.runIfActive {
                     let session = PostgresSession(connection: connection, logger: logger)
-                    if let mode { try session.run("SELECT pg_advisory_lock\(mode)(?)", [Self.writerLock]) }
+                    // A session lock outlives the transaction, and a session idle *outside* a
+                    // transaction is not ended by idle_in_transaction_session_timeout: while it
+                    // holds these locks the session also has an idle-session timeout, so a replica
+                    // frozen between the lock and BEGIN, or between COMMIT and the unlock, cannot
+                    // hold every other replica's writes (and their lease takeover) until it wakes.
+                    if let mode {
+                        try session.run(
+                            "SELECT set_config('idle_session_timeout', ?, false), pg_advisory_lock\(mode)(?)",
+                            [stalledTimeout, Self.writerLock]
+                        )
+                    }
                     defer {
                         if let mode, !connection.isClosed {
-                            _ = try? session.run("SELECT pg_advisory_unlock\(mode)(?)", [Self.writerLock])
+                            _ = try? session.run(
+                                "SELECT pg_advisory_unlock\(mode)(?), set_config('idle_session_timeout', '0', false)",
+                                [Self.writerLock]
+                            )
                         }
                     }
                     // After the writer lock (never the other way round: no lock cycle with a writer
-                    // waiting for the exclusive writer lock).
+                    // waiting for the exclusive writer lock); only with it, so under its timeout.
                     if queueAudit { try session.run("SELECT pg_advisory_lock(?)", [Self.auditLock]) }
                     defer {
                         if queueAudit, !connection.isClosed {
@@ -169,6 +187,7 @@ final class PostgresEngine: SQLEngine {
                         }
                         if session.appendsAudit { audited.mark() }
                     }
+                    hook?()
                     try session.run(begin, [])
                     do {
                         let value = try body(session)
