@@ -143,9 +143,10 @@ extension WindowCommand {
         static let configuration = CommandConfiguration(
             abstract: "Expand RRULEs read as JSON lines (for scripts/oracles/rrule.sh).",
             discussion: """
-                Reads {"dtstart": "20250101T090000", "tzid": "Europe/Berlin", "rrule": "FREQ=…", "count": 20} \
-                per line; prints {"local": [wall times before DST resolution], "utc": [resolved instants], \
-                "affected": [in a gap or overlap]} or {"error": "…"} per line.
+                Reads {"dtstart": "20250101T090000", "tzid": "Europe/Berlin", "rrule": "FREQ=…", "count": 20, \
+                "duration": "PT2H"} per line (duration optional); prints {"local": [wall times before DST \
+                resolution], "utc": [resolved instants], "affected": [in a gap or overlap], "end": [end \
+                instants, with a duration]} or {"error": "…"} per line.
                 """
         )
 
@@ -159,12 +160,15 @@ extension WindowCommand {
             var count: Int
             /// Optional wall-clock cut (`YYYYMMDDTHHMMSS`): nothing after it is produced, like an UNTIL.
             var horizon: String?
+            /// Optional RFC 5545 DURATION of each occurrence: the answer then has its end instants.
+            var duration: String?
         }
 
         struct Response: Encodable {
             var local: [String]?
             var utc: [String]?
             var affected: [Bool]?
+            var end: [String]?
             var error: String?
         }
 
@@ -198,7 +202,7 @@ extension WindowCommand {
             let compact = request.dtstart.filter { $0 != "-" && $0 != ":" }
             let calendar = try MaintenanceCalendar.parse(
                 "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;TZID=\(request.tzid):\(compact)\nRRULE:\(request.rrule)\n"
-                    + "END:VEVENT\nEND:VCALENDAR\n",
+                    + (request.duration.map { "DURATION:\($0)\n" } ?? "") + "END:VEVENT\nEND:VCALENDAR\n",
                 source: "stdin"
             )
             let event = calendar.events[0]
@@ -206,6 +210,8 @@ extension WindowCommand {
             var local: [String] = []
             var utc: [String] = []
             var affected: [Bool] = []
+            var ends: [String] = []
+            let length = event.occurrenceLength(host: request.tzid)
             var horizon: LocalDateTime?
             if let text = request.horizon {
                 let parsed = try MaintenanceCalendar.parse(
@@ -219,8 +225,11 @@ extension WindowCommand {
                 local.append(wall.description)
                 utc.append(LocalDateTime(secondsSinceEpochAsUTC: resolver.resolveEpochSecond(wall)).description + "Z")
                 affected.append(resolver.isAffectedByTransition(wall))
+                let start = resolver.resolveEpochSecond(wall)
+                let end = length.endEpochSecond(wallStart: wall, startEpochSecond: start, resolver: resolver)
+                ends.append(LocalDateTime(secondsSinceEpochAsUTC: end).description + "Z")
             }
-            return Response(local: local, utc: utc, affected: affected)
+            return Response(local: local, utc: utc, affected: affected, end: request.duration == nil ? nil : ends)
         }
     }
 }

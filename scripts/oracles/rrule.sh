@@ -15,6 +15,10 @@
 # 2. DST rule: each wall time is localized with zoneinfo (PEP 495 fold=0: a gap time moves forward
 #    by the gap, an ambiguous time takes the first instant) and converted to UTC; this must equal
 #    our "utc" list. Occurrences in a gap or overlap are counted and reported separately.
+# 3. Window ends (RFC 5545 §3.3.6): each rule gets a DURATION (hours/minutes/seconds, days, weeks or
+#    both); the end is the wall start plus the whole days, localized with zoneinfo (fold=0), plus the
+#    exact seconds — so across a DST change an hours duration moves the end in wall-clock time and a
+#    days duration does not. Must equal our "end" list.
 # Every rule is cut at a horizon (DTSTART + 40 years) on both sides: dateutil gets it as UNTIL when
 # the rule has none, ours as the request's "horizon". dateutil only checks UNTIL against occurrences
 # it finds, so on a rule that stops matching it scans towards year 9999: after PER_RULE_TIMEOUT
@@ -55,6 +59,11 @@ DST_DATES = [(3, 2), (3, 8), (3, 25), (4, 1), (9, 1), (9, 28), (10, 1), (10, 20)
 # (BYMONTH, BYDAY, BYHOUR) of transition nights: New York, Berlin, Sydney, Santiago.
 DST_RULES = [(3, "2SU", 2), (11, "1SU", 1), (3, "-1SU", 2), (10, "-1SU", 2), (10, "1SU", 2), (4, "1SU", 2),
              (9, "1SU", 0), (4, "1SA", 23), (9, "1SA", 23), (4, "1SU", 0)]
+
+# (text, nominal days, exact seconds) of the DURATIONs the windows get.
+DURATIONS = [("PT1H", 0, 3600), ("PT2H", 0, 7200), ("PT2H30M", 0, 9000), ("PT90M", 0, 5400), ("PT4H", 0, 14400),
+             ("PT24H", 0, 86400), ("PT25H", 0, 90000), ("PT45S", 0, 45), ("P1D", 1, 0), ("P1DT2H", 1, 7200),
+             ("P2D", 2, 0), ("P1W", 7, 0), ("PT0S", 0, 0)]
 
 def fmt(d):
     return d.strftime("%Y-%m-%dT%H:%M:%S")
@@ -170,18 +179,21 @@ if mode == "generate":
             horizon = start.replace(year=start.year + HORIZON_YEARS, day=min(start.day, 28))
             walls, timed_out = expand(start, rule, n, timeout, horizon)
             cut += timed_out
+            duration, days, seconds = rng.choice(DURATIONS)
             for zone in ZONES:
                 requests.write(json.dumps({"dtstart": start.strftime("%Y%m%dT%H%M%S"), "tzid": zone,
-                                           "rrule": rule, "count": n,
+                                           "rrule": rule, "count": n, "duration": duration,
                                            "horizon": horizon.strftime("%Y%m%dT%H%M%S")}) + "\n")
-                expected.write(json.dumps({"rule": rule, "dtstart": fmt(start), "tzid": zone,
+                ends = [localize(w + dt.timedelta(days=days), zone) + dt.timedelta(seconds=seconds) for w in walls]
+                expected.write(json.dumps({"rule": rule, "dtstart": fmt(start), "tzid": zone, "duration": duration,
                                            "local": [fmt(w) for w in walls],
                                            "utc": [fmt(localize(w, zone)) + "Z" for w in walls],
+                                           "end": [fmt(e) + "Z" for e in ends],
                                            "affected": [affected(w, zone) for w in walls]}) + "\n")
     print("generated %d rules x %d zones (%d stop matching: dateutil scanned %.1fs, compared up to DTSTART + %d years)"
           % (count, len(ZONES), cut, timeout, HORIZON_YEARS))
 else:
-    mismatches, dst_checked, dst_bad, occurrences, compared = [], 0, 0, 0, 0
+    mismatches, dst_checked, dst_bad, occurrences, compared, ends_moved = [], 0, 0, 0, 0, 0
     with open(sys.argv[2]) as expected, open(sys.argv[3]) as actual:
         for want_line, got_line in itertools.zip_longest(expected, actual):
             if want_line is None or got_line is None:
@@ -197,6 +209,15 @@ else:
             if got["local"] != want["local"]:
                 mismatches.append("%s\n  dateutil:   %s\n  patchpilot: %s" % (label, want["local"], got["local"]))
                 continue
+            if got.get("end") != want["end"]:
+                mismatches.append("%s DURATION:%s\n  ends, zoneinfo: %s\n  ends, patchpilot: %s"
+                                  % (label, want["duration"], want["end"], got.get("end")))
+            for w, e in zip(want["local"], want["end"]):
+                # An end whose wall-clock time is not the wall start plus the duration's wall length.
+                end_wall = dt.datetime.fromisoformat(e[:-1]).replace(tzinfo=dt.timezone.utc).astimezone(
+                    ZoneInfo(want["tzid"])).replace(tzinfo=None)
+                days, seconds = next((d, s) for t, d, s in DURATIONS if t == want["duration"])
+                ends_moved += end_wall != dt.datetime.fromisoformat(w) + dt.timedelta(days=days, seconds=seconds)
             for w, u, g, a, ga in zip(want["local"], want["utc"], got["utc"], want["affected"], got["affected"]):
                 if a:
                     dst_checked += 1
@@ -204,14 +225,14 @@ else:
                     dst_bad += 1
                     mismatches.append("%s\n  DST resolution of %s: zoneinfo fold=0 %s (affected %s), patchpilot %s (affected %s)"
                                       % (label, w, u, a, g, ga))
-    print("compared %d rule/zone pairs, %d occurrences; %d DST-affected occurrences checked against the rule"
-          % (compared, occurrences, dst_checked))
+    print("compared %d rule/zone pairs, %d occurrences and their ends; %d DST-affected occurrences checked against"
+          " the rule; %d ends whose wall-clock time moved across a DST change" % (compared, occurrences, dst_checked, ends_moved))
     if mismatches:
         print("%d MISMATCHES (first 30):" % len(mismatches))
         for m in mismatches[:30]:
             print(m)
         sys.exit(1)
-    print("OK: identical wall-clock occurrences and identical DST resolution")
+    print("OK: identical wall-clock occurrences, identical DST resolution, identical window ends")
 PY
 
 "$PY" "$WORK/oracle.py" generate "$SEED" "$RULES" "$OCCURRENCES" "$PER_RULE_TIMEOUT" "$WORK/requests.jsonl" "$WORK/expected.jsonl"

@@ -42,16 +42,26 @@ public struct CalendarEvent: Sendable, Hashable {
         self.recurrence = recurrence
     }
 
-    /// The wall-clock length of each occurrence in seconds: DURATION, or DTEND − DTSTART in wall
-    /// time (both read in DTSTART's zone), or one day for a DATE without either, else zero.
-    public func wallDurationSeconds(host: String) -> Int {
-        if let duration { return duration.totalSeconds }
-        guard let end else { return start.isDate ? 86_400 : 0 }
-        if end.anchor == start.anchor { return end.time.secondsSinceEpochAsUTC - start.time.secondsSinceEpochAsUTC }
+    /// How long each occurrence lasts (see ``OccurrenceLength``): DURATION (days nominal, time
+    /// exact), or the exact time from DTSTART to DTEND (whole nominal days between two DATEs), or
+    /// one nominal day for a DATE without either, else nothing.
+    public func occurrenceLength(host: String) -> OccurrenceLength {
+        if let duration {
+            let sign = duration.isNegative ? -1 : 1
+            return OccurrenceLength(nominalDays: sign * duration.days, exactSeconds: sign * duration.seconds)
+        }
+        guard let end else { return OccurrenceLength(nominalDays: start.isDate ? 1 : 0) }
+        if start.isDate && end.isDate {
+            return OccurrenceLength(nominalDays: end.time.dayNumber - start.time.dayNumber)
+        }
+        if start.anchor == .utc && end.anchor == .utc {
+            return OccurrenceLength(exactSeconds: end.time.secondsSinceEpochAsUTC - start.time.secondsSinceEpochAsUTC)
+        }
         guard let startZone = try? WallClockResolver(identifier: start.zoneIdentifier(host: host)),
             let endZone = try? WallClockResolver(identifier: end.zoneIdentifier(host: host))
-        else { return 0 }
-        let endWall = startZone.wallTime(atEpochSecond: endZone.resolveEpochSecond(end.time))
-        return endWall.secondsSinceEpochAsUTC - start.time.secondsSinceEpochAsUTC
+        else { return OccurrenceLength() }
+        return OccurrenceLength(
+            exactSeconds: endZone.resolveEpochSecond(end.time) - startZone.resolveEpochSecond(start.time)
+        )
     }
 }

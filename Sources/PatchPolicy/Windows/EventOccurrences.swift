@@ -4,11 +4,12 @@ import Foundation
 public struct WindowOccurrence: Sendable, Hashable {
     /// The wall-clock start in the event's zone, before DST resolution (after the offset in days).
     public var wallStart: LocalDateTime
-    /// The wall-clock end: `wallStart` plus the event's wall-clock duration.
+    /// The wall-clock end in the same zone (the end instant read on the zone's clock).
     public var wallEnd: LocalDateTime
     /// The start instant (`wallStart` resolved with the DST rule).
     public var start: Date
-    /// The end instant (`wallEnd` resolved with the same rule).
+    /// The end instant: the event's nominal days added to `wallStart`, resolved with the same rule,
+    /// plus its exact seconds (``OccurrenceLength``).
     public var end: Date
     /// The zone the wall times are in.
     public var timeZoneIdentifier: String
@@ -35,7 +36,7 @@ public struct EventOccurrences: Sequence, IteratorProtocol {
     private let excludedInstants: Set<Int>
     private let excludedDays: Set<Int>
     private let resolver: WallClockResolver
-    private let durationSeconds: Int
+    private let length: OccurrenceLength
     private let offsetDays: Int
     private let notBefore: LocalDateTime?
     private let horizon: LocalDateTime?
@@ -55,7 +56,7 @@ public struct EventOccurrences: Sequence, IteratorProtocol {
             zoneName == host
             ? WallClockResolver(timeZone: hostTimeZone) : try WallClockResolver(identifier: zoneName, line: event.line)
         self.resolver = resolver
-        durationSeconds = event.wallDurationSeconds(host: host)
+        length = event.occurrenceLength(host: host)
         offsetDays = event.offsetDays
         self.notBefore = notBefore
         self.horizon = horizon
@@ -102,17 +103,24 @@ public struct EventOccurrences: Sequence, IteratorProtocol {
             if let horizon, base > horizon { return nil }
             if let last, base == last { continue }
             last = base
-            if let notBefore, base.adding(days: offsetDays, seconds: durationSeconds) < notBefore { continue }
+            if let notBefore, base.adding(days: offsetDays, seconds: length.wallUpperBoundSeconds) < notBefore {
+                continue
+            }
             if excludedDays.contains(base.dayNumber) { continue }
             let baseInstant = resolver.resolveEpochSecond(base)
             if excludedInstants.contains(baseInstant) { continue }
             let wallStart = base.adding(days: offsetDays)
-            let wallEnd = wallStart.adding(seconds: durationSeconds)
+            let startSecond = resolver.resolveEpochSecond(wallStart)
+            let endSecond = length.endEpochSecond(
+                wallStart: wallStart,
+                startEpochSecond: startSecond,
+                resolver: resolver
+            )
             return WindowOccurrence(
                 wallStart: wallStart,
-                wallEnd: wallEnd,
-                start: Date(timeIntervalSince1970: TimeInterval(resolver.resolveEpochSecond(wallStart))),
-                end: Date(timeIntervalSince1970: TimeInterval(resolver.resolveEpochSecond(wallEnd))),
+                wallEnd: resolver.wallTime(atEpochSecond: endSecond),
+                start: Date(timeIntervalSince1970: TimeInterval(startSecond)),
+                end: Date(timeIntervalSince1970: TimeInterval(endSecond)),
                 timeZoneIdentifier: resolver.timeZone.identifier
             )
         }

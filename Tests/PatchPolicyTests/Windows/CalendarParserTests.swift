@@ -69,7 +69,7 @@ import Testing
         let freeze = calendar.events[1]
         #expect(freeze.kind == .freeze)
         #expect(freeze.start.anchor == .date)
-        #expect(freeze.wallDurationSeconds(host: "UTC") == 21 * 86_400)
+        #expect(freeze.occurrenceLength(host: "UTC") == OccurrenceLength(nominalDays: 21))
     }
 
     @Test func unfoldsContinuationLinesWithSpacesAndTabs() throws {
@@ -85,7 +85,7 @@ import Testing
             "BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:20250101T010000\nDTEND:20250101T030000\nEND:VEVENT\nEND:VCALENDAR"
         let event = try #require(try MaintenanceCalendar.parse(text).events.first)
         #expect(event.start.anchor == .floating)
-        #expect(event.wallDurationSeconds(host: "UTC") == 7200)
+        #expect(event.occurrenceLength(host: "UTC") == OccurrenceLength(exactSeconds: 7200))
     }
 
     @Test func freezeKindFromXProperty() throws {

@@ -3,8 +3,9 @@ import PatchPolicy
 import Testing
 
 /// The DST rule of docs/windows.md: a start in a spring-forward gap moves forward by the gap; an
-/// ambiguous start takes the first instant; the end is the nominal wall start plus the wall-clock
-/// duration, resolved the same way. Expected instants were checked against python zoneinfo (fold=0).
+/// ambiguous start takes the first instant; the end adds a duration's days in wall-clock time
+/// (resolved the same way) and its hours, minutes and seconds as exact time (RFC 5545 §3.3.6).
+/// Expected instants were checked against python zoneinfo (fold=0).
 @Suite struct DaylightSavingTests {
     struct Case: Sendable, CustomStringConvertible {
         var zone: String
@@ -63,30 +64,31 @@ import Testing
         """
     }
 
-    @Test func springForwardStartMovesByTheGapAndEndKeepsWallClock() throws {
+    @Test func springForwardStartMovesByTheGapAndHoursAreExact() throws {
         let ny = WallClockResolver(timeZone: TimeZone(identifier: "America/New_York")!)
         let occurrence = try Self.occurrence(
             Self.daily("America/New_York", "20250301T023000", "PT2H"),
             after: "2025-03-09T00:00:00Z"
         )
         #expect(ny.rfc3339(occurrence.start) == "2025-03-09T03:30:00-04:00")
-        #expect(ny.rfc3339(occurrence.end) == "2025-03-09T04:30:00-04:00")
+        #expect(ny.rfc3339(occurrence.end) == "2025-03-09T05:30:00-04:00")
         #expect(occurrence.wallStart.description == "2025-03-09T02:30:00")
-        #expect(occurrence.end.timeIntervalSince(occurrence.start) == 3600)
+        #expect(occurrence.wallEnd.description == "2025-03-09T05:30:00")
+        #expect(occurrence.end.timeIntervalSince(occurrence.start) == 2 * 3600)
     }
 
-    @Test func fallBackStartTakesTheFirstInstantAndEndKeepsWallClock() throws {
+    @Test func fallBackStartTakesTheFirstInstantAndHoursAreExact() throws {
         let ny = WallClockResolver(timeZone: TimeZone(identifier: "America/New_York")!)
         let occurrence = try Self.occurrence(
             Self.daily("America/New_York", "20251101T013000", "PT2H"),
             after: "2025-11-02T00:00:00Z"
         )
         #expect(ny.rfc3339(occurrence.start) == "2025-11-02T01:30:00-04:00")
-        #expect(ny.rfc3339(occurrence.end) == "2025-11-02T03:30:00-05:00")
-        #expect(occurrence.end.timeIntervalSince(occurrence.start) == 3 * 3600)
+        #expect(ny.rfc3339(occurrence.end) == "2025-11-02T02:30:00-05:00")
+        #expect(occurrence.end.timeIntervalSince(occurrence.start) == 2 * 3600)
     }
 
-    @Test func windowEndingInTheGapIsMovedForwardToo() throws {
+    @Test func windowAcrossTheGapLastsItsExactHours() throws {
         let berlin = WallClockResolver(timeZone: TimeZone(identifier: "Europe/Berlin")!)
         let occurrence = try Self.occurrence(
             Self.daily("Europe/Berlin", "20250329T003000", "PT2H"),
@@ -104,7 +106,58 @@ import Testing
         )
         #expect(occurrence.wallStart.description == "2025-09-07T00:00:00")
         #expect(santiago.rfc3339(occurrence.start) == "2025-09-07T01:00:00-03:00")
-        #expect(santiago.rfc3339(occurrence.end) == "2025-09-07T03:00:00-03:00")
+        #expect(santiago.rfc3339(occurrence.end) == "2025-09-07T04:00:00-03:00")
+    }
+
+    /// `P1D` is a nominal day (23 hours across spring-forward), `PT24H` exactly 24 hours.
+    @Test func daysAreNominalAndHoursExact() throws {
+        let ny = WallClockResolver(timeZone: TimeZone(identifier: "America/New_York")!)
+        let day = try Self.occurrence(
+            Self.daily("America/New_York", "20250301T120000", "P1D"),
+            after: "2025-03-08T12:00:00Z"
+        )
+        #expect(ny.rfc3339(day.start) == "2025-03-08T12:00:00-05:00")
+        #expect(ny.rfc3339(day.end) == "2025-03-09T12:00:00-04:00")
+        #expect(day.end.timeIntervalSince(day.start) == 23 * 3600)
+        let hours = try Self.occurrence(
+            Self.daily("America/New_York", "20250301T120000", "PT24H"),
+            after: "2025-03-08T12:00:00Z"
+        )
+        #expect(ny.rfc3339(hours.end) == "2025-03-09T13:00:00-04:00")
+        #expect(hours.end.timeIntervalSince(hours.start) == 24 * 3600)
+        // A day, then exact hours: the hours count from the nominal day's end.
+        let both = try Self.occurrence(
+            Self.daily("America/New_York", "20251101T000000", "P1DT2H"),
+            after: "2025-11-01T00:00:00Z"
+        )
+        #expect(ny.rfc3339(both.start) == "2025-11-01T00:00:00-04:00")
+        #expect(ny.rfc3339(both.end) == "2025-11-02T01:00:00-05:00")
+    }
+
+    /// DTEND gives every occurrence the exact length of the first (RFC 5545 §3.8.5.3): a nightly
+    /// 22:00–04:00 window lasts six hours, so on the night the clocks go forward it ends at 05:00.
+    @Test func dtendGivesEveryOccurrenceTheSameExactLength() throws {
+        let ny = WallClockResolver(timeZone: TimeZone(identifier: "America/New_York")!)
+        let calendar = try MaintenanceCalendar.parse(
+            """
+            BEGIN:VCALENDAR
+            BEGIN:VEVENT
+            DTSTART;TZID=America/New_York:20250301T220000
+            DTEND;TZID=America/New_York:20250302T040000
+            RRULE:FREQ=DAILY
+            END:VEVENT
+            END:VCALENDAR
+            """
+        )
+        let schedule = MaintenanceSchedule(calendar: calendar, hostTimeZone: TimeZone(identifier: "UTC")!)
+        let slots = try schedule.nextOccurrences(
+            after: try #require(RFC3339Timestamp.parse("2025-03-08T12:00:00Z")),
+            count: 2
+        )
+        #expect(
+            slots.map { ny.rfc3339($0.occurrence.end) } == ["2025-03-09T05:00:00-04:00", "2025-03-10T04:00:00-04:00"]
+        )
+        #expect(slots.allSatisfy { $0.occurrence.end.timeIntervalSince($0.occurrence.start) == 6 * 3600 })
     }
 
     @Test func sydneyWeeklyAcrossBothTransitions() throws {
