@@ -15,6 +15,7 @@ public enum PlanSigningKey {
     /// Loads the Ed25519 key at `path`, creating it (mode 0600) when missing.
     public static func loadOrCreate(path: String) throws -> Curve25519.Signing.PrivateKey {
         if let bytes = FileManager.default.contents(atPath: path) {
+            try OwnerOnlyFile.restrict(path)
             do {
                 return try Curve25519.Signing.PrivateKey(rawRepresentation: bytes)
             } catch {
@@ -22,12 +23,7 @@ public enum PlanSigningKey {
             }
         }
         let key = Curve25519.Signing.PrivateKey()
-        let created = FileManager.default.createFile(
-            atPath: path,
-            contents: key.rawRepresentation,
-            attributes: [.posixPermissions: 0o600]
-        )
-        guard created else { throw Problem(.internalServerError, "cannot create \(path)") }
+        try OwnerOnlyFile.create(path, contents: Array(key.rawRepresentation))
         return key
     }
 

@@ -20,6 +20,11 @@ final class SQLiteEngine: SQLEngine {
         let migrator = SQLiteMigrations.migrator()
         let unknown: [String]
         do {
+            // Owner-only before SQLite opens it: the WAL and shared-memory files take its mode.
+            if path != ":memory:" {
+                try OwnerOnlyFile.prepare(path)
+                for companion in ["-wal", "-shm"] { try OwnerOnlyFile.restrict(path + companion) }
+            }
             pool = try DatabasePool(path: path, configuration: configuration)
             unknown = try pool.read { db in
                 try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
