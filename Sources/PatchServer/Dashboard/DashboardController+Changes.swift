@@ -42,6 +42,8 @@ extension DashboardController {
         data["navChanges"] = true
         data["subnavList"] = true
         data["canApprove"] = identity.has(.changesApprove)
+        data["canRequest"] = identity.has(.changesRequest)
+        data["kinds"] = ChangeKind.allCases.map { ["kind": $0.rawValue, "selected": $0 == .normal] }
         data["total"] = page.total
         data["filtered"] = state != nil
         data["stateName"] = state?.rawValue ?? ""
@@ -198,6 +200,17 @@ extension DashboardController {
                 "environments": list(content.environments), "windows": list(content.windows),
                 "addresses": list(content.addresses),
                 "rollbackPlan": content.rollbackPlan.isEmpty ? "—" : content.rollbackPlan,
+            ] as [String: Any]
+        let own = change.requesterID == identity.userID || identity.has(.usersManage)
+        let decided = change.currentApprovals.contains { $0.userID == identity.userID }
+        data["actions"] =
+            [
+                "id": change.id, "digest": digest,
+                "canSubmit": change.state == .draft && own && identity.has(.changesRequest),
+                "canDecide": change.state == .submitted && change.requesterID != identity.userID && !decided
+                    && !changes.approvableEnvironments(change, identity: identity).isEmpty,
+                "canRoll": [.approved, .scheduled].contains(change.state) && identity.has(.changesRun),
+                "canComment": identity.has(.changesComment),
             ] as [String: Any]
         let tally = ApprovalTally(change: change, policy: changes.approvalPolicy)
         data["tallyMet"] = tally.isMet

@@ -85,6 +85,15 @@ extension DashboardController {
         }
         var data = page(identity, title: "\(rollout.id) of \(rollout.changeID)")
         data["navRollouts"] = true
+        if !rollout.state.isFinished, identity.has(.changesRun) || identity.has(.changesApprove) {
+            data["actions"] = [
+                "id": rollout.id,
+                "canPause": identity.has(.changesRun) && [.running, .pending].contains(rollout.state),
+                "canResume": identity.has(.changesRun) && rollout.state == .paused,
+                "canAbort": identity.has(.changesRun),
+                "canApproveNext": identity.has(.changesApprove) && rollout.state == .awaitingApproval,
+            ]
+        }
         data["liveRefresh"] = live
         let nonce = live ? BearerSecret.randomToken(bytes: 16) : nil
         if let nonce {

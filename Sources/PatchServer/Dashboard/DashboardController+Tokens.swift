@@ -43,6 +43,7 @@ extension DashboardController {
         data["all"] = all
         data["canSeeAll"] = identity.has(.usersManage)
         data["navTokens"] = true
+        data["myPermissions"] = Permission.allCases.filter { identity.has($0) }.map(\.rawValue)
         return html(library.render(data, withTemplate: "tokens"))
     }
 

@@ -19,6 +19,8 @@ struct DashboardController: Sendable {
     let configuration: ServerConfiguration
     let changes: ChangeService
     let compliance: ComplianceService
+    /// The API's routes: the dashboard's forms act through them (``SecuredRoutes/dispatch(_:path:body:context:)``).
+    let routes: SecuredRoutes
     let library: MustacheLibrary
     let stylesheet: ByteBuffer
     let unauthenticatedBodies: BodyBudget
@@ -31,7 +33,8 @@ struct DashboardController: Sendable {
         clock: any WallClock,
         configuration: ServerConfiguration,
         changes: ChangeService,
-        compliance: ComplianceService
+        compliance: ComplianceService,
+        routes: SecuredRoutes
     ) async throws {
         guard let resources = Bundle.module.url(forResource: "Resources", withExtension: nil) else {
             throw Problem(.internalServerError, "dashboard resources are missing from the server bundle")
@@ -44,6 +47,7 @@ struct DashboardController: Sendable {
         self.configuration = configuration
         self.changes = changes
         self.compliance = compliance
+        self.routes = routes
         self.library = try await MustacheLibrary(directory: resources.appendingPathComponent("templates").path)
         self.stylesheet = ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("app.css")))
     }
@@ -59,14 +63,17 @@ struct DashboardController: Sendable {
         }
         router.get("login") { request, _ in try loginPage(request: request, error: nil, username: "") }
         router.post("login", use: login)
-        authenticated.post("logout", use: logout)
-        authenticated.get("", use: overview)
-        authenticated.get("hosts", use: hostsPage)
-        authenticated.get("hosts/:id", use: hostPage)
-        addFindingsRoutes(to: authenticated)
-        addChangeRoutes(to: authenticated)
-        addRolloutRoutes(to: authenticated)
-        addTokenRoutes(to: authenticated)
+        let pages = authenticated.group().add(middleware: DashboardFlashMiddleware(secure: configuration.usesTLS))
+        pages.post("logout", use: logout)
+        pages.get("", use: overview)
+        pages.get("hosts", use: hostsPage)
+        pages.get("hosts/:id", use: hostPage)
+        addFindingsRoutes(to: pages)
+        addChangeRoutes(to: pages)
+        addRolloutRoutes(to: pages)
+        addTokenRoutes(to: pages)
+        addRolloutPreviewRoutes(to: pages)
+        addActionRoutes(to: pages)
     }
 
     // MARK: Sign-in
@@ -349,7 +356,13 @@ struct DashboardController: Sendable {
     func page(_ identity: Identity, title: String) -> [String: Any] {
         var csrf = ""
         if case .session(_, let token) = identity.credential { csrf = token }
-        return ["title": title, "username": identity.username, "role": identity.roleName, "csrf": csrf]
+        var data: [String: Any] = [
+            "title": title, "username": identity.username, "role": identity.roleName, "csrf": csrf,
+        ]
+        if let flash = DashboardFlash.current {
+            data["flash"] = ["message": flash.message, "isError": flash.isError]
+        }
+        return data
     }
 
     func html(_ text: String?, status: HTTPResponse.Status = .ok) -> Response {

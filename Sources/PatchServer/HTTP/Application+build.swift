@@ -299,7 +299,8 @@ public func buildRouter(
         clock: clock,
         configuration: configuration,
         changes: changes,
-        compliance: compliance
+        compliance: compliance,
+        routes: table
     )
     dashboard.addRoutes(to: authenticated, public: router)
     return BuiltRouter(

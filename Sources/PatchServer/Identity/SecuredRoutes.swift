@@ -23,6 +23,9 @@ public struct RoutePermission: Sendable, Hashable {
 /// ``AuditContext``, so every event it writes is marked as done under elevation.
 public final class SecuredRoutes: Sendable {
     private let table = NIOLockedValueBox<[RoutePermission]>([])
+    /// The guarded handler of every route, for ``dispatch(_:path:body:context:)``.
+    private let handlers = NIOLockedValueBox<[(route: RoutePermission, handler: Handler)]>([])
+    typealias Handler = @Sendable (Request, AppRequestContext) async throws -> Response
     private let storage: (any PatchStorage)?
     private let clock: any WallClock
 
@@ -52,7 +55,7 @@ public final class SecuredRoutes: Sendable {
         )
         let storage = self.storage
         let clock = self.clock
-        group.on(routePath, method: method) { request, context in
+        let guarded: Handler = { request, context in
             let identity: Identity
             do {
                 identity = try context.require(permission)
@@ -78,5 +81,51 @@ public final class SecuredRoutes: Sendable {
                 try await handler(request, context, identity)
             }
         }
+        handlers.withLockedValue {
+            $0.append(
+                (RoutePermission(method: method.rawValue, path: prefix + "/" + path, permission: permission), guarded)
+            )
+        }
+        group.on(routePath, method: method, use: guarded)
+    }
+
+    /// Runs the API route that `method` and `path` (a concrete path such as
+    /// `/api/v1/changes/CHG-1/approve`) name, for `context`'s caller, with `body` (JSON): the same
+    /// permission check, denial event, elevation marking and handler as the request over HTTP. The
+    /// dashboard's forms act through it, so the console can do nothing the API would refuse. Nil
+    /// when no route matches (a template with more literal segments wins: `changes/queue` before
+    /// `changes/{id}`).
+    func dispatch(
+        _ method: HTTPRequest.Method,
+        path: String,
+        body: ByteBuffer,
+        context: AppRequestContext
+    ) async throws -> Response? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        var best: (literals: Int, parameters: Parameters, handler: Handler)?
+        for (route, handler) in handlers.withLockedValue({ $0 }) where route.method == method.rawValue {
+            let template = route.path.split(separator: "/", omittingEmptySubsequences: false)
+            guard template.count == segments.count else { continue }
+            var parameters = Parameters()
+            var literals = 0
+            var matches = true
+            for (pattern, segment) in zip(template, segments) {
+                if pattern.hasPrefix("{"), pattern.hasSuffix("}"), !segment.isEmpty {
+                    parameters.append(key: pattern.dropFirst().dropLast(), value: segment)
+                } else if pattern == segment {
+                    literals += 1
+                } else {
+                    matches = false
+                    break
+                }
+            }
+            if matches, literals > (best?.literals ?? -1) { best = (literals, parameters, handler) }
+        }
+        guard let best else { return nil }
+        var context = context
+        context.coreContext.parameters = best.parameters
+        var head = HTTPRequest(method: method, scheme: nil, authority: nil, path: path)
+        head.headerFields[.contentType] = "application/json"
+        return try await best.handler(Request(head: head, body: RequestBody(buffer: body)), context)
     }
 }
