@@ -238,6 +238,7 @@ let package = Package(
                 "PatchStore", "FleetModel", "SecurityAdvisories", "AgentProtocol", "ChangeControl", "PatchTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Fixtures")],

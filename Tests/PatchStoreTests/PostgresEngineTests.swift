@@ -1,6 +1,9 @@
 import ChangeControl
 import Foundation
+import Logging
+import NIOPosix
 import PatchTestSupport
+import PostgresNIO
 import Synchronization
 import Testing
 
@@ -158,6 +161,44 @@ import Testing
         #expect(try await store.userCount() == 0)
         await store.close()
         await admin.close()
+        await database.drop()
+    }
+
+    /// A pooled connection keeps nothing of a finished statement (a callback per statement on the
+    /// connection's close kept every answer alive: ~8 KB per heartbeat), and a statement that is
+    /// outstanding when PostgreSQL ends the session, or sent after, fails instead of waiting.
+    @Test func aLinkForgetsFinishedStatementsAndFailsOnesItsConnectionLost() async throws {
+        let database = try await freshDatabase()
+        let url = try PostgresDatabaseURL(database.url)
+        let logger = Logger(label: "test")
+        let pool = PostgresConnectionPool(
+            url: url,
+            capacity: 2,
+            eventLoops: MultiThreadedEventLoopGroup.singleton,
+            logger: logger
+        )
+        let link = try await pool.acquire()
+        let admin = try await pool.acquire()
+        for index in 0..<200 {
+            let result = try await link.query("SELECT \(index) AS n", logger: logger).get()
+            #expect(try result.rows.first?.decode(Int.self) == index)
+        }
+        #expect(link.waitingCount == 0, "finished statements stay registered")
+        let pid = try #require(try await link.query("SELECT pg_backend_pid()", logger: logger).get().rows.first)
+            .decode(Int32.self)
+        let sleeping = link.query("SELECT pg_sleep(30)", logger: logger)
+        #expect(link.waitingCount == 1)
+        _ = try await admin.query("SELECT pg_terminate_backend(\(pid))", logger: logger).get()
+        await #expect(throws: (any Error).self) { _ = try await sleeping.get() }
+        #expect(link.waitingCount == 0)
+        try await link.connection.closeFuture.get()
+        #expect(link.isClosed)
+        await #expect(throws: PostgresConnectionLost.self) {
+            _ = try await link.query("SELECT 1", logger: logger).get()
+        }
+        pool.release(link, healthy: false)
+        pool.release(admin, healthy: true)
+        await pool.close()
         await database.drop()
     }
 

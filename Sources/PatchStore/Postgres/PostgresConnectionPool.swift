@@ -9,9 +9,9 @@ import Synchronization
 /// the next demand, so the pool reconnects on its own after the database comes back.
 final class PostgresConnectionPool: Sendable {
     private struct State {
-        var idle: [PostgresConnection] = []
+        var idle: [PostgresLink] = []
         var open = 0
-        var waiters: [CheckedContinuation<PostgresConnection?, Never>] = []
+        var waiters: [CheckedContinuation<PostgresLink?, Never>] = []
         var closed = false
     }
 
@@ -50,9 +50,9 @@ final class PostgresConnectionPool: Sendable {
     }
 
     /// A connection for the caller's exclusive use; give it back with ``release(_:healthy:)``.
-    func acquire() async throws -> PostgresConnection {
+    func acquire() async throws -> PostgresLink {
         enum Next {
-            case reuse(PostgresConnection)
+            case reuse(PostgresLink)
             case connect
             case wait
             case closed
@@ -77,9 +77,9 @@ final class PostgresConnectionPool: Sendable {
             throw StoreError(code: .unavailable, message: "the database connection pool is closed")
         case .connect:
             do {
-                return try await connect()
+                return PostgresLink(try await connect())
             } catch {
-                let waiter = state.withLock { state -> CheckedContinuation<PostgresConnection?, Never>? in
+                let waiter = state.withLock { state -> CheckedContinuation<PostgresLink?, Never>? in
                     state.open -= 1
                     return state.waiters.isEmpty ? nil : state.waiters.removeFirst()
                 }
@@ -103,11 +103,11 @@ final class PostgresConnectionPool: Sendable {
 
     /// Gives a connection back; an unhealthy one (its transaction failed on the wire, or it is
     /// closed) is closed and its slot freed.
-    func release(_ connection: PostgresConnection, healthy: Bool) {
+    func release(_ connection: PostgresLink, healthy: Bool) {
         enum Action {
-            case hand(CheckedContinuation<PostgresConnection?, Never>)
+            case hand(CheckedContinuation<PostgresLink?, Never>)
             case keep
-            case discard(CheckedContinuation<PostgresConnection?, Never>?)
+            case discard(CheckedContinuation<PostgresLink?, Never>?)
         }
         let usable = healthy && !connection.isClosed
         let action = state.withLock { state -> Action in
@@ -127,7 +127,7 @@ final class PostgresConnectionPool: Sendable {
         case .discard(let waiter):
             // The waiter gets nil and takes the freed slot itself.
             waiter?.resume(returning: nil)
-            connection.close().whenComplete { _ in }
+            connection.connection.close().whenComplete { _ in }
         }
     }
 

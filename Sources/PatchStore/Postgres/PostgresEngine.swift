@@ -158,7 +158,7 @@ final class PostgresEngine: SQLEngine {
             let hook = writer ? configuration.afterTakingLocks : nil
             do {
                 let value = try await threads.runIfActive {
-                    let session = PostgresSession(connection: connection, logger: logger)
+                    let session = PostgresSession(link: connection, logger: logger)
                     // A session lock outlives the transaction, and a session idle *outside* a
                     // transaction is not ended by idle_in_transaction_session_timeout: while it
                     // holds these locks the session also has an idle-session timeout, so a replica

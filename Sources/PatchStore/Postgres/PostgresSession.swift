@@ -7,15 +7,15 @@ import Synchronization
 /// A PostgreSQL connection inside one transaction, as an ``SQLSession``. Runs on a thread of the
 /// engine's thread pool (never an event loop), waiting for each statement's answer.
 final class PostgresSession: SQLSession {
-    private let connection: PostgresConnection
+    private let link: PostgresLink
     private let logger: Logger
     private(set) var changesCount = 0
     private var savepoints = 0
     /// Whether this transaction appended to the audit chain (see ``SQLSession/willAppendAudit()``).
     private(set) var appendsAudit = false
 
-    init(connection: PostgresConnection, logger: Logger) {
-        self.connection = connection
+    init(link: PostgresLink, logger: Logger) {
+        self.link = link
         self.logger = logger
     }
 
@@ -65,43 +65,15 @@ final class PostgresSession: SQLSession {
             }
         }
         let query = PostgresQuery(unsafeSQL: PostgresPlaceholders.numbered(sql), binds: bindings)
-        let result = try answer(to: query).wait()
+        let result = try link.query(query, logger: logger).wait()
         changesCount = result.metadata.rows ?? 0
         return result
-    }
-
-    /// The query's answer, or a failure once the connection is closed: PostgresNIO hands a query
-    /// to a channel that was already closed (the server ended an idle session: a restart,
-    /// `pg_terminate_backend`, the stalled-transaction timeout) without ever failing it.
-    private func answer(to query: PostgresQuery) -> EventLoopFuture<PostgresQueryResult> {
-        if connection.isClosed { return connection.eventLoop.makeFailedFuture(PostgresConnectionLost()) }
-        let promise = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
-        let settled = SettledOnce()
-        connection.query(query, logger: logger).whenComplete { result in
-            if settled.first() { promise.completeWith(result) }
-        }
-        connection.closeFuture.whenComplete { _ in
-            if settled.first() { promise.fail(PostgresConnectionLost()) }
-        }
-        return promise.futureResult
     }
 }
 
 /// The connection closed while a statement was outstanding (or before it was sent).
 struct PostgresConnectionLost: Error, CustomStringConvertible {
     var description: String { "the PostgreSQL connection was closed" }
-}
-
-/// True for the first caller only.
-private final class SettledOnce: Sendable {
-    private let done = Mutex(false)
-
-    func first() -> Bool {
-        done.withLock { done in
-            defer { done = true }
-            return !done
-        }
-    }
 }
 
 /// Rows already received, converted one at a time.
