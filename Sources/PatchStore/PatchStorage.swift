@@ -193,6 +193,9 @@ public protocol PatchStorage: Sendable {
     func advisories() async throws -> [Advisory]
     /// One advisory by id.
     func advisory(id: String) async throws -> Advisory?
+    /// The advisories with an open finding on at least one host, filtered, ordered and paged,
+    /// with how many match.
+    func advisorySummaries(_ query: AdvisorySummaryQuery) async throws -> (advisories: [AdvisorySummary], total: Int)
     /// Every KEV entry.
     func knownExploited() async throws -> [KnownExploitedVulnerability]
     /// Every EPSS score.
@@ -318,6 +321,8 @@ public protocol PatchStorage: Sendable {
 
     /// Events after `afterID` in chain order, optionally since a time or for one target.
     func auditEvents(afterID: Int64, since: Date?, target: String?, limit: Int) async throws -> [AuditEvent]
+    /// A page of events matching `query`, newest first, with the number that match.
+    func auditEvents(_ query: AuditEventQuery) async throws -> (events: [AuditEvent], total: Int)
     /// Every signed checkpoint.
     func auditCheckpoints() async throws -> [AuditCheckpoint]
     /// Signs the chain head with `sign` and stores the checkpoint; `nil` when the head is already sealed.

@@ -35,6 +35,44 @@ extension SQLStorage {
         }
     }
 
+    public func auditEvents(_ query: AuditEventQuery) async throws -> (events: [AuditEvent], total: Int) {
+        var conditions: [String] = []
+        var arguments: [SQLValue] = []
+        for (column, pattern) in [("actor", query.actor), ("action", query.action), ("target", query.target)] {
+            guard let pattern, !pattern.isEmpty else { continue }
+            if pattern.hasSuffix("*") {
+                // A prefix, compared exactly (LIKE differs in case and escapes between the engines).
+                let prefix = String(pattern.dropLast())
+                conditions.append("SUBSTR(\(column), 1, \(prefix.unicodeScalars.count)) = ?")
+                arguments.append(prefix.sqlValue)
+            } else {
+                conditions.append("\(column) = ?")
+                arguments.append(pattern.sqlValue)
+            }
+        }
+        if let from = query.from {
+            conditions.append("at >= ?")
+            arguments.append(Self.millis(from).sqlValue)
+        }
+        if let to = query.to {
+            conditions.append("at < ?")
+            arguments.append(Self.millis(to).sqlValue)
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let limit = max(0, min(query.limit, 1000))
+        let offset = max(0, query.offset)
+        let filter = SQLArguments(arguments)
+        return try await engine.read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events \(whereClause)", arguments: filter) ?? 0
+            let rows = try SQLRow.fetchAll(
+                db,
+                sql: "SELECT * FROM events \(whereClause) ORDER BY id DESC LIMIT \(limit) OFFSET \(offset)",
+                arguments: filter
+            )
+            return (rows.map(Self.auditEvent), total)
+        }
+    }
+
     public func auditCheckpoints() async throws -> [AuditCheckpoint] {
         try await engine.read { db in
             try SQLRow.fetchAll(db, sql: "SELECT * FROM audit_checkpoints ORDER BY event_id").map {

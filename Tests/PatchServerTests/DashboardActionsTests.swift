@@ -287,6 +287,90 @@ import Testing
     }
 }
 
+extension DashboardActionsTests {
+    @Test func hostLabelsAndEnrollmentTokensAreManagedFromTheConsole() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken()
+        try await harness.application().test(.router) { client in
+            var agent = TestAgent()
+            try await client.enroll(&agent, token: token)
+            var browser = try await Self.signIn(client, as: "admin-user")
+            let hostPage = try await client.execute(
+                uri: "/hosts/\(agent.hostID)",
+                method: .get,
+                headers: [.cookie: browser.cookies]
+            )
+            #expect(hostPage.text.contains("action=\"/act/hosts/\(agent.hostID)/labels\""))
+            let (saved, page) = try await Self.act(
+                client,
+                &browser,
+                "/act/hosts/\(agent.hostID)/labels",
+                [
+                    ("_method", "PUT"), ("_next", "/hosts/\(agent.hostID)"), ("_done", "Labels saved"),
+                    ("labels:map", "env=staging\nteam = web"), ("tags:list", "pci, canary"),
+                ]
+            )
+            #expect(saved.status == .seeOther)
+            #expect(page?.text.contains("Labels saved") == true)
+            #expect(page?.text.contains("env=staging\nteam=web") == true)
+            let host = try #require(try await harness.storage.host(id: agent.hostID))
+            #expect(host.labels == ["env": "staging", "team": "web"])
+            #expect(Set(host.tags) == ["pci", "canary"])
+            let audit = try await harness.storage.auditEvents(
+                {
+                    var query = AuditEventQuery()
+                    query.target = "host:\(agent.hostID)"
+                    query.actor = "user:*"
+                    return query
+                }()
+            )
+            #expect(audit.total >= 1, "the change is audited with the user as actor")
+
+            // A viewer sees no form, and the API refuses the same post.
+            var viewer = try await Self.signIn(client, as: "viewer-user")
+            let viewed = try await client.execute(
+                uri: "/hosts/\(agent.hostID)",
+                method: .get,
+                headers: [.cookie: viewer.cookies]
+            )
+            #expect(!viewed.text.contains("/labels\""))
+            let (refused, back) = try await Self.act(
+                client,
+                &viewer,
+                "/act/hosts/\(agent.hostID)/labels",
+                [("_method", "PUT"), ("_back", "/hosts/\(agent.hostID)"), ("labels:map", ""), ("tags:list", "")]
+            )
+            #expect(refused.status == .seeOther)
+            #expect(back?.text.contains("hosts.manage") == true)
+            #expect(try await harness.storage.host(id: agent.hostID)?.labels == ["env": "staging", "team": "web"])
+
+            // An enrollment token made on the tokens page enrolls an agent.
+            let tokens = try await client.execute(uri: "/tokens", method: .get, headers: [.cookie: browser.cookies])
+            #expect(tokens.text.contains("action=\"/act/enrollment-tokens\""))
+            let shown = try await client.execute(
+                uri: "/act/enrollment-tokens",
+                method: .post,
+                headers: [.cookie: browser.cookies, .contentType: "application/x-www-form-urlencoded"],
+                body: Self.form([
+                    ("csrf", browser.csrf), ("_reveal", "token"), ("_done", "Your new enrollment token"),
+                    ("_next", "/tokens"), ("uses:int", "2"), ("expiresInSeconds:int", "3600"),
+                ])
+            )
+            #expect(shown.status == .ok)
+            let secret = try #require(Self.revealed(shown.text))
+            var second = TestAgent(hostname: "web-02")
+            try await client.enroll(&second, token: secret)
+            #expect(!second.hostID.isEmpty)
+        }
+    }
+
+    /// The secret a reveal page shows (the text of its `code.secret`).
+    static func revealed(_ html: String) -> String? {
+        guard let start = html.range(of: "<code class=\"secret\" id=\"secret\">") else { return nil }
+        return String(html[start.upperBound...].prefix { $0 != "<" })
+    }
+}
+
 /// Form fields become the JSON body the API reads.
 @Suite struct FormFieldsTests {
     @Test func namesSayWhereAndWhat() throws {
@@ -302,10 +386,19 @@ import Testing
         )
     }
 
+    @Test func mapsComeFromKeyValueLinesAndStayEvenWhenEmpty() throws {
+        let map = String(
+            buffer: try FormFields("labels%3Amap=env+%3D+prod%0D%0A%0Ateam%3Dweb%3Dblue&tags%3Alist=").json()
+        )
+        #expect(map == #"{"labels":{"env":"prod","team":"web=blue"},"tags":[]}"#)
+        #expect(String(buffer: try FormFields("labels%3Amap=").json()) == #"{"labels":{}}"#)
+    }
+
     @Test(arguments: [
         ("a%3Aint=12x", "is not a whole number"), ("a%3Aint=99999999999999999999", "is not a whole number"),
         ("a%3Anumber=nan", "is not a number"), ("a%3Ajson=%7B", "not valid JSON"), ("a%3Awhat=1", "unknown kind"),
         ("a.b.c.d.e=1", "not a field name"), ("a=1&a.b=2", "both a value and a group"), ("a=%ZZ", "malformed percent"),
+        ("labels%3Amap=env%3Dprod%0Anovalue", "line 2: "), ("labels%3Amap=%3Dx", "is not key=value"),
     ])
     func badFieldsAreNamed(_ example: (String, String)) throws {
         #expect {

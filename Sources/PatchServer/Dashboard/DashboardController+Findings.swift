@@ -25,6 +25,7 @@ extension DashboardController {
         let parameters = request.uri.queryParameters
         var query = try FindingQueryParser.parse(parameters)
         if parameters["limit"] == nil { query.limit = 100 }
+        if parameters["format"] == "csv" { return try await findingsCSV(query) }
         let (findings, total) = try await storage.findings(query)
         var data = page(identity, title: "Findings")
         data["navFindings"] = true
@@ -48,7 +49,43 @@ extension DashboardController {
         if query.offset + findings.count < total {
             data["next"] = Self.link("/findings", parameters, ["offset": String(query.offset + query.limit)])
         }
+        data["csv"] = Self.link("/findings", parameters, ["format": "csv", "offset": ""])
         return html(library.render(data, withTemplate: "findings"))
+    }
+
+    /// Every finding matching `query` (up to ``CSVTable/maxRows``), as CSV.
+    func findingsCSV(_ query: FindingQuery) async throws -> Response {
+        var query = query
+        var table = CSVTable(header: [
+            "host_id", "hostname", "package", "architecture", "installed_version", "source_package", "advisory",
+            "aliases", "severity", "cvss", "epss", "kev", "fixed_version", "first_seen",
+        ])
+        let stamp = ISO8601DateFormatter()
+        var hostnames: [String: String] = [:]
+        query.limit = 1000
+        query.offset = 0
+        var written = 0
+        while written < CSVTable.maxRows {
+            let (findings, _) = try await storage.findings(query)
+            for stored in findings.prefix(CSVTable.maxRows - written) {
+                if hostnames[stored.hostID] == nil, hostnames.count < 200_000 {
+                    hostnames[stored.hostID] = try await storage.host(id: stored.hostID)?.facts.hostname ?? ""
+                }
+                let finding = stored.finding
+                table.append([
+                    stored.hostID, hostnames[stored.hostID] ?? "", finding.package, finding.architecture,
+                    finding.installedVersion, finding.sourcePackage, finding.advisory,
+                    finding.aliases.joined(separator: " "), finding.severity.rawValue,
+                    finding.cvssScore.map { String($0) } ?? "", finding.epssScore.map { String($0) } ?? "",
+                    finding.knownExploited ? "true" : "false", finding.fixedVersion ?? "",
+                    stamp.string(from: stored.firstSeen),
+                ])
+            }
+            written += findings.count
+            guard findings.count == query.limit else { break }
+            query.offset += query.limit
+        }
+        return table.response(filename: "findings.csv")
     }
 
     @Sendable func advisoryPage(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -97,12 +134,26 @@ extension DashboardController {
             throw Problem.forbidden("\(identity.username) cannot read the fleet")
         }
         let framework = try ComplianceQuery.framework(request.uri.queryParameters)
+        let csv = request.uri.queryParameters["format"] == "csv"
         let report = try await compliance.report(
             framework: framework,
-            rowLimit: 300
+            rowLimit: csv ? CSVTable.maxRows : 300
         )
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate]
+        if csv {
+            var table = CSVTable(header: [
+                "due", "state", "host_id", "hostname", "tier", "package", "advisory", "severity", "fixed",
+            ])
+            for row in report.rows {
+                table.append([
+                    row.dueDate.map { formatter.string(from: $0) } ?? "", row.state, row.hostID, row.hostname,
+                    row.tier ?? "", row.package, row.advisory, row.severity,
+                    row.fixedAt.map { formatter.string(from: $0) } ?? "",
+                ])
+            }
+            return table.response(filename: "compliance-\(framework.rawValue).csv")
+        }
         var data = page(identity, title: "Compliance")
         data["navCompliance"] = true
         data["profile"] = report.profile
@@ -128,6 +179,8 @@ extension DashboardController {
                 "fixed": row.fixedAt.map { formatter.string(from: $0) } ?? "",
             ]
         }
+        data["rowsShown"] = report.rows.count
+        data["csv"] = "/compliance?framework=\(framework.rawValue)&format=csv"
         return html(library.render(data, withTemplate: "compliance"))
     }
 

@@ -42,6 +42,7 @@ extension DashboardController {
         data["tokens"] = rows
         data["all"] = all
         data["canSeeAll"] = identity.has(.usersManage)
+        data["canEnroll"] = identity.has(.enrollmentManage)
         data["navTokens"] = true
         data["myPermissions"] = Permission.allCases.filter { identity.has($0) }.map(\.rawValue)
         return html(library.render(data, withTemplate: "tokens"))

@@ -19,10 +19,13 @@ struct DashboardController: Sendable {
     let configuration: ServerConfiguration
     let changes: ChangeService
     let compliance: ComplianceService
+    let audit: AuditService
     /// The API's routes: the dashboard's forms act through them (``SecuredRoutes/dispatch(_:path:body:context:)``).
     let routes: SecuredRoutes
     let library: MustacheLibrary
     let stylesheet: ByteBuffer
+    let faviconSVG: ByteBuffer
+    let faviconICO: ByteBuffer
     let unauthenticatedBodies: BodyBudget
 
     init(
@@ -34,6 +37,7 @@ struct DashboardController: Sendable {
         configuration: ServerConfiguration,
         changes: ChangeService,
         compliance: ComplianceService,
+        audit: AuditService,
         routes: SecuredRoutes
     ) async throws {
         guard let resources = Bundle.module.url(forResource: "Resources", withExtension: nil) else {
@@ -47,9 +51,12 @@ struct DashboardController: Sendable {
         self.configuration = configuration
         self.changes = changes
         self.compliance = compliance
+        self.audit = audit
         self.routes = routes
         self.library = try await MustacheLibrary(directory: resources.appendingPathComponent("templates").path)
         self.stylesheet = ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("app.css")))
+        self.faviconSVG = ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("favicon.svg")))
+        self.faviconICO = ByteBuffer(bytes: try Data(contentsOf: resources.appendingPathComponent("favicon.ico")))
     }
 
     func addRoutes(to authenticated: RouterGroup<AppRequestContext>, public router: Router<AppRequestContext>) {
@@ -61,6 +68,17 @@ struct DashboardController: Sendable {
                 body: .init(byteBuffer: css)
             )
         }
+        for (path, body, type) in [
+            ("static/favicon.svg", faviconSVG, "image/svg+xml"), ("favicon.ico", faviconICO, "image/x-icon"),
+        ] {
+            router.get(RouterPath(path)) { _, _ in
+                Response(
+                    status: .ok,
+                    headers: [.contentType: type, .cacheControl: "max-age=86400"],
+                    body: .init(byteBuffer: body)
+                )
+            }
+        }
         router.get("login") { request, _ in try loginPage(request: request, error: nil, username: "") }
         router.post("login", use: login)
         let pages = authenticated.group().add(middleware: DashboardFlashMiddleware(secure: configuration.usesTLS))
@@ -69,6 +87,8 @@ struct DashboardController: Sendable {
         pages.get("hosts", use: hostsPage)
         pages.get("hosts/:id", use: hostPage)
         addFindingsRoutes(to: pages)
+        addAdvisoryRoutes(to: pages)
+        addAuditRoutes(to: pages)
         addChangeRoutes(to: pages)
         addRolloutRoutes(to: pages)
         addTokenRoutes(to: pages)
@@ -249,6 +269,7 @@ struct DashboardController: Sendable {
         }
         let parameters = request.uri.queryParameters
         let query = try HostQueryParser.parse(parameters, now: clock.now(), onlineWindow: fleet.onlineWindow)
+        if parameters["format"] == "csv" { return try await hostsCSV(query) }
         let page = try await storage.hosts(query)
         let summary = try await fleet.summary()
         let onlineSince = fleet.onlineSince()
@@ -294,7 +315,35 @@ struct DashboardController: Sendable {
         if query.offset + page.hosts.count < page.total {
             data["next"] = Self.link("/hosts", parameters, ["offset": String(query.offset + query.limit)])
         }
+        data["csv"] = Self.link("/hosts", parameters, ["format": "csv", "offset": ""])
         return html(library.render(data, withTemplate: "hosts"))
+    }
+
+    /// Every host matching `query` (up to ``CSVTable/maxRows``), as CSV.
+    func hostsCSV(_ query: HostQuery) async throws -> Response {
+        var query = query
+        var table = CSVTable(header: [
+            "id", "hostname", "os", "os_version", "kernel", "packages", "last_seen", "state", "reboot_required",
+        ])
+        let stamp = ISO8601DateFormatter()
+        let onlineSince = fleet.onlineSince()
+        query.limit = 1000
+        query.offset = 0
+        var written = 0
+        while written < CSVTable.maxRows {
+            let page = try await storage.hosts(query)
+            for host in page.hosts.prefix(CSVTable.maxRows - written) {
+                table.append([
+                    host.id, host.facts.hostname, host.facts.os.id, host.facts.os.versionID, host.facts.kernelRunning,
+                    String(host.packageCount), stamp.string(from: host.lastSeen),
+                    host.lastSeen >= onlineSince ? "online" : "stale", host.facts.rebootRequired ? "true" : "false",
+                ])
+            }
+            written += page.hosts.count
+            guard page.hosts.count == query.limit else { break }
+            query.offset += query.limit
+        }
+        return table.response(filename: "hosts.csv")
     }
 
     @Sendable func hostPage(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -331,6 +380,11 @@ struct DashboardController: Sendable {
                 "firstSeen": formatter.string(from: host.firstSeen), "lastSeen": formatter.string(from: host.lastSeen),
                 "fingerprint": host.inventoryFingerprint ?? "none yet",
             ] as [String: Any]
+        data["labelsText"] = host.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+            separator: "\n"
+        )
+        data["tagsText"] = host.tags.joined(separator: ", ")
+        data["canLabel"] = identity.has(.hostsManage)
         data["packageCount"] = packageCount
         data["findingTotal"] = findingTotal
         data["findings"] = try await findingRows(findings, withHosts: false)

@@ -8,7 +8,7 @@ import NIOCore
 /// `true` when checked (`on`, `true`, `yes`; a hidden `false` field before the box sends false when it
 /// is not, the later field winning); `content.options:json` → JSON text; `rollbackPlan:text`
 /// → a string kept even when empty; `content.packages:packages` → `[{"name", "version"}]` from
-/// `name` or `name=version` items. Other empty values are left out (the API's default applies). Names starting with `_` (and `csrf`) steer the form
+/// `name` or `name=version` items; `labels:map` → `{"key": "value"}` from `key=value` lines. Other empty values are left out (the API's default applies). Names starting with `_` (and `csrf`) steer the form
 /// and are not sent.
 struct FormFields {
     /// The fields in form order (names and values decoded).
@@ -100,6 +100,23 @@ struct FormFields {
                 }.filter { !$0.isEmpty }
                 let existing = Self.value(at: path, in: root) as? [String] ?? []
                 converted = existing + items
+            case "map":
+                // One `key=value` per line; kept even when empty (an empty map replaces the old one).
+                var entries = Self.value(at: path, in: root) as? [String: String] ?? [:]
+                for (number, line) in value.split(whereSeparator: \.isNewline).enumerated() {
+                    let entry = line.trimmingCharacters(in: .whitespaces)
+                    guard !entry.isEmpty else { continue }
+                    let parts = entry.split(separator: "=", maxSplits: 1).map {
+                        $0.trimmingCharacters(in: .whitespaces)
+                    }
+                    guard parts.count == 2, !parts[0].isEmpty else {
+                        throw Problem.badRequest(
+                            "form field '\(path.joined(separator: "."))' line \(number + 1): '\(entry.prefix(80))' is not key=value"
+                        )
+                    }
+                    entries[parts[0]] = parts[1]
+                }
+                converted = entries
             case "json":
                 guard !trimmed.isEmpty else { continue }
                 guard

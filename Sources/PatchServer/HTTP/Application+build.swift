@@ -81,7 +81,7 @@ public func buildApplication(
             // TLS 1.2 and 1.3 only; for 1.2, forward-secret AEAD suites only (1.3 has nothing else).
             tls.minimumTLSVersion = .tlsv12
             tls.cipherSuites = ServerConfiguration.tls12CipherSuites
-            server = try .tls(.http1(), tlsConfiguration: tls)
+            server = try .tls(.http1(limits: configuration.requestHeadLimits), tlsConfiguration: tls)
         } catch {
             throw Problem(
                 .internalServerError,
@@ -89,7 +89,7 @@ public func buildApplication(
             )
         }
     } else {
-        server = .http1()
+        server = .http1(limits: configuration.requestHeadLimits)
     }
     let onListening = dependencies.onListening
     return Application(
@@ -161,6 +161,7 @@ public func buildRouter(
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: HTTPMethodsMiddleware(usesTLS: configuration.usesTLS))
+    router.add(middleware: try await ErrorPageMiddleware.load())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.get("healthz") { _, _ in
@@ -300,6 +301,7 @@ public func buildRouter(
         configuration: configuration,
         changes: changes,
         compliance: compliance,
+        audit: audit,
         routes: table
     )
     dashboard.addRoutes(to: authenticated, public: router)

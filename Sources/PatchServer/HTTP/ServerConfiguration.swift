@@ -69,6 +69,8 @@ public struct ServerConfiguration: Sendable {
     /// Bytes that unauthenticated requests (enrollment, login) may hold in memory, all together.
     /// Default 4 MiB.
     public var unauthenticatedBodyBytes = 4 * 1024 * 1024
+    /// Longest request line and head: past them a request gets 414 or 431 at once.
+    public var requestHeadLimits = RequestHeadLimits()
 
     /// Creates the default configuration.
     public init() {}
