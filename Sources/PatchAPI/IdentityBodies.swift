@@ -3,6 +3,8 @@ public struct CreateUserRequest: APIRequestBody, Hashable {
     public var username: String
     public var password: String
     public var role: String
+    /// The user must choose their own password at their first sign-in (default false).
+    public var mustChangePassword: Bool?
 
     public func validate() throws {
         try TextField.check(username, "username", max: 64)
@@ -108,5 +110,21 @@ public struct EnrollmentTokenRequest: APIRequestBody, Hashable {
                 throw APIInputError(field: "host", "makes a re-enroll token: 1 use and at most 7 days (604800 s)")
             }
         }
+    }
+}
+
+/// `POST /api/v1/me/password`: the caller's current password and the new one.
+public struct PasswordChangeRequest: APIRequestBody, Hashable {
+    public var currentPassword: String
+    public var newPassword: String
+
+    public init(currentPassword: String, newPassword: String) {
+        self.currentPassword = currentPassword
+        self.newPassword = newPassword
+    }
+
+    public func validate() throws {
+        try TextField.checkLength(currentPassword, "currentPassword", max: 1024)
+        try TextField.checkLength(newPassword, "newPassword", max: 1024)
     }
 }

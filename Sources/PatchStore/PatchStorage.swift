@@ -77,6 +77,19 @@ public protocol PatchStorage: Sendable {
     func user(id: String) async throws -> UserRecord?
     /// Number of users.
     func userCount() async throws -> Int
+    /// Sets a user's password hash and whether they must change it, ends their other sessions (all
+    /// but `keepSession`, a session id) and records the change; `false` for an unknown user.
+    func setPassword(
+        userID: String,
+        passwordHash: String,
+        mustChange: Bool,
+        keepSession: String?,
+        actor: String,
+        now: Date
+    ) async throws -> Bool
+    /// Disables a user (ending their sessions) or enables them again, recorded; `false` for an
+    /// unknown user.
+    func setUserDisabled(userID: String, disabled: Bool, actor: String, now: Date) async throws -> Bool
     /// Stores a new session.
     func createSession(_ session: SessionRecord) async throws
     /// The session with this id if it has not expired at `now`.

@@ -13,14 +13,29 @@ public struct UserRecord: Sendable, Hashable, Codable {
     public var role: String
     /// When the user was created.
     public var createdAt: Date
+    /// When the user was disabled (no sign-in, no session, no API token works); `nil` while enabled.
+    public var disabledAt: Date?
+    /// The password was set by someone else (first admin, a reset): the user must choose a new one
+    /// before doing anything else.
+    public var mustChangePassword: Bool
 
     /// Creates a user record.
-    public init(id: String, username: String, passwordHash: String, role: String, createdAt: Date) {
+    public init(
+        id: String,
+        username: String,
+        passwordHash: String,
+        role: String,
+        createdAt: Date,
+        disabledAt: Date? = nil,
+        mustChangePassword: Bool = false
+    ) {
         self.id = id
         self.username = username
         self.passwordHash = passwordHash
         self.role = role
         self.createdAt = createdAt
+        self.disabledAt = disabledAt
+        self.mustChangePassword = mustChangePassword
     }
 }
 

@@ -5,8 +5,14 @@ extension SQLStorage {
         do {
             try await write { db in
                 try db.execute(
-                    sql: "INSERT INTO users (id, username, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [user.id, user.username, user.passwordHash, user.role, Self.millis(user.createdAt)]
+                    sql: """
+                        INSERT INTO users (id, username, password_hash, role, created_at, must_change_password)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        user.id, user.username, user.passwordHash, user.role, Self.millis(user.createdAt),
+                        user.mustChangePassword ? 1 : 0,
+                    ]
                 )
                 try Self.insertEvent(
                     EventRecord(
@@ -173,7 +179,76 @@ extension SQLStorage {
             username: row["username"],
             passwordHash: row["password_hash"],
             role: row["role"],
-            createdAt: date(row["created_at"] as Int64)
+            createdAt: date(row["created_at"] as Int64),
+            disabledAt: date(row["disabled_at"] as Int64?),
+            mustChangePassword: (row["must_change_password"] as Int64) != 0
         )
+    }
+
+    public func setPassword(
+        userID: String,
+        passwordHash: String,
+        mustChange: Bool,
+        keepSession: String?,
+        actor: String,
+        now: Date
+    ) async throws -> Bool {
+        try await write { db in
+            guard
+                let username = try String.fetchOne(
+                    db,
+                    sql: "SELECT username FROM users WHERE id = ?",
+                    arguments: [userID]
+                )
+            else { return false }
+            try db.execute(
+                sql: "UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?",
+                arguments: [passwordHash, mustChange ? 1 : 0, userID]
+            )
+            // Every other session of the user ends: whoever knew the old password is signed out.
+            try db.execute(
+                sql: "DELETE FROM sessions WHERE user_id = ? AND id <> ?",
+                arguments: [userID, keepSession ?? ""]
+            )
+            try Self.insertEvent(
+                EventRecord(
+                    at: now,
+                    actor: actor,
+                    action: mustChange ? "user.password-reset" : "user.password-changed",
+                    target: "user:\(username)",
+                    details: "{}"
+                ),
+                db
+            )
+            return true
+        }
+    }
+
+    public func setUserDisabled(userID: String, disabled: Bool, actor: String, now: Date) async throws -> Bool {
+        try await write { db in
+            guard
+                let username = try String.fetchOne(
+                    db,
+                    sql: "SELECT username FROM users WHERE id = ?",
+                    arguments: [userID]
+                )
+            else { return false }
+            try db.execute(
+                sql: "UPDATE users SET disabled_at = ? WHERE id = ?",
+                arguments: [disabled ? Self.millis(now).sqlValue : SQLValue.null, userID.sqlValue]
+            )
+            if disabled { try db.execute(sql: "DELETE FROM sessions WHERE user_id = ?", arguments: [userID]) }
+            try Self.insertEvent(
+                EventRecord(
+                    at: now,
+                    actor: actor,
+                    action: disabled ? "user.disabled" : "user.enabled",
+                    target: "user:\(username)",
+                    details: "{}"
+                ),
+                db
+            )
+            return true
+        }
     }
 }

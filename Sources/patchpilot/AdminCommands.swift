@@ -31,7 +31,14 @@ struct AdminCommand: AsyncParsableCommand {
             } else {
                 password = BearerSecret.randomToken(bytes: 12)
             }
-            try await identities.createUser(username: username, password: password, role: role, actor: "cli")
+            // A generated password is a one-time password: the user chooses their own at first sign-in.
+            try await identities.createUser(
+                username: username,
+                password: password,
+                role: role,
+                actor: "cli",
+                mustChangePassword: !passwordStdin
+            )
             try await data.sealAudit(storage)
             print("created user \(username) with role \(role)")
             if !passwordStdin { print("password: \(password)") }

@@ -134,7 +134,13 @@ struct ServeCommand: AsyncParsableCommand {
         if try await storage.userCount() == 0 {
             let password = BearerSecret.randomToken(bytes: 12)
             do {
-                try await identities.createUser(username: "admin", password: password, role: "admin", actor: "system")
+                try await identities.createUser(
+                    username: "admin",
+                    password: password,
+                    role: "admin",
+                    actor: "system",
+                    mustChangePassword: true
+                )
                 credentials = ("admin", password)
                 announce("Created the first user. Sign in as admin with the one-time password: \(password)")
             } catch let error as StoreError where error.code == .conflict {
@@ -145,7 +151,13 @@ struct ServeCommand: AsyncParsableCommand {
         } else if demo {
             let password = BearerSecret.randomToken(bytes: 12)
             let username = "demo-\(BearerSecret.randomToken(bytes: 3))"
-            try await identities.createUser(username: username, password: password, role: "admin", actor: "system")
+            try await identities.createUser(
+                username: username,
+                password: password,
+                role: "admin",
+                actor: "system",
+                mustChangePassword: true
+            )
             credentials = (username, password)
         }
 

@@ -44,7 +44,11 @@ import Testing
         )
     }
 
-    static func signIn(_ client: some TestClientProtocol, as username: String) async throws -> Browser {
+    static func signIn(
+        _ client: some TestClientProtocol,
+        as username: String,
+        landing: String = "/changes"
+    ) async throws -> Browser {
         let login = try await client.execute(uri: "/login", method: .get)
         let csrf = try #require(hiddenField(login.text, "csrf"))
         let signedIn = try await client.execute(
@@ -55,7 +59,7 @@ import Testing
         )
         let session = try #require(cookie(signedIn, "pp_session"), "\(username) signs in")
         let overview = try await client.execute(
-            uri: "/changes",
+            uri: landing,
             method: .get,
             headers: [.cookie: "pp_session=\(session)"]
         )

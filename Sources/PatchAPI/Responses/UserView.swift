@@ -11,14 +11,35 @@ public struct UserView: Codable, Sendable {
     /// Further roles, global or scoped to an environment or host group.
     public var grants: [RoleGrant]
     public var createdAt: Date
+    /// When the user was disabled; absent while enabled.
+    public var disabledAt: Date?
+    /// The user must choose a new password at their next sign-in.
+    public var mustChangePassword: Bool
 
-    public init(id: String, username: String, role: String, grants: [RoleGrant], createdAt: Date) {
+    public init(
+        id: String,
+        username: String,
+        role: String,
+        grants: [RoleGrant],
+        createdAt: Date,
+        disabledAt: Date? = nil,
+        mustChangePassword: Bool = false
+    ) {
         self.id = id
         self.username = username
         self.role = role
         self.grants = grants
         self.createdAt = createdAt
+        self.disabledAt = disabledAt
+        self.mustChangePassword = mustChangePassword
     }
+}
+
+/// `POST /api/v1/users/{name}/reset-password`: the new one-time password, shown once.
+public struct PasswordReset: Codable, Sendable {
+    public var password: String
+
+    public init(password: String) { self.password = password }
 }
 
 /// `GET /api/v1/users`: every user.

@@ -68,17 +68,10 @@ struct DashboardController: Sendable {
                 body: .init(byteBuffer: css)
             )
         }
-        for (path, body, type) in [
-            ("static/favicon.svg", faviconSVG, "image/svg+xml"), ("favicon.ico", faviconICO, "image/x-icon"),
-        ] {
-            router.get(RouterPath(path)) { _, _ in
-                Response(
-                    status: .ok,
-                    headers: [.contentType: type, .cacheControl: "max-age=86400"],
-                    body: .init(byteBuffer: body)
-                )
-            }
-        }
+        let svg = faviconSVG
+        let ico = faviconICO
+        router.get("static/favicon.svg") { _, _ in Self.icon(svg, type: "image/svg+xml") }
+        router.get("favicon.ico") { _, _ in Self.icon(ico, type: "image/x-icon") }
         router.get("login") { request, _ in try loginPage(request: request, error: nil, username: "") }
         router.post("login", use: login)
         let pages = authenticated.group().add(middleware: DashboardFlashMiddleware(secure: configuration.usesTLS))
@@ -89,11 +82,20 @@ struct DashboardController: Sendable {
         addFindingsRoutes(to: pages)
         addAdvisoryRoutes(to: pages)
         addAuditRoutes(to: pages)
+        addUserRoutes(to: pages)
         addChangeRoutes(to: pages)
         addRolloutRoutes(to: pages)
         addTokenRoutes(to: pages)
         addRolloutPreviewRoutes(to: pages)
         addActionRoutes(to: pages)
+    }
+
+    static func icon(_ body: ByteBuffer, type: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: type, .cacheControl: "max-age=86400"],
+            body: .init(byteBuffer: body)
+        )
     }
 
     // MARK: Sign-in

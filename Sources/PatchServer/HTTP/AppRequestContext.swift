@@ -23,6 +23,8 @@ public struct Identity: Sendable, Hashable {
     public var authorization: Authorization
     /// The credential used.
     public var credential: Credential
+    /// The user must choose a new password (first sign-in, after a reset) before anything else.
+    public var mustChangePassword = false
 
     /// The audit actor string (`user:alice`).
     public var actor: String { "user:\(username)" }

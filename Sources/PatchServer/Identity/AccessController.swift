@@ -16,6 +16,16 @@ struct AccessController: Sendable {
         return user
     }
 
+    /// Disables or enables a user (never oneself: an administrator cannot lock themselves out).
+    func setDisabled(_ disable: Bool, name: String, by identity: Identity) async throws -> Response {
+        let user = try await user(named: name)
+        guard user.id != identity.userID else {
+            throw Problem.conflict("you cannot \(disable ? "disable" : "enable") your own account")
+        }
+        _ = try await storage.setUserDisabled(userID: user.id, disabled: disable, actor: identity.actor, now: clock.now())
+        return Response(status: .noContent)
+    }
+
     func scope(_ text: String?) throws -> GrantScope {
         do { return try GrantScope(parsing: text ?? "global") } catch let error as ChangeControlError {
             throw Problem.refusal(error)
@@ -33,7 +43,9 @@ struct AccessController: Sendable {
                         username: user.username,
                         role: user.role,
                         grants: try await storage.grants(userID: user.id),
-                        createdAt: user.createdAt
+                        createdAt: user.createdAt,
+                        disabledAt: user.disabledAt,
+                        mustChangePassword: user.mustChangePassword
                     )
                 )
             }
@@ -46,7 +58,8 @@ struct AccessController: Sendable {
                     username: body.username,
                     password: body.password,
                     role: body.role,
-                    actor: identity.actor
+                    actor: identity.actor,
+                    mustChangePassword: body.mustChangePassword ?? false
                 )
                 return try JSONResponse.make(
                     UserView(
@@ -54,13 +67,51 @@ struct AccessController: Sendable {
                         username: user.username,
                         role: user.role,
                         grants: [],
-                        createdAt: user.createdAt
+                        createdAt: user.createdAt,
+                        mustChangePassword: user.mustChangePassword
                     ),
                     status: .created
                 )
             } catch let error as StoreError where error.code == .conflict {
                 throw Problem.conflict(error.message)
             }
+        }
+        table.add(.post, "users/{name}/disable", on: group, prefix: prefix, permission: .usersManage) {
+            _,
+            context,
+            identity in
+            try await setDisabled(true, name: try context.parameters.requireDecoded("name"), by: identity)
+        }
+        table.add(.post, "users/{name}/enable", on: group, prefix: prefix, permission: .usersManage) {
+            _,
+            context,
+            identity in
+            try await setDisabled(false, name: try context.parameters.requireDecoded("name"), by: identity)
+        }
+        table.add(.post, "users/{name}/reset-password", on: group, prefix: prefix, permission: .usersManage) {
+            _,
+            context,
+            identity in
+            let user = try await user(named: try context.parameters.requireDecoded("name"))
+            let password = try await identities.resetPassword(of: user, actor: identity.actor)
+            var response = try JSONResponse.make(PasswordReset(password: password))
+            response.headers[.cacheControl] = "no-store"
+            return response
+        }
+        table.add(.post, "me/password", on: group, prefix: prefix, permission: .fleetRead) {
+            request,
+            _,
+            identity in
+            let body = try await JSONBody.decode(PasswordChangeRequest.self, request, limit: 16 * 1024)
+            var keep: String?
+            if case .session(let id, _) = identity.credential { keep = id }
+            try await identities.changeOwnPassword(
+                userID: identity.userID,
+                current: body.currentPassword,
+                new: body.newPassword,
+                keepSession: keep
+            )
+            return Response(status: .noContent)
         }
         table.add(.post, "users/{name}/grants", on: group, prefix: prefix, permission: .usersManage) {
             request,

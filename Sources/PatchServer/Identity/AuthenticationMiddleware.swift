@@ -39,9 +39,32 @@ public struct AuthenticationMiddleware: RouterMiddleware {
             {
                 throw Problem.forbidden("missing or wrong X-CSRF-Token header")
             }
+            // A password someone else set (the first admin's, a reset one) is changed before
+            // anything else is done with the session.
+            if identity.mustChangePassword, !Self.allowedBeforePasswordChange(request) {
+                if isAPI {
+                    throw Problem.forbidden("change your one-time password first: POST /api/v1/me/password")
+                }
+                return Response(status: .seeOther, headers: [.location: "/password"])
+            }
             context.identity = identity
         }
         return try await next(request, context)
+    }
+}
+
+extension AuthenticationMiddleware {
+    /// What a session that must change its password may still reach: the password page and its
+    /// API, who am I, and signing out.
+    static func allowedBeforePasswordChange(_ request: Request) -> Bool {
+        let path = "/" + request.uri.path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+        switch (request.method, path) {
+        case (.get, "/password"), (.post, "/password"), (.post, "/logout"), (.get, "/api/v1/me"),
+            (.post, "/api/v1/me/password"):
+            return true
+        default:
+            return false
+        }
     }
 }
 

@@ -27,27 +27,86 @@ public struct IdentityService: Sendable {
 
     /// Creates a user with a bcrypt-hashed password.
     @discardableResult
-    public func createUser(username: String, password: String, role: String, actor: String) async throws -> UserRecord {
+    public func createUser(
+        username: String,
+        password: String,
+        role: String,
+        actor: String,
+        mustChangePassword: Bool = false
+    ) async throws -> UserRecord {
         guard try await self.role(named: role) != nil else {
             throw Problem.badRequest("field 'role': unknown role '\(role)'")
         }
         guard Self.isValidUsername(username) else {
             throw Problem.badRequest("username '\(username)' must be 1-64 characters of a-z, 0-9, '.', '_', '-'")
         }
-        guard password.utf8.count >= 12, password.utf8.count <= 72 else {
-            throw Problem.badRequest("password must be 12 to 72 bytes long")
-        }
-        let cost = bcryptCost
-        let hash = try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        try Self.checkPassword(password, field: "password")
+        let hash = try await hashPassword(password)
         let user = UserRecord(
             id: BearerSecret.randomToken(bytes: 8),
             username: username,
             passwordHash: hash,
             role: role,
-            createdAt: clock.now()
+            createdAt: clock.now(),
+            mustChangePassword: mustChangePassword
         )
         try await storage.createUser(user, actor: actor)
         return user
+    }
+
+    /// Refuses a password outside 12…72 bytes (bcrypt reads at most 72).
+    static func checkPassword(_ password: String, field: String) throws {
+        guard password.utf8.count >= 12, password.utf8.count <= 72 else {
+            throw Problem.badRequest("field '\(field)': a password must be 12 to 72 bytes long")
+        }
+    }
+
+    func hashPassword(_ password: String) async throws -> String {
+        let cost = bcryptCost
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    /// Changes the caller's own password after checking the current one; ends their other sessions
+    /// (`keepSession` stays signed in) and clears a pending must-change.
+    public func changeOwnPassword(
+        userID: String,
+        current: String,
+        new: String,
+        keepSession: String?
+    ) async throws {
+        guard let user = try await storage.user(id: userID), user.disabledAt == nil else {
+            throw Problem.notFound("no such user")
+        }
+        try Self.checkPassword(new, field: "newPassword")
+        let hash = user.passwordHash
+        let matches = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(current, hash: hash) }
+        guard matches else { throw Problem.forbidden("field 'currentPassword': the current password is wrong") }
+        guard current != new else {
+            throw Problem.badRequest("field 'newPassword': choose a password different from the current one")
+        }
+        _ = try await storage.setPassword(
+            userID: userID,
+            passwordHash: try await hashPassword(new),
+            mustChange: false,
+            keepSession: keepSession,
+            actor: "user:\(user.username)",
+            now: clock.now()
+        )
+    }
+
+    /// Sets a new generated one-time password for `user` (they must change it at their next
+    /// sign-in), ends all their sessions and returns it — shown once to whoever reset it.
+    public func resetPassword(of user: UserRecord, actor: String) async throws -> String {
+        let password = BearerSecret.randomToken(bytes: 12)
+        _ = try await storage.setPassword(
+            userID: user.id,
+            passwordHash: try await hashPassword(password),
+            mustChange: true,
+            keepSession: nil,
+            actor: actor,
+            now: clock.now()
+        )
+        return password
     }
 
     /// The user if the password matches; `nil` otherwise (also for unknown users, in similar time).
@@ -116,7 +175,7 @@ public struct IdentityService: Sendable {
             )
             return .throttled(until: until)
         }
-        guard let user = try await verifyPassword(username: username, password: password) else {
+        guard let user = try await verifyPassword(username: username, password: password), user.disabledAt == nil else {
             _ = try await storage.recordLoginFailure(
                 username: username,
                 source: source,
@@ -221,7 +280,7 @@ public struct IdentityService: Sendable {
             constantTimeEquals(token.secretHash, secret.secretHash)
         else { return nil }
         if let expiry = token.expiresAt, expiry <= clock.now() { return nil }
-        guard let user = try await storage.user(id: token.userID) else { return nil }
+        guard let user = try await storage.user(id: token.userID), user.disabledAt == nil else { return nil }
         let limit = token.permissions.map { Set($0.compactMap(Permission.init(rawValue:))) }
         return Identity(
             userID: user.id,
@@ -249,14 +308,15 @@ public struct IdentityService: Sendable {
     public func authenticate(sessionCookie value: String) async throws -> Identity? {
         let id = BearerSecret.hash(value)
         guard let session = try await storage.session(id: id, now: clock.now()),
-            let user = try await storage.user(id: session.userID)
+            let user = try await storage.user(id: session.userID), user.disabledAt == nil
         else { return nil }
         return Identity(
             userID: user.id,
             username: user.username,
             roleName: user.role,
             authorization: try await authorization(for: user, tokenPermissions: nil),
-            credential: .session(id: session.id, csrfToken: session.csrfToken)
+            credential: .session(id: session.id, csrfToken: session.csrfToken),
+            mustChangePassword: user.mustChangePassword
         )
     }
 

@@ -4,7 +4,7 @@
 /// row ids, trigger functions for the append-only and report-revision triggers.
 enum PostgresSchema {
     /// The migrations, oldest first; a migration's version is its position + 1.
-    static let migrations: [String] = [version1, version2]
+    static let migrations: [String] = [version1, version2, version3]
 
     /// The newest schema version this binary knows.
     static var currentVersion: Int64 { Int64(migrations.count) }
@@ -399,5 +399,11 @@ enum PostgresSchema {
         CREATE INDEX webhook_outbox_due ON webhook_outbox(next_attempt_at)
             WHERE delivered_at IS NULL AND dead_at IS NULL;
         CREATE INDEX webhook_outbox_dead ON webhook_outbox(dead_at) WHERE dead_at IS NOT NULL;
+        """
+
+    /// Users can be disabled, and must change a password someone else set (SQLite v17).
+    static let version3 = """
+        ALTER TABLE users ADD COLUMN disabled_at BIGINT;
+        ALTER TABLE users ADD COLUMN must_change_password BIGINT NOT NULL DEFAULT 0;
         """
 }

@@ -412,6 +412,15 @@ enum SQLiteMigrations {
                     """
             )
         }
+        // v17: users can be disabled, and must change a password someone else set.
+        migrator.registerMigration("v17-user-lifecycle") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE users ADD COLUMN disabled_at INTEGER;
+                    ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+                    """
+            )
+        }
         return migrator
     }
 }
