@@ -22,7 +22,8 @@ struct AccessController: Sendable {
         guard user.id != identity.userID else {
             throw Problem.conflict("you cannot \(disable ? "disable" : "enable") your own account")
         }
-        _ = try await storage.setUserDisabled(userID: user.id, disabled: disable, actor: identity.actor, now: clock.now())
+        let now = clock.now()
+        _ = try await storage.setUserDisabled(userID: user.id, disabled: disable, actor: identity.actor, now: now)
         return Response(status: .noContent)
     }
 
