@@ -83,6 +83,7 @@ struct DashboardController: Sendable {
         addAdvisoryRoutes(to: pages)
         addAuditRoutes(to: pages)
         addUserRoutes(to: pages)
+        addPolicyRoutes(to: pages)
         addChangeRoutes(to: pages)
         addRolloutRoutes(to: pages)
         addTokenRoutes(to: pages)
