@@ -35,10 +35,11 @@ extension DashboardController {
         var data = page(identity, title: "Policy")
         data["navPolicy"] = true
         if let current = try await storage.currentPolicy() {
-            data["current"] = [
-                "version": current.version, "appliedAt": ISO8601DateFormatter().string(from: current.appliedAt),
-                "actor": current.actor, "reason": current.reason,
-            ] as [String: Any]
+            data["current"] =
+                [
+                    "version": current.version, "appliedAt": ISO8601DateFormatter().string(from: current.appliedAt),
+                    "actor": current.actor, "reason": current.reason,
+                ] as [String: Any]
         }
         if let error { data["error"] = error }
         data["reason"] = reason
