@@ -88,6 +88,35 @@ import Testing
             #expect(page.status == .ok)
             #expect(page.text.contains("overdue"))
             #expect(page.text.contains("libssl3"))
+
+            // Fixed ten days after its deadline: no longer overdue (only open findings are), but
+            // counted as fixed late.
+            harness.clock.advance(3600)
+            let fixed = [
+                InstalledPackage(
+                    name: "libssl3",
+                    architecture: "amd64",
+                    version: "3.0.15-1~deb12u1",
+                    sourceName: "openssl",
+                    manager: .dpkg
+                )
+            ]
+            agent.packages = fixed
+            _ = try await client.signedPost(
+                "/api/v1/agent/inventory",
+                InventoryUpload.full(fixed),
+                agent: agent,
+                clock: harness.clock
+            )
+            let after = try await client.execute(
+                uri: "/api/v1/compliance?framework=pci-dss-4.0",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            .json(ComplianceReport.self)
+            #expect((after.totals["overdue"] ?? 0) == 0)
+            #expect(after.totals["fixedLate"] == 1)
+            #expect(after.rows.first?.fixedAt != nil)
         }
     }
 }

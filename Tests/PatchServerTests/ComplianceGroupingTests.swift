@@ -272,7 +272,8 @@ import Testing
                 ),
                 now: now
             )
-            let state = status.state.rawValue
+            // Open findings count by SLA state; fixed ones as fixed on time or late.
+            let state = ComplianceService.stateKey(status)
             tally.totals[state, default: 0] += 1
             for group in host.groups { tally.byGroup[group.name, default: [:]][state, default: 0] += 1 }
             tally.byTier[host.tier ?? "(no tier)", default: [:]][state, default: 0] += 1

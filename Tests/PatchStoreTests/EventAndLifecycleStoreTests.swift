@@ -95,7 +95,7 @@ import Testing
                 "v1-spine", "v2-vulnerabilities", "v3-plan-reports", "v4-policy-versions", "v5-host-plans",
                 "v6-host-labels", "v7-change-control", "v8-rollouts", "v9-hardening", "v10-plan-cancellation",
                 "v11-normalized-fleet", "v12-fleet-reports", "v13-summary-indexes", "v14-rollout-tasks",
-                "v15-server-keys", "v16-leases-outbox",
+                "v15-server-keys", "v16-leases-outbox", "v17-user-lifecycle",
             ]
         )
     }

@@ -161,7 +161,7 @@ extension DashboardController {
         data["frameworks"] = SLAFramework.allCases.filter { $0 != .custom }.map {
             ["value": $0.rawValue, "selected": $0 == framework] as [String: Any]
         }
-        let states = ["onTime", "dueSoon", "overdue", "excepted", "notCovered"]
+        let states = ["onTime", "dueSoon", "overdue", "excepted", "notCovered", "fixedOnTime", "fixedLate"]
         data["totals"] = Dictionary(uniqueKeysWithValues: states.map { ($0, report.totals[$0] ?? 0) })
         func bucket(_ bucket: ComplianceService.Bucket) -> [String: Any] {
             var row: [String: Any] = ["name": bucket.name]
@@ -173,7 +173,8 @@ extension DashboardController {
         data["rows"] = report.rows.map { row -> [String: Any] in
             [
                 "due": row.dueDate.map { formatter.string(from: $0) } ?? "—", "state": row.state,
-                "stateClass": row.state == "overdue" ? "reboot" : row.state == "dueSoon" ? "stale" : "online",
+                "stateClass": row.state == "overdue"
+                    ? "reboot" : ["dueSoon", "fixedLate"].contains(row.state) ? "stale" : "online",
                 "hostID": row.hostID, "hostname": row.hostname, "tier": row.tier ?? "—", "package": row.package,
                 "advisory": row.advisory, "severity": row.severity,
                 "fixed": row.fixedAt.map { formatter.string(from: $0) } ?? "",

@@ -9,7 +9,8 @@ import SecurityAdvisories
 ///
 /// Each finding gets the tier of its host (the first policy group that matches the host and names
 /// a tier), the profile's deadline for severity × tier, and pauses from active exceptions that cover
-/// it. Open findings and findings fixed in the last 90 days are evaluated.
+/// it. Open findings and findings fixed in the last 90 days are evaluated; open ones count by SLA
+/// state (on time, due soon, overdue, excepted), fixed ones as fixed on time or fixed late.
 struct ComplianceService: Sendable {
     let storage: any PatchStorage
     let clock: any WallClock
@@ -56,7 +57,12 @@ struct ComplianceService: Sendable {
         }
 
         mutating func count(_ state: SLAState, _ place: Placement, _ n: Int) {
-            let key = state.rawValue
+            count(key: state.rawValue, place, n)
+        }
+
+        /// Counts under `key`: an SLA state for open findings; `fixedOnTime` or `fixedLate` for
+        /// fixed ones, so that only open findings count as overdue.
+        mutating func count(key: String, _ place: Placement, _ n: Int) {
             totals[key, default: 0] += n
             for group in place.groupNames { byGroup[group, default: [:]][key, default: 0] += n }
             byTier[place.tier ?? "(no tier)", default: [:]][key, default: 0] += n
@@ -87,6 +93,16 @@ struct ComplianceService: Sendable {
         var first: Int64
         var last: Int64
         var members: [Int32]
+    }
+
+    /// What a finding counts as: its SLA state while open (`onTime`, `dueSoon`, `overdue`,
+    /// `excepted`, `notCovered`); `fixedOnTime` or `fixedLate` once fixed.
+    static func stateKey(_ status: SLAStatus) -> String {
+        switch status.met {
+        case true?: "fixedOnTime"
+        case false?: "fixedLate"
+        case nil: status.state.rawValue
+        }
     }
 
     /// The report under `framework` with the `rowLimit` findings due first — from the cache while
@@ -186,7 +202,7 @@ struct ComplianceService: Sendable {
                 knownExploited: finding.knownExploited,
                 clockStarted: status.clockStarted,
                 dueDate: status.dueDate,
-                state: status.state.rawValue,
+                state: Self.stateKey(status),
                 met: status.met,
                 fixedAt: fixedAt
             )
@@ -281,7 +297,7 @@ struct ComplianceService: Sendable {
                 advisories: [stored.finding.advisory] + stored.finding.aliases
             )
             let status = sla.evaluate(item, pauses: pauses, now: now)
-            tally.count(status.state, place, 1)
+            tally.count(key: Self.stateKey(status), place, 1)
             // It leaves the report when its fix is 90 days old.
             if let fixedAt = stored.fixedAt {
                 tally.nextChange = min(tally.nextChange, fixedAt.addingTimeInterval(90 * 86400))
