@@ -108,6 +108,11 @@ public protocol PatchStorage: Sendable {
     // MARK: Enrollment and agents
     /// Stores a new enrollment token.
     func createEnrollmentToken(_ token: EnrollmentTokenRecord, actor: String) async throws
+    /// The newest `limit` enrollment tokens (secrets are never stored, only their hashes).
+    func enrollmentTokens(limit: Int) async throws -> [EnrollmentTokenRecord]
+    /// Ends an enrollment token now (it expires at `now` unless it expired before), recorded;
+    /// `false` for an unknown token.
+    func revokeEnrollmentToken(id: String, actor: String, now: Date) async throws -> Bool
     /// Consumes one use of the token and registers the agent, atomically.
     ///
     /// A machine already known (same machine id) keeps its host id; its earlier agents are revoked.

@@ -10,6 +10,51 @@ extension SQLStorage {
         }
     }
 
+    public func enrollmentTokens(limit: Int) async throws -> [EnrollmentTokenRecord] {
+        let limit = max(0, min(limit, 10_000))
+        return try await engine.read { db in
+            try SQLRow.fetchAll(
+                db,
+                sql: "SELECT * FROM enrollment_tokens ORDER BY created_at DESC, id LIMIT \(limit)"
+            ).map { row in
+                EnrollmentTokenRecord(
+                    id: row["id"],
+                    secretHash: row["secret_hash"],
+                    usesAllowed: Int(row["uses_allowed"] as Int64),
+                    usesConsumed: Int(row["uses_consumed"] as Int64),
+                    createdAt: Self.date(row["created_at"] as Int64),
+                    expiresAt: Self.date(row["expires_at"] as Int64),
+                    createdBy: row["created_by"],
+                    hostID: row["host_id"]
+                )
+            }
+        }
+    }
+
+    public func revokeEnrollmentToken(id: String, actor: String, now: Date) async throws -> Bool {
+        try await write { db in
+            guard
+                try Int64.fetchOne(db, sql: "SELECT expires_at FROM enrollment_tokens WHERE id = ?", arguments: [id])
+                    != nil
+            else { return false }
+            try db.execute(
+                sql: "UPDATE enrollment_tokens SET expires_at = ? WHERE id = ? AND expires_at > ?",
+                arguments: [Self.millis(now), id, Self.millis(now)]
+            )
+            try Self.insertEvent(
+                EventRecord(
+                    at: now,
+                    actor: actor,
+                    action: "enrollment_token.revoked",
+                    target: "enrollment_token:\(id)",
+                    details: "{}"
+                ),
+                db
+            )
+            return true
+        }
+    }
+
     private func insertEnrollmentToken(_ token: EnrollmentTokenRecord, actor: String) async throws {
         try await write { db in
             try db.execute(

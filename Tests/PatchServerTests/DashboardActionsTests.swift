@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import PatchAPI
 import PatchStore
 import Testing
 
@@ -365,6 +366,55 @@ extension DashboardActionsTests {
             var second = TestAgent(hostname: "web-02")
             try await client.enroll(&second, token: secret)
             #expect(!second.hostID.isEmpty)
+
+            // Listed (never with its secret), then revoked from the tokens page: no more enrollments.
+            let listed = try await client.execute(
+                uri: "/api/v1/enrollment-tokens",
+                method: .get,
+                headers: harness.bearer(.admin)
+            )
+            .json(EnrollmentTokenList.self)
+            let made = try #require(listed.tokens.first { $0.createdBy == "user:admin-user" })
+            #expect(made.usesAllowed == 2 && made.usesConsumed == 1 && made.state == "active")
+            let shownTokens = try await client.execute(
+                uri: "/tokens",
+                method: .get,
+                headers: [.cookie: browser.cookies]
+            )
+            #expect(shownTokens.text.contains("/act/enrollment-tokens/\(made.id)/revoke"))
+            #expect(!shownTokens.text.contains(secret), "the secret is never shown again")
+            let (revoked, after) = try await Self.act(
+                client,
+                &browser,
+                "/act/enrollment-tokens/\(made.id)/revoke",
+                [
+                    ("_confirm", "Revoke?"), ("_confirmed", "yes"), ("_next", "/tokens"),
+                    ("_done", "Enrollment token revoked."),
+                ]
+            )
+            #expect(revoked.status == .seeOther)
+            #expect(after?.text.contains("Enrollment token revoked.") == true)
+            let third = TestAgent(hostname: "web-03")
+            let tooLate = try await client.execute(
+                uri: "/api/v1/agent/enroll",
+                method: .post,
+                headers: [.contentType: "application/json"],
+                body: try third.enrollBody(token: secret)
+            )
+            #expect(tooLate.status == .unauthorized || tooLate.status == .forbidden)
+            #expect(third.hostID.isEmpty)
+            let unknown = try await client.execute(
+                uri: "/api/v1/enrollment-tokens/nope/revoke",
+                method: .post,
+                headers: harness.bearer(.admin)
+            )
+            #expect(unknown.status == .notFound)
+            let operatorTry = try await client.execute(
+                uri: "/api/v1/enrollment-tokens",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            #expect(operatorTry.status == .forbidden)
         }
     }
 

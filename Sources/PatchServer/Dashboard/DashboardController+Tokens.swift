@@ -43,6 +43,19 @@ extension DashboardController {
         data["all"] = all
         data["canSeeAll"] = identity.has(.usersManage)
         data["canEnroll"] = identity.has(.enrollmentManage)
+        if identity.has(.enrollmentManage) {
+            data["enrollmentTokens"] = try await storage.enrollmentTokens(limit: 50).map { token -> [String: Any] in
+                let state =
+                    token.expiresAt <= now
+                    ? "expired" : token.usesConsumed >= token.usesAllowed ? "used" : "active"
+                return [
+                    "id": token.id, "uses": "\(token.usesConsumed) of \(token.usesAllowed)",
+                    "created": formatter.string(from: token.createdAt),
+                    "expires": formatter.string(from: token.expiresAt), "createdBy": token.createdBy,
+                    "host": token.hostID ?? "", "state": state, "revocable": state == "active",
+                ]
+            }
+        }
         data["navTokens"] = true
         data["myPermissions"] = Permission.allCases.filter { identity.has($0) }.map(\.rawValue)
         return html(library.render(data, withTemplate: "tokens"))

@@ -166,6 +166,36 @@ struct FleetController: Sendable {
             agentKeys.forget(agentID: id)
             return try JSONResponse.make(try await storage.agent(id: id).map(AgentView.init))
         }
+        table.add(.get, "enrollment-tokens", on: group, prefix: prefix, permission: .enrollmentManage) { _, _, _ in
+            let now = clock.now()
+            return try JSONResponse.make(
+                EnrollmentTokenList(
+                    tokens: try await storage.enrollmentTokens(limit: 200).map { token in
+                        EnrollmentTokenView(
+                            id: token.id,
+                            usesAllowed: token.usesAllowed,
+                            usesConsumed: token.usesConsumed,
+                            createdAt: token.createdAt,
+                            expiresAt: token.expiresAt,
+                            createdBy: token.createdBy,
+                            host: token.hostID,
+                            state: token.expiresAt <= now
+                                ? "expired" : token.usesConsumed >= token.usesAllowed ? "used" : "active"
+                        )
+                    }
+                )
+            )
+        }
+        table.add(.post, "enrollment-tokens/{id}/revoke", on: group, prefix: prefix, permission: .enrollmentManage) {
+            _,
+            context,
+            identity in
+            let id = try context.parameters.requireDecoded("id")
+            guard try await storage.revokeEnrollmentToken(id: id, actor: identity.actor, now: clock.now()) else {
+                throw Problem.notFound("no enrollment token with id '\(id)'")
+            }
+            return Response(status: .noContent)
+        }
         table.add(.post, "enrollment-tokens", on: group, prefix: prefix, permission: .enrollmentManage) {
             request,
             context,
