@@ -38,6 +38,31 @@ import Testing
         var dryRun: Bool?
     }
 
+    @Test func theWindowOpenNowIsShownFirst() async throws {
+        // Tuesday 2027-01-19, 22:30 in Berlin: the weekly window (22:00–01:00) is open.
+        let harness = try await Harness.make(clockStart: Date(timeIntervalSince1970: 1_800_394_200))
+        let files = try PolicyAPITests.files("valid") + [PolicyFile(name: "maintenance.ics", text: Self.calendar)]
+        try await harness.application().test(.router) { client in
+            let response = try await client.execute(
+                uri: "/api/v1/policy",
+                method: .post,
+                headers: harness.bearer(.admin),
+                body: ByteBuffer(bytes: try JSONEncoder().encode(Apply(files: files, reason: "windows")))
+            )
+            #expect(response.status == .ok)
+            let page = try await client.execute(
+                uri: "/windows?tz=Europe/Berlin",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            let rows = page.text.components(separatedBy: "<tr>").filter { $0.contains("Weekly database window") }
+            #expect(rows.first?.contains("2027-01-19 22:00:00") == true, "the open window comes first")
+            #expect(rows.first?.contains("open now") == true)
+            #expect(rows.dropFirst().allSatisfy { !$0.contains("open now") })
+            #expect(rows.count >= 2)
+        }
+    }
+
     @Test func calendarsTravelWithThePolicyAndShowOnTheWindowsPage() async throws {
         let harness = try await Harness.make()
         let files = try PolicyAPITests.files("valid") + [PolicyFile(name: "maintenance.ics", text: Self.calendar)]

@@ -83,10 +83,15 @@ public struct MaintenanceSchedule: Sendable {
         self.init(windows: all.filter { !$0.isFreeze }, freezes: all.filter(\.isFreeze), hostTimeZone: hostTimeZone)
     }
 
-    /// The next `count` usable occurrences whose start is at or after `after`, in start order.
-    public func nextOccurrences(after: Date, count: Int) throws(PatchPolicyError) -> [ScheduledOccurrence] {
+    /// The next `count` usable occurrences whose start is at or after `after`, in start order; with
+    /// `includeOpen`, first the one open at `after` (started before it, not yet ended), if any.
+    public func nextOccurrences(
+        after: Date,
+        count: Int,
+        includeOpen: Bool = false
+    ) throws(PatchPolicyError) -> [ScheduledOccurrence] {
         var result: [ScheduledOccurrence] = []
-        try search(after: after, includeOpen: false) { slot in
+        try search(after: after, includeOpen: includeOpen) { slot in
             result.append(slot)
             return result.count >= count
         }

@@ -30,7 +30,8 @@ extension DashboardController {
             for event in calendar.events {
                 let window = MaintenanceWindow(event: event)
                 let schedule = MaintenanceSchedule(windows: [window], freezes: [], hostTimeZone: zone)
-                for slot in try schedule.nextOccurrences(after: now, count: 64) where slot.start < horizon {
+                for slot in try schedule.nextOccurrences(after: now, count: 64, includeOpen: true)
+                where slot.start < horizon {
                     rows.append(
                         (
                             slot.start,
@@ -40,6 +41,7 @@ extension DashboardController {
                                 "kindClass": window.isFreeze ? "reboot" : "online", "name": window.name,
                                 "calendar": name,
                                 "cutoff": window.isFreeze ? "" : formatter.string(from: slot.usableEnd),
+                                "openNow": slot.start <= now && now < slot.end,
                             ]
                         )
                     )

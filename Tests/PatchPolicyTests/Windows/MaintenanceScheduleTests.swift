@@ -39,6 +39,24 @@ import Testing
         #expect(later.map { Self.newYork.rfc3339($0.start) } == ["2025-04-08T22:00:00-04:00"])
     }
 
+    @Test func theOpenOccurrenceComesFirstWhenAskedFor() throws {
+        let schedule = try Self.schedule(Self.patchTuesday)
+        let during = try Self.date("2025-03-12T01:00:00-04:00")
+        let open = try schedule.nextOccurrences(after: during, count: 2, includeOpen: true)
+        #expect(
+            open.map { Self.newYork.rfc3339($0.start) } == ["2025-03-11T22:00:00-04:00", "2025-04-08T22:00:00-04:00"]
+        )
+        let notOpen = try schedule.nextOccurrences(after: during, count: 1)
+        #expect(notOpen.map { Self.newYork.rfc3339($0.start) } == ["2025-04-08T22:00:00-04:00"])
+        // At its end the occurrence is no longer open.
+        let atEnd = try schedule.nextOccurrences(
+            after: try Self.date("2025-03-12T02:00:00-04:00"),
+            count: 1,
+            includeOpen: true
+        )
+        #expect(atEnd.map { Self.newYork.rfc3339($0.start) } == ["2025-04-08T22:00:00-04:00"])
+    }
+
     /// A window that recurs every hour but is too short for the change: the search gives up
     /// after `maxOccurrences` occurrences instead of walking ten years of hours; a cap that is
     /// large enough still finds a fit that exists.
