@@ -149,3 +149,50 @@ import Testing
         }
     }
 }
+
+/// A host's packages come a hundred at a time, with the total and a way on.
+@Suite struct HostPagePagingTests {
+    @Test func packagesArePagedWithTheirTotal() async throws {
+        let harness = try await Harness.make()
+        let token = try await harness.enrollmentToken()
+        try await harness.application().test(.router) { client in
+            var agent = TestAgent()
+            agent.packages = (0..<150).map {
+                InstalledPackage(
+                    name: String(format: "pkg%03d", $0),
+                    architecture: "amd64",
+                    version: "1.0",
+                    manager: .dpkg
+                )
+            }
+            try await client.enroll(&agent, token: token)
+            let upload = try await client.signedPost(
+                "/api/v1/agent/inventory",
+                InventoryUpload.full(agent.packages),
+                agent: agent,
+                clock: harness.clock
+            )
+            #expect(upload.status == .ok)
+            let viewer = harness.bearer(.viewer)
+            let first = try await client.execute(uri: "/hosts/\(agent.hostID)", method: .get, headers: viewer)
+            #expect(first.text.contains("<span>1–100 of 150</span>"))
+            #expect(first.text.contains("<td>pkg099</td>") && !first.text.contains("<td>pkg100</td>"))
+            #expect(first.text.contains("poffset=100"))
+            let second = try await client.execute(
+                uri: "/hosts/\(agent.hostID)?poffset=100",
+                method: .get,
+                headers: viewer
+            )
+            #expect(second.text.contains("<span>101–150 of 150</span>"))
+            #expect(second.text.contains("<td>pkg149</td>") && !second.text.contains("<td>pkg000</td>"))
+            let filtered = try await client.execute(
+                uri: "/hosts/\(agent.hostID)?package=pkg14",
+                method: .get,
+                headers: viewer
+            )
+            #expect(filtered.text.contains("<span>1–10 of 10</span>"))
+            let bad = try await client.execute(uri: "/hosts/\(agent.hostID)?poffset=-1", method: .get, headers: viewer)
+            #expect(bad.status == .badRequest)
+        }
+    }
+}

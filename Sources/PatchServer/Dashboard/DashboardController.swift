@@ -359,10 +359,18 @@ struct DashboardController: Sendable {
         var packages = try await storage.inventory(hostID: host.id).packages
         let packageCount = packages.count
         if !filter.isEmpty { packages = packages.filter { $0.name.contains(filter) || $0.sourceName.contains(filter) } }
+        // The packages a page shows: 100 at a time, `poffset` where it starts.
+        let parameters = request.uri.queryParameters
+        let pageSize = 100
+        let matching = packages.count
+        let packageOffset =
+            try QueryParameters(parameters.map { (String($0.key), String($0.value)) })
+            .integer("poffset", in: 0...InputBounds.maximumOffset) ?? 0
+        packages = Array(packages.dropFirst(packageOffset).prefix(pageSize))
         let history = try await storage.inventoryHistory(hostID: host.id, limit: 25, offset: 0)
         var findingQuery = FindingQuery()
         findingQuery.hostID = host.id
-        findingQuery.limit = 1000
+        findingQuery.limit = 100
         let (findings, findingTotal) = try await storage.findings(findingQuery)
         let formatter = ISO8601DateFormatter()
         let facts = host.facts
@@ -392,6 +400,17 @@ struct DashboardController: Sendable {
         data["findingTotal"] = findingTotal
         data["findings"] = try await findingRows(findings, withHosts: false)
         data["packageFilter"] = filter
+        data["packageMatching"] = matching
+        data["packageFrom"] = matching == 0 ? 0 : min(packageOffset + 1, matching)
+        data["packageTo"] = min(packageOffset + packages.count, matching)
+        let hostPath = "/hosts/\(host.id)"
+        if packageOffset > 0 {
+            data["packagePrev"] = Self.link(hostPath, parameters, ["poffset": String(max(0, packageOffset - pageSize))])
+        }
+        if packageOffset + packages.count < matching {
+            data["packageNext"] = Self.link(hostPath, parameters, ["poffset": String(packageOffset + pageSize)])
+        }
+        if findingTotal > findings.count { data["moreFindings"] = "/findings?host=\(host.id)" }
         data["packages"] = packages.map { package -> [String: Any] in
             [
                 "name": package.name, "architecture": package.architecture, "version": package.version,
