@@ -68,6 +68,10 @@ import Testing
             #expect(page.text.contains("<td>0.420</td>"), "EPSS")
             #expect(page.text.contains("<label>Search <input name=\"q\""), "filters are labelled")
 
+            let one = try await client.execute(uri: "/advisories/DSA-5650-1", method: .get, headers: viewer)
+            #expect(one.text.contains("https://security-tracker.debian.org/tracker/DSA-5650-1"), "links on the page")
+            #expect(one.text.contains("(1 hosts, 1 findings)"))
+
             let byCVE = try await client.execute(uri: "/advisories?q=cve-2024-28085", method: .get, headers: viewer)
             #expect(byCVE.text.contains("DSA-5650-1"))
             let byPackage = try await client.execute(uri: "/advisories?q=util-linux", method: .get, headers: viewer)

@@ -122,7 +122,20 @@ extension DashboardController {
             ]
         }
         data["findingTotal"] = total
-        data["hostCount"] = Set(findings.map(\.hostID)).count
+        // Distinct hosts over every finding, not only the page's.
+        var summaryQuery = AdvisorySummaryQuery()
+        summaryQuery.search = advisory.id
+        summaryQuery.limit = 1000
+        let summary = try await storage.advisorySummaries(summaryQuery).advisories.first { $0.id == advisory.id }
+        data["hostCount"] = summary?.hosts ?? Set(findings.map(\.hostID)).count
+        data["links"] = AdvisoryLinks.links(id: advisory.id, aliases: advisory.aliases).map {
+            ["label": $0.label, "url": $0.url]
+        }
+        if total > findings.count {
+            data["shown"] = findings.count
+            data["moreFindings"] =
+                "/findings?advisory=\(advisory.id.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? advisory.id)"
+        }
         data["showHost"] = true
         data["findings"] = try await findingRows(findings, withHosts: true)
         return html(library.render(data, withTemplate: "advisory"))
