@@ -81,7 +81,8 @@ extension DashboardController {
                 "hosts": advisory.hosts,
                 "findings": advisory.findings,
                 "packages": advisory.packages.count > 3 ? shown + " +\(advisory.packages.count - 3)" : shown,
-                "links": AdvisoryLinks.links(id: advisory.id, aliases: advisory.aliases).map {
+                // The publisher and the first CVE's pages; the rest on the advisory's own page.
+                "links": AdvisoryLinks.links(id: advisory.id, aliases: advisory.aliases).prefix(2).map {
                     ["label": $0.label, "url": $0.url]
                 },
             ]
