@@ -139,7 +139,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("DemoFleet"), .copy("DemoFeeds")],
+            resources: [.copy("DemoFleet"), .copy("DemoFeeds"), .copy("DemoPolicy")],
             swiftSettings: swiftSettings
         ),
         // Executables: parse arguments and wire things up.

@@ -54,11 +54,36 @@ public struct PlanFollower: Sendable {
 
     let client: AgentClient
     let interval: Double
+    let behaviour: Behaviour
 
-    /// Followers check in every `interval` seconds (with ±20% jitter) against `client`'s server.
-    public init(client: AgentClient, interval: Double) {
+    /// How plans turn out on the simulated hosts.
+    public struct Behaviour: Sendable {
+        /// Share of plans that fail (the install step fails, nothing changes), 0…1.
+        public var failureRate: Double
+        /// Share of hosts that take `slowSeconds` longer to carry out a plan, 0…1.
+        public var slowHostRate: Double
+        /// How much longer a slow host takes, in seconds.
+        public var slowSeconds: Double
+
+        /// Every plan succeeds at once (the chaos test's agents).
+        public static let reliable = Behaviour(failureRate: 0, slowHostRate: 0, slowSeconds: 0)
+        /// The demo's agents: a rare failure, some slow hosts.
+        public static let demo = Behaviour(failureRate: 0.02, slowHostRate: 0.15, slowSeconds: 20)
+
+        /// Creates a behaviour; rates are clamped to 0…1 and the delay to 0…600 s.
+        public init(failureRate: Double, slowHostRate: Double, slowSeconds: Double) {
+            self.failureRate = failureRate.isFinite ? min(max(failureRate, 0), 1) : 0
+            self.slowHostRate = slowHostRate.isFinite ? min(max(slowHostRate, 0), 1) : 0
+            self.slowSeconds = slowSeconds.isFinite ? min(max(slowSeconds, 0), 600) : 0
+        }
+    }
+
+    /// Followers check in every `interval` seconds (with ±20% jitter) against `client`'s server;
+    /// plans turn out as `behaviour` says.
+    public init(client: AgentClient, interval: Double, behaviour: Behaviour = .reliable) {
         self.client = client
         self.interval = interval
+        self.behaviour = behaviour
     }
 
     /// Runs every agent until `stop` answers true, then returns what each saw.
@@ -96,6 +121,7 @@ public struct PlanFollower: Sendable {
         var unacknowledged: PlanReport?
         var outageSince: ContinuousClock.Instant?
         var errorSince: ContinuousClock.Instant?
+        let isSlow = Double(random.next() % 1000) / 1000 < behaviour.slowHostRate
         // Spread the first check-ins over one interval.
         try? await Task.sleep(for: .seconds(interval * Double(random.next() % 1000) / 1000))
         while !stop() {
@@ -111,13 +137,16 @@ public struct PlanFollower: Sendable {
                 try await agent.checkIn(client)
                 record.requests += 1
                 if let signed = try await client.nextPlan(signer: agent.signer) {
+                    if isSlow { try? await Task.sleep(for: .seconds(behaviour.slowSeconds)) }
+                    let fails = Double(random.next() % 10_000) / 10_000 < behaviour.failureRate
                     let report = apply(
                         signed,
                         agent: &agent,
                         verifier: &verifier,
                         reports: &reports,
                         record: &record,
-                        start: start
+                        start: start,
+                        fails: fails
                     )
                     unacknowledged = report
                     record.requests += 1
@@ -177,7 +206,8 @@ public struct PlanFollower: Sendable {
         verifier: inout PlanVerifier?,
         reports: inout [String: PlanReport],
         record: inout HostRecord,
-        start: ContinuousClock.Instant
+        start: ContinuousClock.Instant,
+        fails: Bool = false
     ) -> PlanReport {
         let now = Int64(Date().timeIntervalSince1970)
         let claimed = Base64.decode(signed.payload).flatMap {
@@ -205,6 +235,32 @@ public struct PlanFollower: Sendable {
         record.applications.append(
             Application(planID: plan.id, sequence: plan.sequence, at: FleetSimulator.seconds(since: start))
         )
+        if fails {
+            let step = StepResult(
+                step: "install",
+                startedAt: now,
+                endedAt: now,
+                outcome: .failed,
+                message: "simulated failure: the package manager exited with status 100",
+                stdoutTail: "",
+                stderrTail: "E: Sub-process /usr/bin/dpkg returned an error code (1)"
+            )
+            let rollback = StepResult(
+                step: "rollback",
+                startedAt: now,
+                endedAt: now,
+                outcome: .succeeded,
+                message: "simulated: the previous versions are installed again"
+            )
+            let report = PlanReport(
+                planID: plan.id,
+                sequence: plan.sequence,
+                outcome: .rolledBack,
+                steps: [step, rollback]
+            )
+            reports[plan.id] = report
+            return report
+        }
         var before: [String: String] = [:]
         var after: [String: String] = [:]
         for package in plan.packages {

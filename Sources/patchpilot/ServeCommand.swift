@@ -168,6 +168,11 @@ struct ServeCommand: AsyncParsableCommand {
                 "Demo: imported bundled advisories (\(imported.added) advisories, \(imported.knownExploited) KEV entries)"
             )
         }
+        if demo, let applied = try await DemoPolicy.applyIfEmpty(into: storage) {
+            announce(
+                "Demo: applied the demo policy as version \(applied.version) (environments dev, staging, prod; services; an always-open window)"
+            )
+        }
         if demo {
             let token = try await identities.createEnrollmentToken(
                 uses: demoAgents,
@@ -180,7 +185,8 @@ struct ServeCommand: AsyncParsableCommand {
                     enrollmentToken: token.text,
                     agents: demoAgents,
                     roundSeconds: 60,
-                    logger: Logger(label: "patchpilot.demo")
+                    logger: Logger(label: "patchpilot.demo"),
+                    storage: storage
                 )
             )
         }
@@ -203,6 +209,9 @@ struct ServeCommand: AsyncParsableCommand {
                         announce(
                             "Demo: a simulated fleet is enrolling. Open \(url)/ and sign in as \(username) / \(password)"
                         )
+                    }
+                    if isDemo {
+                        announce(DemoGuide.text(url: url))
                     }
                     urlSink.yield(url)
                     urlSink.finish()
