@@ -15,6 +15,7 @@ public struct DemoFleetService: Service {
     let roundSeconds: Double
     let logger: Logger
     let storage: (any PatchStorage)?
+    let behaviour: PlanFollower.Behaviour
 
     /// A service that waits for the server's URL, enrolls `agents` hosts with `enrollmentToken`
     /// and lets them check in every `roundSeconds`.
@@ -24,7 +25,8 @@ public struct DemoFleetService: Service {
         agents: Int,
         roundSeconds: Double,
         logger: Logger,
-        storage: (any PatchStorage)? = nil
+        storage: (any PatchStorage)? = nil,
+        behaviour: PlanFollower.Behaviour = .demo
     ) {
         self.serverURL = serverURL
         self.enrollmentToken = enrollmentToken
@@ -32,6 +34,7 @@ public struct DemoFleetService: Service {
         self.roundSeconds = roundSeconds
         self.logger = logger
         self.storage = storage
+        self.behaviour = behaviour
     }
 
     public func run() async throws {
@@ -63,7 +66,7 @@ public struct DemoFleetService: Service {
             let follower = PlanFollower(
                 client: AgentClient(serverURL: url),
                 interval: min(roundSeconds, 10),
-                behaviour: .demo
+                behaviour: behaviour
             )
             await withGracefulShutdownHandler {
                 _ = await follower.run(fleet) { stopped.withLock { $0 } }

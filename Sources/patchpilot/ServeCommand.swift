@@ -26,6 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
     @Flag(help: "Start a simulated fleet that enrolls and reports through the API.") var demo = false
     @Option(help: "Number of simulated hosts with --demo.") var demoAgents = 300
+    @Option(help: "Share of plans the demo's agents fail (and roll back), 0…1.") var demoFailureRate = 0.02
     @Option(help: "Prometheus base URL for rollout metric gates (e.g. http://127.0.0.1:9090).") var prometheusURL:
         String?
     @Option(help: "Webhook for rollout notifications: URL or URL,slack (repeat for several).") var webhook: [String] =
@@ -61,6 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
+        guard demoFailureRate.isFinite, (0...1).contains(demoFailureRate) else {
+            throw ValidationError("--demo-failure-rate must be a number from 0 to 1, got \(demoFailureRate)")
+        }
         guard (tlsCertificate == nil) == (tlsKey == nil) else {
             throw ValidationError("--tls-cert and --tls-key must be given together")
         }
@@ -186,7 +190,12 @@ struct ServeCommand: AsyncParsableCommand {
                     agents: demoAgents,
                     roundSeconds: 60,
                     logger: Logger(label: "patchpilot.demo"),
-                    storage: storage
+                    storage: storage,
+                    behaviour: PlanFollower.Behaviour(
+                        failureRate: demoFailureRate,
+                        slowHostRate: PlanFollower.Behaviour.demo.slowHostRate,
+                        slowSeconds: PlanFollower.Behaviour.demo.slowSeconds
+                    )
                 )
             )
         }

@@ -15,7 +15,7 @@ import Testing
         let data = try temporaryDirectory("demo")
         let server = try await ServerProcess.start(
             dataDirectory: data,
-            extraArguments: ["--demo", "--demo-agents", "12"]
+            extraArguments: ["--demo", "--demo-agents", "12", "--demo-failure-rate", "0"]
         )
         defer { Task { try? await server.stop() } }
         let admin = try await server.apiToken()

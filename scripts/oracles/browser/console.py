@@ -1,6 +1,7 @@
 """The console in a real browser (headless Chromium driven by Selenium) against a real
 `patchpilot serve --demo`: sign in with the first admin's one-time password and change it, create a
-user and a change, approve it as the other user, export CSV, visit every page at 1440 and 400 px
+user and a change, approve it as the other user, plan and start its rollout and watch it progress
+live to its end on the demo's agents, export CSV, visit every page at 1440 and 400 px
 wide (no horizontal page scroll at 400 px, the navigation folds behind a button) and collect the
 browser's console: any error fails the run. Screenshots of every page go to SHOTS.
 
@@ -46,7 +47,8 @@ def start_server():
     port = free_port()
     log = open(os.path.join(data, "server.log"), "w+")
     process = subprocess.Popen(
-        [BIN, "serve", "--data-dir", data, "--listen", f"127.0.0.1:{port}", "--demo", "--demo-agents", "24"],
+        [BIN, "serve", "--data-dir", data, "--listen", f"127.0.0.1:{port}", "--demo", "--demo-agents", "24",
+         "--demo-failure-rate", "0"],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     password = None
@@ -148,16 +150,14 @@ def main():
         shot(driver, "02-user-created")
         check("User created." in flash(driver), f"the user is created: {flash(driver)!r}")
 
-        # 3. A change created and submitted by the admin (for one demo host: the demo has no policy,
-        # so no environments) ...
-        driver.get(base + "/hosts")
-        first_host = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "td a[href^='/hosts/']")][:1]
-        check(bool(first_host), "the demo fleet's hosts are listed")
+        # 3. A change to dev and staging in the demo's always-open window, created and submitted by
+        # the admin ...
         driver.get(base + "/changes")
         driver.find_element(By.CSS_SELECTOR, "#new-change summary").click()
         driver.find_element(By.ID, "change-title").send_keys("Patch openssl in staging")
         driver.find_element(By.ID, "change-packages").send_keys("openssl")
-        driver.find_element(By.ID, "change-hosts").send_keys(",".join(first_host))
+        driver.find_element(By.ID, "change-environments").send_keys("dev, staging")
+        driver.find_element(By.ID, "change-windows").send_keys("Demo window")
         driver.find_element(By.ID, "change-rollback").send_keys("Reinstall the previous openssl.")
         submit(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/act/changes'] button[type='submit']"))
         created = flash(driver)
@@ -184,9 +184,39 @@ def main():
         shot(driver, "03-change-approved")
         console_errors(driver, "change flow")
 
-        # 4. Every page, wide and narrow, as the admin.
+        # 4. The admin plans the rollout, sees its waves, starts it (after confirming), and watches
+        # it progress live to its end on the demo's agents.
         driver.delete_all_cookies()
         sign_in(driver, base, "admin", NEW_PASSWORD)
+        driver.get(change_url.rstrip("/") + "/rollout")
+        shot(driver, "04-rollout-preview")
+        check("Wave" in driver.page_source or "wave" in driver.page_source, "the preview shows waves")
+        start = driver.find_elements(By.CSS_SELECTOR, "form[action='/act/rollouts'] button")
+        check(bool(start), "the preview offers to start the rollout")
+        if start:
+            submit(driver, start[0])
+            confirm = driver.find_elements(By.CSS_SELECTOR, "form button.danger")
+            check(bool(confirm), "starting asks for confirmation")
+            if confirm:
+                submit(driver, confirm[0])
+            check("/rollouts/" in driver.current_url, f"lands on the rollout: {driver.current_url}")
+            shot(driver, "05-rollout-started")
+            state = ""
+            deadline = time.time() + 180
+            # No reloads here: the page follows the rollout by itself (server-sent events).
+            while time.time() < deadline:
+                try:
+                    state = driver.find_element(By.CSS_SELECTOR, "h1 .badge").text
+                except Exception:
+                    state = ""
+                if state in ("completed", "failed", "aborted", "halted"):
+                    break
+                time.sleep(1)
+            shot(driver, "06-rollout-done")
+            check(state == "completed", f"the rollout runs to its end live on the page: {state!r}")
+            console_errors(driver, "rollout page")
+
+        # 5. Every page, wide and narrow, as the admin.
         driver.get(base + "/hosts")
         host_links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "td a[href^='/hosts/']")]
         driver.get(base + "/advisories")
@@ -222,7 +252,7 @@ def main():
         check(nav.is_displayed(), "the menu button opens the navigation")
         shot(driver, "400-menu-open")
 
-        # 5. CSV export of a list, in the signed-in browser.
+        # 6. CSV export of a list, in the signed-in browser.
         driver.set_window_size(1440, 1000)
         driver.get(base + "/findings")
         text = driver.execute_async_script(
