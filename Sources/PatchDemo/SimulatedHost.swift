@@ -4,7 +4,8 @@ import FleetModel
 /// One simulated machine: facts and a package list derived from a real profile with variation.
 ///
 /// Variation: about 8% of optional packages are absent, and a host lags behind on patches: each
-/// package has a chance (by the host's "patch lag") to carry the previous revision, made by
+/// package has a chance (by the host's "patch lag") to carry an earlier revision (one back; a
+/// neglected host, one whose lag is 0.3 or more, has a third of its packages up to eight back), made by
 /// lowering the last number of the Debian revision (`-5+deb12u3` → `-5+deb12u2`,
 /// `-2ubuntu0.3` → `-2ubuntu0.2`) or the first number of the RPM release (`-34.el9` → `-33.el9`),
 /// the way an unpatched host looks.
@@ -32,12 +33,18 @@ struct SimulatedHost: Sendable {
             let essential = package.name.hasPrefix("lib") || package.name.hasPrefix("base") || package.name == "dpkg"
             if !essential, random.next() % 100 < 8 { continue }
             var copy = package
-            if Double(random.next() % 1000) / 1000 < lag * 0.3,
-                let older = Self.previousRevision(package.version, manager: package.manager)
+            // A neglected host (lag of 0.3 or more, about a quarter of them) has a third of its
+            // packages one to eight revisions behind; the others have a few one behind.
+            let neglected = lag >= 0.3
+            let steps = neglected ? 1 + Int(random.next() % 8) : 1
+            let chance = neglected ? 0.33 : lag * 0.3
+            if Double(random.next() % 1000) / 1000 < chance,
+                let older = Self.previousRevision(package.version, manager: package.manager, steps: steps)
             {
                 copy.version = older
                 copy.sourceVersion =
-                    Self.previousRevision(package.sourceVersion, manager: package.manager) ?? package.sourceVersion
+                    Self.previousRevision(package.sourceVersion, manager: package.manager, steps: steps)
+                    ?? package.sourceVersion
             }
             packages.append(copy)
         }
@@ -71,7 +78,8 @@ struct SimulatedHost: Sendable {
         facts.uptimeSeconds += 60
     }
 
-    static func previousRevision(_ version: String, manager: PackageManagerKind = .dpkg) -> String? {
+    static func previousRevision(_ version: String, manager: PackageManagerKind = .dpkg, steps: Int = 1) -> String? {
+        let steps = max(1, min(steps, 20))
         var characters = Array(version)
         if manager == .rpm {
             // [epoch:]version-release: lower the release's leading number (`34.el9` → `33.el9`).
@@ -79,17 +87,17 @@ struct SimulatedHost: Sendable {
             let start = dash + 1
             var end = start
             while end < characters.count, characters[end].isNumber { end += 1 }
-            guard end > start, let value = Int(String(characters[start..<end])), value > 1 else { return nil }
-            characters.replaceSubrange(start..<end, with: Array(String(value - 1)))
+            guard end > start, let value = Int(String(characters[start..<end])), value > steps else { return nil }
+            characters.replaceSubrange(start..<end, with: Array(String(value - steps)))
             return String(characters)
         }
         guard let last = characters.lastIndex(where: { $0.isNumber }) else { return nil }
         var start = last
         while start > 0, characters[start - 1].isNumber { start -= 1 }
-        guard let value = Int(String(characters[start...last])), value > 0 else { return nil }
+        guard let value = Int(String(characters[start...last])), value >= steps else { return nil }
         // Only touch the revision part (after the last '-'); upstream versions stay as they are.
         guard let dash = characters.lastIndex(of: "-"), start > dash else { return nil }
-        characters.replaceSubrange(start...last, with: Array(String(value - 1)))
+        characters.replaceSubrange(start...last, with: Array(String(value - steps)))
         return String(characters)
     }
 

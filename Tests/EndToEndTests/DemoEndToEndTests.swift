@@ -38,6 +38,39 @@ import Testing
         }
         #expect(placed == 12, "every demo host carries its env label")
 
+        // The numbers agree: the overview's risk summary, the findings list, the compliance report
+        // (open findings only) and the hosts' own findings count the same open findings.
+        let risk = try object(try await server.get("/api/v1/risk/summary", token: admin).body)
+        let bySeverity = try #require(risk["bySeverity"] as? [String: Int])
+        let open = bySeverity.values.reduce(0, +)
+        #expect(open > 0, "the demo fleet has findings")
+        let listed = try object(try await server.get("/api/v1/findings?limit=1", token: admin).body)
+        #expect(listed["total"] as? Int == open)
+        let compliance = try object(
+            try await server.get("/api/v1/compliance?framework=custom&limit=1", token: admin).body
+        )
+        let totals = try #require(compliance["totals"] as? [String: Int])
+        let openStates = ["onTime", "dueSoon", "overdue", "excepted", "notCovered"]
+        #expect(openStates.reduce(0) { $0 + (totals[$1] ?? 0) } == open, "compliance counts open findings: \(totals)")
+        let hostList = try object(try await server.get("/api/v1/hosts?limit=100", token: admin).body)
+        var perHost = 0
+        for host in hostList["hosts"] as? [[String: Any]] ?? [] {
+            let id = try #require(host["id"] as? String)
+            let page = try object(try await server.get("/api/v1/hosts/\(id)/findings?limit=1", token: admin).body)
+            perHost += page["total"] as? Int ?? 0
+        }
+        #expect(perHost == open, "the hosts' findings add up to the fleet's")
+        let ubuntu = (hostList["hosts"] as? [[String: Any]] ?? []).filter {
+            ((($0["facts"] as? [String: Any])?["os"] as? [String: Any])?["id"] as? String) == "ubuntu"
+        }
+        var ubuntuFindings = 0
+        for host in ubuntu {
+            let id = try #require(host["id"] as? String)
+            let page = try object(try await server.get("/api/v1/hosts/\(id)/findings?limit=1", token: admin).body)
+            ubuntuFindings += page["total"] as? Int ?? 0
+        }
+        #expect(ubuntu.isEmpty || ubuntuFindings > 0, "Ubuntu hosts are correlated with the bundled USNs")
+
         let created = try await server.post(
             "/api/v1/changes",
             json: try json([
