@@ -40,7 +40,7 @@ extension SQLStorage {
                 db,
                 sql: """
                     SELECT f.* FROM \(source) f \(whereClause)
-                    ORDER BY \(Self.findingOrder("f.")), f.host_number, f.fixed_at IS NOT NULL, f.first_seen
+                    ORDER BY \(Self.findingOrder("f.", query.order)), f.host_number, f.fixed_at IS NOT NULL, f.first_seen
                     LIMIT \(limit) OFFSET \(offset)
                     """,
                 arguments: filter
@@ -51,11 +51,23 @@ extension SQLStorage {
 
     /// The order of findings: known exploited first, then severity, CVSS, package and advisory;
     /// hosts in enrollment order within one (package, advisory).
-    static func findingOrder(_ prefix: String) -> String {
-        """
-        \(prefix)kev DESC, \(prefix)severity_rank DESC, COALESCE(\(prefix)cvss, 0) DESC, \(prefix)package, \(prefix)architecture,
-            \(prefix)advisory_id
-        """
+    static func findingOrder(_ prefix: String, _ order: FindingOrder = .risk) -> String {
+        findingOrder(prefix, order, package: "\(prefix)package", architecture: "\(prefix)architecture")
+    }
+
+    /// `order` over columns named with `prefix` (and the package's name and architecture columns).
+    static func findingOrder(_ prefix: String, _ order: FindingOrder, package: String, architecture: String) -> String {
+        switch order {
+        case .risk:
+            """
+            \(prefix)kev DESC, \(prefix)severity_rank DESC, COALESCE(\(prefix)cvss, 0) DESC, \(package), \(architecture),
+                \(prefix)advisory_id
+            """
+        case .package: "\(package), \(architecture), \(prefix)advisory_id"
+        case .advisory: "\(prefix)advisory_id, \(package), \(architecture)"
+        case .cvss: "COALESCE(\(prefix)cvss, -1) DESC, \(package), \(architecture), \(prefix)advisory_id"
+        case .epss: "COALESCE(\(prefix)epss, -1) DESC, \(package), \(architecture), \(prefix)advisory_id"
+        }
     }
 
     /// WHERE terms for the filters that concern the package finding alone.
@@ -112,8 +124,7 @@ extension SQLStorage {
                 sql: """
                     SELECT pf.id, p.host_count FROM package_findings pf JOIN packages p ON p.id = pf.package
                     WHERE \(whereClause)
-                    ORDER BY pf.kev DESC, pf.severity_rank DESC, COALESCE(pf.cvss, 0) DESC, p.name, p.architecture,
-                        pf.advisory_id
+                    ORDER BY \(Self.findingOrder("pf.", query.order, package: "p.name", architecture: "p.architecture"))
                     """,
                 arguments: filter
             )

@@ -121,6 +121,12 @@ import Testing
 
             let page = try await client.execute(uri: "/findings", method: .get, headers: viewer)
             #expect(page.text.contains(#"href="/findings?format=csv""#))
+            #expect(page.text.contains(#"<a href="/findings?sort=package">Package</a>"#), "columns sort")
+            #expect(page.text.contains("Severity ▼"), "the default order is marked")
+            let sorted = try await client.execute(uri: "/findings?sort=epss", method: .get, headers: viewer)
+            #expect(sorted.status == .ok && sorted.text.contains("EPSS ▼"))
+            let bad = try await client.execute(uri: "/api/v1/findings?sort=hostname", method: .get, headers: viewer)
+            #expect(bad.status == .badRequest)
         }
     }
 

@@ -171,6 +171,33 @@ import Testing
         )
     }
 
+    @Test func findingsComeInTheOrderAskedFor() async throws {
+        try await seeded()
+        func order(_ order: FindingOrder, hostFilter: Bool = false) async throws -> [String] {
+            var query = FindingQuery()
+            query.order = order
+            if hostFilter { query.osID = "debian" }  // the joined path, not the grouped one
+            return try await store.findings(query).findings.map { "\($0.finding.package) \($0.finding.advisory)" }
+        }
+        for hostFilter in [false, true] {
+            let risk = try await order(.risk, hostFilter: hostFilter)
+            #expect(risk.first == "openssl DSA-9001-1", "known exploited first")
+            let byPackage = try await order(.package, hostFilter: hostFilter)
+            #expect(
+                byPackage.prefix(6).allSatisfy { $0.hasPrefix("bash") } && byPackage.last?.hasPrefix("openssl") == true
+            )
+            let byAdvisory = try await order(.advisory, hostFilter: hostFilter)
+            #expect(
+                byAdvisory.first?.hasSuffix("DSA-9001-1") == true && byAdvisory.last?.hasSuffix("USN-7001-1") == true
+            )
+            let byEPSS = try await order(.epss, hostFilter: hostFilter)
+            #expect(byEPSS.first == "bash USN-7001-1", "EPSS 0.9 first")
+            let byCVSS = try await order(.cvss, hostFilter: hostFilter)
+            #expect(byCVSS.first == "openssl DSA-9001-1", "CVSS 7.5 first")
+            #expect(Set(risk) == Set(byPackage) && risk.count == 8)
+        }
+    }
+
     @Test func auditEventsFilterByExactValuesPrefixesAndTime() async throws {
         let rows: [(String, String, String)] = [
             ("user:ann", "change.created", "change:CHG-1"), ("user:bob", "change.approved", "change:CHG-1"),

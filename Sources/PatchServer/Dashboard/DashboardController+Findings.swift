@@ -50,6 +50,12 @@ extension DashboardController {
             data["next"] = Self.link("/findings", parameters, ["offset": String(query.offset + query.limit)])
         }
         data["csv"] = Self.link("/findings", parameters, ["format": "csv", "offset": ""])
+        var sort: [String: Any] = [:]
+        for order in FindingOrder.allCases {
+            sort[order.rawValue] = Self.link("/findings", parameters, ["sort": order.rawValue, "offset": ""])
+            sort[order.rawValue + "Arrow"] = query.order == order ? " ▼" : ""
+        }
+        data["sort"] = sort
         return html(library.render(data, withTemplate: "findings"))
     }
 

@@ -88,6 +88,13 @@ enum FindingQueryParser {
         query.knownExploited = try flag("kev")
         query.fixable = try flag("fixable")
         query.includeFixed = try flag("include_fixed") ?? false
+        if let sort = text("sort") {
+            guard let order = FindingOrder(rawValue: sort) else {
+                let allowed = FindingOrder.allCases.map(\.rawValue).joined(separator: ", ")
+                throw Problem.badRequest("query parameter 'sort' must be one of \(allowed), got '\(sort.prefix(40))'")
+            }
+            query.order = order
+        }
         (query.limit, query.offset) = try Paging.parse(parameters, defaultLimit: 100, maxLimit: 5000)
         return query
     }
