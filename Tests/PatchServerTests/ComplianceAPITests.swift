@@ -88,6 +88,19 @@ import Testing
             #expect(page.status == .ok)
             #expect(page.text.contains("overdue"))
             #expect(page.text.contains("libssl3"))
+            #expect(page.text.contains("<span>1–1 of 1</span>"), "rows are paged with their total")
+            let beyond = try await client.execute(
+                uri: "/compliance?framework=pci-dss-4.0&offset=300",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            #expect(beyond.text.contains("<span>0–0 of 1</span>") && beyond.text.contains("offset=0"))
+            let negative = try await client.execute(
+                uri: "/compliance?offset=-1",
+                method: .get,
+                headers: harness.bearer(.viewer)
+            )
+            #expect(negative.status == .badRequest)
 
             // Fixed ten days after its deadline: no longer overdue (only open findings are), but
             // counted as fixed late.

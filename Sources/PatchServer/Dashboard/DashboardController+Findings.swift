@@ -152,11 +152,17 @@ extension DashboardController {
         guard identity.has(.fleetRead) else {
             throw Problem.forbidden("\(identity.username) cannot read the fleet")
         }
-        let framework = try ComplianceQuery.framework(request.uri.queryParameters)
-        let csv = request.uri.queryParameters["format"] == "csv"
+        let parameters = request.uri.queryParameters
+        let framework = try ComplianceQuery.framework(parameters)
+        let csv = parameters["format"] == "csv"
+        // Rows by due date, 300 a page: the report keeps the earliest offset + 300.
+        let pageSize = 300
+        let offset =
+            try QueryParameters(parameters.map { (String($0.key), String($0.value)) })
+            .integer("offset", in: 0...(CSVTable.maxRows - pageSize)) ?? 0
         let report = try await compliance.report(
             framework: framework,
-            rowLimit: csv ? CSVTable.maxRows : 300
+            rowLimit: csv ? CSVTable.maxRows : offset + pageSize
         )
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate]
@@ -189,7 +195,18 @@ extension DashboardController {
         }
         data["byGroup"] = report.byGroup.map(bucket)
         data["byTier"] = report.byTier.map(bucket)
-        data["rows"] = report.rows.map { row -> [String: Any] in
+        let shownRows = report.rows.dropFirst(offset)
+        let rowTotal = report.totals.values.reduce(0, +)
+        data["rowTotal"] = rowTotal
+        data["rowFrom"] = shownRows.isEmpty ? 0 : offset + 1
+        data["rowTo"] = shownRows.isEmpty ? 0 : offset + shownRows.count
+        if offset > 0 {
+            data["rowPrev"] = Self.link("/compliance", parameters, ["offset": String(max(0, offset - pageSize))])
+        }
+        if offset + shownRows.count < rowTotal, report.rows.count == offset + pageSize {
+            data["rowNext"] = Self.link("/compliance", parameters, ["offset": String(offset + pageSize)])
+        }
+        data["rows"] = shownRows.map { row -> [String: Any] in
             [
                 "due": row.dueDate.map { formatter.string(from: $0) } ?? "—", "state": row.state,
                 "stateClass": row.state == "overdue"
@@ -199,7 +216,6 @@ extension DashboardController {
                 "fixed": row.fixedAt.map { formatter.string(from: $0) } ?? "",
             ]
         }
-        data["rowsShown"] = report.rows.count
         data["csv"] = "/compliance?framework=\(framework.rawValue)&format=csv"
         return html(library.render(data, withTemplate: "compliance"))
     }
