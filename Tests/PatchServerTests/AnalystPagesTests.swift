@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func advisoriesAreListedSearchedLinkedAndExported() async throws {
-        try await withFleet { harness, client, _ in
+        try await withFleet { harness, client, agent in
             let viewer = harness.bearer(.viewer)
             let page = try await client.execute(uri: "/advisories", method: .get, headers: viewer)
             #expect(page.status == .ok)
@@ -71,6 +71,33 @@ import Testing
             let one = try await client.execute(uri: "/advisories/DSA-5650-1", method: .get, headers: viewer)
             #expect(one.text.contains("https://security-tracker.debian.org/tracker/DSA-5650-1"), "links on the page")
             #expect(one.text.contains("(1 hosts, 1 findings)"))
+            #expect(!one.text.contains("Fix these"), "a viewer cannot request changes")
+
+            // "Fix these": the new-change form, filled in with the affected packages and hosts.
+            let operatorHeaders = harness.bearer(.operator)
+            let asOperator = try await client.execute(
+                uri: "/advisories/DSA-5650-1",
+                method: .get,
+                headers: operatorHeaders
+            )
+            let fixLink = try #require(
+                asOperator.text.range(of: "href=\"/changes?fix.").map {
+                    String(asOperator.text[asOperator.text.index($0.lowerBound, offsetBy: 6)...].prefix { $0 != "\"" })
+                }
+            )
+            let form = try await client.execute(
+                uri: fixLink.replacingOccurrences(of: "&amp;", with: "&").replacingOccurrences(
+                    of: "#new-change",
+                    with: ""
+                ),
+                method: .get,
+                headers: operatorHeaders
+            )
+            #expect(form.text.contains(#"<details class="panel" id="new-change" open>"#))
+            #expect(form.text.contains(#"value="Fix DSA-5650-1""#))
+            #expect(form.text.contains(">bsdutils</textarea>"))
+            #expect(form.text.contains(#"name="content.addresses:list" value="DSA-5650-1""#))
+            #expect(form.text.contains(agent.hostID))
 
             let byCVE = try await client.execute(uri: "/advisories?q=cve-2024-28085", method: .get, headers: viewer)
             #expect(byCVE.text.contains("DSA-5650-1"))

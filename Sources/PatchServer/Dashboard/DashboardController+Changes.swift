@@ -44,6 +44,16 @@ extension DashboardController {
         data["canApprove"] = identity.has(.changesApprove)
         data["canRequest"] = identity.has(.changesRequest)
         data["kinds"] = ChangeKind.allCases.map { ["kind": $0.rawValue, "selected": $0 == .normal] }
+        // "Fix these" from an advisory or a findings list: the new-change form comes filled in.
+        var prefill: [String: String] = [:]
+        for (key, limit) in [("title", 200), ("packages", 8000), ("hosts", 20000), ("addresses", 4000)] {
+            guard let value = parameters[Substring("fix.\(key)")], !value.isEmpty else { continue }
+            guard value.count <= limit else {
+                throw Problem.badRequest("query parameter 'fix.\(key)' must be at most \(limit) characters")
+            }
+            prefill[key] = String(value)
+        }
+        if !prefill.isEmpty { data["prefill"] = prefill }
         data["total"] = page.total
         data["filtered"] = state != nil
         data["stateName"] = state?.rawValue ?? ""

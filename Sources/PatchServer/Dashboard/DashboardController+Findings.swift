@@ -50,6 +50,14 @@ extension DashboardController {
             data["next"] = Self.link("/findings", parameters, ["offset": String(query.offset + query.limit)])
         }
         data["csv"] = Self.link("/findings", parameters, ["format": "csv", "offset": ""])
+        if identity.has(.changesRequest), !findings.isEmpty {
+            data["fixThese"] = Self.fixLink(
+                title: "Fix \(Set(findings.map(\.finding.advisory)).count) advisories",
+                packages: Array(Set(findings.map(\.finding.package))).sorted(),
+                hosts: Array(Set(findings.map(\.hostID))).sorted(),
+                advisories: Array(Set(findings.map(\.finding.advisory))).sorted()
+            )
+        }
         var sort: [String: Any] = [:]
         for order in FindingOrder.allCases {
             sort[order.rawValue] = Self.link("/findings", parameters, ["sort": order.rawValue, "offset": ""])
@@ -57,6 +65,18 @@ extension DashboardController {
         }
         data["sort"] = sort
         return html(library.render(data, withTemplate: "findings"))
+    }
+
+    /// The new-change form filled in to fix `advisories` on `hosts` by updating `packages`.
+    static func fixLink(title: String, packages: [String], hosts: [String], advisories: [String]) -> String {
+        let fields = [
+            ("fix.title", title), ("fix.packages", packages.joined(separator: "\n")),
+            ("fix.hosts", hosts.joined(separator: ", ")), ("fix.addresses", advisories.joined(separator: ", ")),
+        ]
+        let query = fields.map { key, value in
+            "\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? value)"
+        }.joined(separator: "&")
+        return "/changes?\(query)#new-change"
     }
 
     /// Every finding matching `query` (up to ``CSVTable/maxRows``), as CSV.
@@ -136,6 +156,18 @@ extension DashboardController {
         data["hostCount"] = summary?.hosts ?? Set(findings.map(\.hostID)).count
         data["links"] = AdvisoryLinks.links(id: advisory.id, aliases: advisory.aliases).map {
             ["label": $0.label, "url": $0.url]
+        }
+        // "Fix these": a change request filled in with the affected packages and hosts.
+        if identity.has(.changesRequest) {
+            let packages =
+                (summary?.packages.compactMap { $0.split(separator: " ").first.map(String.init) }
+                    ?? findings.map(\.finding.package))
+            data["fixThese"] = Self.fixLink(
+                title: "Fix \(advisory.id)",
+                packages: Array(Set(packages)).sorted(),
+                hosts: Array(Set(findings.map(\.hostID))).sorted(),
+                advisories: [advisory.id]
+            )
         }
         if total > findings.count {
             data["shown"] = findings.count
