@@ -185,6 +185,10 @@ extension SQLStorage {
         )
     }
 
+    static func username(ofUser id: String, _ db: any SQLSession) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT username FROM users WHERE id = ?", arguments: [id])
+    }
+
     public func setPassword(
         userID: String,
         passwordHash: String,
@@ -194,13 +198,7 @@ extension SQLStorage {
         now: Date
     ) async throws -> Bool {
         try await write { db in
-            guard
-                let username = try String.fetchOne(
-                    db,
-                    sql: "SELECT username FROM users WHERE id = ?",
-                    arguments: [userID]
-                )
-            else { return false }
+            guard let username = try Self.username(ofUser: userID, db) else { return false }
             try db.execute(
                 sql: "UPDATE users SET password_hash = ?, must_change_password = ? WHERE id = ?",
                 arguments: [passwordHash, mustChange ? 1 : 0, userID]
@@ -226,13 +224,7 @@ extension SQLStorage {
 
     public func setUserDisabled(userID: String, disabled: Bool, actor: String, now: Date) async throws -> Bool {
         try await write { db in
-            guard
-                let username = try String.fetchOne(
-                    db,
-                    sql: "SELECT username FROM users WHERE id = ?",
-                    arguments: [userID]
-                )
-            else { return false }
+            guard let username = try Self.username(ofUser: userID, db) else { return false }
             try db.execute(
                 sql: "UPDATE users SET disabled_at = ? WHERE id = ?",
                 arguments: [disabled ? Self.millis(now).sqlValue : SQLValue.null, userID.sqlValue]

@@ -44,6 +44,22 @@ struct CSVTable {
         )
     }
 
-    /// Most rows an export holds; a longer list is cut there and says so in its last line.
+    /// Most rows an export holds.
     static let maxRows = 100_000
+
+    /// Appends the rows of a list read a page at a time (`fetch(offset, limit)`), until a page
+    /// comes back short or ``maxRows`` rows are in.
+    mutating func appendPages<Item>(
+        pageSize: Int = 1000,
+        fetch: (_ offset: Int, _ limit: Int) async throws -> [Item],
+        row: (Item) throws -> [String]
+    ) async throws {
+        var written = 0
+        while written < Self.maxRows {
+            let items = try await fetch(written, pageSize)
+            for item in items.prefix(Self.maxRows - written) { append(try row(item)) }
+            written += items.count
+            guard items.count == pageSize else { return }
+        }
+    }
 }

@@ -20,7 +20,7 @@ extension DashboardController {
             throw Problem.forbidden("\(identity.username) cannot read the fleet")
         }
         let parameters = request.uri.queryParameters
-        var query = try Self.advisoryQuery(parameters)
+        let query = try Self.advisoryQuery(parameters)
         if parameters["format"] == "csv" {
             var table = CSVTable(header: [
                 "advisory", "aliases", "severity", "cvss", "epss", "kev", "kev_due", "fixable", "hosts", "findings",
@@ -28,26 +28,24 @@ extension DashboardController {
             ])
             let dates = ISO8601DateFormatter()
             dates.formatOptions = [.withFullDate]
-            query.limit = 1000
-            query.offset = 0
-            var written = 0
-            while written < CSVTable.maxRows {
-                let (advisories, _) = try await storage.advisorySummaries(query)
-                for advisory in advisories.prefix(CSVTable.maxRows - written) {
+            let base = query
+            try await table.appendPages(
+                fetch: { offset, limit in
+                    var page = base
+                    (page.offset, page.limit) = (offset, limit)
+                    return try await storage.advisorySummaries(page).advisories
+                },
+                row: { advisory in
                     let cvss: String = advisory.cvss.map { String($0) } ?? ""
                     let epss: String = advisory.epss.map { String($0) } ?? ""
                     let due: String = advisory.kevDue.map { dates.string(from: $0) } ?? ""
-                    let row: [String] = [
+                    return [
                         advisory.id, advisory.aliases.joined(separator: " "), advisory.severity.rawValue, cvss, epss,
                         String(advisory.knownExploited), due, String(advisory.fixable), String(advisory.hosts),
                         String(advisory.findings), advisory.packages.joined(separator: " "),
                     ]
-                    table.append(row)
                 }
-                written += advisories.count
-                guard advisories.count == query.limit else { break }
-                query.offset += query.limit
-            }
+            )
             return table.response(filename: "advisories.csv")
         }
         let (advisories, total) = try await storage.advisorySummaries(query)

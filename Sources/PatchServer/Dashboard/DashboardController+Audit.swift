@@ -40,21 +40,20 @@ extension DashboardController {
             var table = CSVTable(header: [
                 "id", "at", "actor", "action", "target", "details", "request_id", "elevation_id", "hash",
             ])
-            query.limit = 1000
-            query.offset = 0
-            var written = 0
-            while written < CSVTable.maxRows {
-                let (events, _) = try await storage.auditEvents(query)
-                for event in events.prefix(CSVTable.maxRows - written) {
-                    table.append([
+            let base = query
+            try await table.appendPages(
+                fetch: { offset, limit in
+                    var page = base
+                    (page.offset, page.limit) = (offset, limit)
+                    return try await storage.auditEvents(page).events
+                },
+                row: { event in
+                    [
                         String(event.id), stamp.string(from: event.at), event.actor, event.action, event.target,
                         event.details, event.requestID ?? "", event.elevationID ?? "", event.hash,
-                    ])
+                    ]
                 }
-                written += events.count
-                guard events.count == query.limit else { break }
-                query.offset += query.limit
-            }
+            )
             return table.response(filename: "audit.csv")
         }
         let (events, total) = try await storage.auditEvents(query)

@@ -81,36 +81,34 @@ extension DashboardController {
 
     /// Every finding matching `query` (up to ``CSVTable/maxRows``), as CSV.
     func findingsCSV(_ query: FindingQuery) async throws -> Response {
-        var query = query
         var table = CSVTable(header: [
             "host_id", "hostname", "package", "architecture", "installed_version", "source_package", "advisory",
             "aliases", "severity", "cvss", "epss", "kev", "fixed_version", "first_seen",
         ])
         let stamp = ISO8601DateFormatter()
         var hostnames: [String: String] = [:]
-        query.limit = 1000
-        query.offset = 0
-        var written = 0
-        while written < CSVTable.maxRows {
-            let (findings, _) = try await storage.findings(query)
-            for stored in findings.prefix(CSVTable.maxRows - written) {
-                if hostnames[stored.hostID] == nil, hostnames.count < 200_000 {
-                    hostnames[stored.hostID] = try await storage.host(id: stored.hostID)?.facts.hostname ?? ""
+        try await table.appendPages(
+            fetch: { offset, limit in
+                var page = query
+                (page.offset, page.limit) = (offset, limit)
+                let found = try await storage.findings(page).findings
+                for id in Set(found.map(\.hostID)) where hostnames[id] == nil && hostnames.count < 200_000 {
+                    hostnames[id] = try await storage.host(id: id)?.facts.hostname ?? ""
                 }
+                return found
+            },
+            row: { stored in
                 let finding = stored.finding
-                table.append([
+                return [
                     stored.hostID, hostnames[stored.hostID] ?? "", finding.package, finding.architecture,
                     finding.installedVersion, finding.sourcePackage, finding.advisory,
                     finding.aliases.joined(separator: " "), finding.severity.rawValue,
                     finding.cvssScore.map { String($0) } ?? "", finding.epssScore.map { String($0) } ?? "",
                     finding.knownExploited ? "true" : "false", finding.fixedVersion ?? "",
                     stamp.string(from: stored.firstSeen),
-                ])
+                ]
             }
-            written += findings.count
-            guard findings.count == query.limit else { break }
-            query.offset += query.limit
-        }
+        )
         return table.response(filename: "findings.csv")
     }
 

@@ -324,28 +324,25 @@ struct DashboardController: Sendable {
 
     /// Every host matching `query` (up to ``CSVTable/maxRows``), as CSV.
     func hostsCSV(_ query: HostQuery) async throws -> Response {
-        var query = query
         var table = CSVTable(header: [
             "id", "hostname", "os", "os_version", "kernel", "packages", "last_seen", "state", "reboot_required",
         ])
         let stamp = ISO8601DateFormatter()
         let onlineSince = fleet.onlineSince()
-        query.limit = 1000
-        query.offset = 0
-        var written = 0
-        while written < CSVTable.maxRows {
-            let page = try await storage.hosts(query)
-            for host in page.hosts.prefix(CSVTable.maxRows - written) {
-                table.append([
+        try await table.appendPages(
+            fetch: { offset, limit in
+                var page = query
+                (page.offset, page.limit) = (offset, limit)
+                return try await storage.hosts(page).hosts
+            },
+            row: { host in
+                [
                     host.id, host.facts.hostname, host.facts.os.id, host.facts.os.versionID, host.facts.kernelRunning,
                     String(host.packageCount), stamp.string(from: host.lastSeen),
                     host.lastSeen >= onlineSince ? "online" : "stale", host.facts.rebootRequired ? "true" : "false",
-                ])
+                ]
             }
-            written += page.hosts.count
-            guard page.hosts.count == query.limit else { break }
-            query.offset += query.limit
-        }
+        )
         return table.response(filename: "hosts.csv")
     }
 
