@@ -195,6 +195,33 @@ import Testing
                 try await harness.identities.verifyPassword(username: "viewer-user", password: "another long secret")
                     != nil
             )
+
+            // Guessing the current password is throttled: after five wrong ones, 429 for 15 minutes.
+            for _ in 0..<5 {
+                let guess = try await client.execute(
+                    uri: "/api/v1/me/password",
+                    method: .post,
+                    headers: headers,
+                    body: try json(["currentPassword": "guess guess guess", "newPassword": "yet another secret"])
+                )
+                #expect(guess.status == .forbidden)
+            }
+            let throttled = try await client.execute(
+                uri: "/api/v1/me/password",
+                method: .post,
+                headers: headers,
+                body: try json(["currentPassword": "another long secret", "newPassword": "yet another secret"])
+            )
+            #expect(throttled.status == .tooManyRequests, "even the right password waits")
+            #expect(throttled.headers[.retryAfter] != nil)
+            harness.clock.advance(15 * 60 + 1)
+            let later = try await client.execute(
+                uri: "/api/v1/me/password",
+                method: .post,
+                headers: headers,
+                body: try json(["currentPassword": "another long secret", "newPassword": "yet another secret"])
+            )
+            #expect(later.status == .noContent, "the window passed")
         }
     }
 

@@ -76,7 +76,9 @@ extension DashboardController {
                 new: form.newPassword,
                 keepSession: sessionID
             )
-        } catch let problem as Problem where problem.status == .badRequest || problem.status == .forbidden {
+        } catch let problem as Problem
+            where [.badRequest, .forbidden, .tooManyRequests].contains(problem.status)
+        {
             return try passwordForm(identity, error: problem.detail)
         }
         var response = Response(status: .seeOther, headers: [.location: "/", .cacheControl: "no-store"])

@@ -1,5 +1,6 @@
 import ChangeControl
 import Foundation
+import HTTPTypes
 import HummingbirdBcrypt
 import Logging
 import NIOConcurrencyHelpers
@@ -78,9 +79,38 @@ public struct IdentityService: Sendable {
             throw Problem.notFound("no such user")
         }
         try Self.checkPassword(new, field: "newPassword")
+        // Guessing the current password through this route is throttled like signing in: after
+        // five wrong ones within 15 minutes, no password is checked until the oldest leaves.
+        let now = clock.now()
+        let source = "password-change"
+        let failures = try await storage.loginFailures(
+            username: user.username,
+            source: source,
+            since: now.addingTimeInterval(-Self.loginThrottleWindow)
+        )
+        if failures.count >= Self.loginThrottleLimit, let oldest = failures.first {
+            let wait = max(
+                1,
+                Int(oldest.addingTimeInterval(Self.loginThrottleWindow).timeIntervalSince(now).rounded(.up))
+            )
+            throw Problem(
+                .tooManyRequests,
+                "too many wrong current passwords; try again in \(wait) s",
+                headers: [.retryAfter: String(wait)]
+            )
+        }
         let hash = user.passwordHash
         let matches = try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(current, hash: hash) }
-        guard matches else { throw Problem.forbidden("field 'currentPassword': the current password is wrong") }
+        guard matches else {
+            _ = try await storage.recordLoginFailure(
+                username: user.username,
+                source: source,
+                at: now,
+                forgetBefore: now.addingTimeInterval(-Self.loginThrottleWindow)
+            )
+            throw Problem.forbidden("field 'currentPassword': the current password is wrong")
+        }
+        if !failures.isEmpty { try await storage.clearLoginFailures(username: user.username, source: source) }
         guard current != new else {
             throw Problem.badRequest("field 'newPassword': choose a password different from the current one")
         }
