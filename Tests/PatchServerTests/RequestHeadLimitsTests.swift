@@ -14,6 +14,10 @@ import Testing
     func withServer(_ body: @Sendable (Int) async throws -> Void) async throws {
         let router = Router()
         router.get("/") { _, _ in "served" }
+        router.post("/") { request, _ in
+            let body = try await request.body.collect(upTo: 1024 * 1024)
+            return "received \(body.readableBytes)"
+        }
         let app = Application(
             router: router,
             server: .http1(limits: Self.limits),
@@ -118,6 +122,19 @@ import Testing
                 ]
             )
             #expect(Self.statuses(answer) == [200, 200, 431])
+        }
+    }
+
+    /// A body behind a pipelined request is a body, not a head: 100 KB without a blank line, sent
+    /// after a GET in the same write, is received whole rather than refused as a huge head.
+    @Test func aBodyBehindAPipelinedRequestIsNotMistakenForAHead() async throws {
+        try await withServer { port in
+            let body = String(repeating: "x", count: 100_000)
+            let head = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+            let pipelined = "GET / HTTP/1.1\r\nHost: x\r\n\r\n" + head + String(body.prefix(1000))
+            let answer = try await Self.exchange(port: port, [pipelined, String(body.dropFirst(1000))])
+            #expect(Self.statuses(answer) == [200, 200])
+            #expect(answer.hasSuffix("received 100000"))
         }
     }
 

@@ -120,6 +120,13 @@ struct RequestHeadState {
         return status
     }
 
+    /// The decoder has a request's head: what follows is its body, whatever this scan thought (the
+    /// head may have arrived in bytes passed on unscanned, behind another request).
+    mutating func headDecoded() {
+        if case .refused = position { return }
+        position = .body
+    }
+
     /// The request ended; the next bytes begin another head.
     mutating func requestEnded() {
         if case .body = position { position = .head(lineBytes: 0, isRequestLine: true, headBytes: 0) }
@@ -197,7 +204,9 @@ final class RequestBoundaryWatcher: ChannelDuplexHandler, RemovableChannelHandle
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
-        case .head: state.value.unanswered += 1
+        case .head:
+            state.value.unanswered += 1
+            state.value.headDecoded()
         case .end: state.value.requestEnded()
         case .body: break
         }
