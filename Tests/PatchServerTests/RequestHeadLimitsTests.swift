@@ -138,6 +138,26 @@ import Testing
         }
     }
 
+    /// A head that starts in the same read as the end of the previous one (and so reaches the
+    /// decoder partly unscanned) is not measured from its middle: a long header line within the
+    /// limits is not taken for a long request line.
+    @Test func aHeadSplitBehindAnotherIsNotMeasuredFromItsMiddle() async throws {
+        try await withServer { port in
+            let cookie = String(repeating: "c", count: 3000)
+            let third = "GET / HTTP/1.1\r\nHost: x\r\nCookie: s=\(cookie)\r\nConnection: close\r\n\r\n"
+            let split = third.index(third.startIndex, offsetBy: 40)
+            let answer = try await Self.exchange(
+                port: port,
+                [
+                    "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+                    "GET / HTTP/1.1\r\nHost: x\r\n\r\n" + String(third[..<split]),
+                    String(third[split...]),
+                ]
+            )
+            #expect(Self.statuses(answer) == [200, 200, 200])
+        }
+    }
+
     @Test func limitsAreClampedToASaneRange() {
         let tiny = RequestHeadLimits(maxRequestLineBytes: -5, maxHeadBytes: 10)
         #expect(tiny.maxRequestLineBytes == 1024)

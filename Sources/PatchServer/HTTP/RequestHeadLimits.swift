@@ -75,6 +75,9 @@ struct RequestHeadState {
         case head(lineBytes: Int, isRequestLine: Bool, headBytes: Int)
         /// The head is complete; the decoder reads the body until the request ends.
         case body
+        /// Bytes of the next head may have gone to the decoder unscanned (behind the last head in
+        /// one read): find that head's end without counting, then follow the decoder again.
+        case resync(lineBytes: Int)
         /// The connection is being refused; nothing more is read.
         case refused
     }
@@ -83,6 +86,8 @@ struct RequestHeadState {
     var position = Position.head(lineBytes: 0, isRequestLine: true, headBytes: 0)
     var unanswered = 0
     var pendingRefusal: (context: ChannelHandlerContext, response: ByteBuffer)?
+    /// The last head ended before the end of its read: the rest went on unscanned.
+    var tailUnscanned = false
 
     init(limits: RequestHeadLimits) {
         self.limits = limits
@@ -90,13 +95,30 @@ struct RequestHeadState {
 
     /// Scans `bytes` of a head; the status to refuse the request with, if a limit is passed.
     mutating func scan(_ bytes: ByteBufferView) -> HTTPResponse.Status? {
+        if case .resync(var line) = position {
+            for (offset, byte) in zip(1..., bytes) {
+                if byte == UInt8(ascii: "\n") {
+                    if line == 0 {
+                        position = .body
+                        tailUnscanned = offset < bytes.count
+                        return nil
+                    }
+                    line = 0
+                } else if byte != UInt8(ascii: "\r") {
+                    line += 1
+                }
+            }
+            position = .resync(lineBytes: line)
+            return nil
+        }
         guard case .head(var line, var isRequestLine, var head) = position else { return nil }
-        for byte in bytes {
+        for (offset, byte) in zip(1..., bytes) {
             if byte == UInt8(ascii: "\n") {
                 if line == 0 {
                     // An empty line ends the head; before the request line it is ignored (RFC 9112 2.2).
                     if !isRequestLine {
                         position = .body
+                        tailUnscanned = offset < bytes.count
                         return nil
                     }
                 } else {
@@ -127,9 +149,12 @@ struct RequestHeadState {
         position = .body
     }
 
-    /// The request ended; the next bytes begin another head.
+    /// The request ended; the next bytes begin another head — or continue one that was passed on
+    /// unscanned, whose end is then found without counting (the decoder's own limit still holds).
     mutating func requestEnded() {
-        if case .body = position { position = .head(lineBytes: 0, isRequestLine: true, headBytes: 0) }
+        guard case .body = position else { return }
+        position = tailUnscanned ? .resync(lineBytes: 1) : .head(lineBytes: 0, isRequestLine: true, headBytes: 0)
+        tailUnscanned = false
     }
 }
 
