@@ -143,6 +143,11 @@ public struct EnrollmentTokenRecord: Sendable, Hashable, Codable {
         self.expiresAt = expiresAt
         self.createdBy = createdBy
     }
+
+    /// `active`, `used` (no uses left) or `expired` (expired or revoked) at `now`.
+    public func state(at now: Date) -> String {
+        expiresAt <= now ? "expired" : usesConsumed >= usesAllowed ? "used" : "active"
+    }
 }
 
 /// An enrolled agent: its public key and the host it reports for.

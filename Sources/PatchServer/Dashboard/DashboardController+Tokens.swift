@@ -45,9 +45,7 @@ extension DashboardController {
         data["canEnroll"] = identity.has(.enrollmentManage)
         if identity.has(.enrollmentManage) {
             data["enrollmentTokens"] = try await storage.enrollmentTokens(limit: 50).map { token -> [String: Any] in
-                let state =
-                    token.expiresAt <= now
-                    ? "expired" : token.usesConsumed >= token.usesAllowed ? "used" : "active"
+                let state = token.state(at: now)
                 return [
                     "id": token.id, "uses": "\(token.usesConsumed) of \(token.usesAllowed)",
                     "created": formatter.string(from: token.createdAt),

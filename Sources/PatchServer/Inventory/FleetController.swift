@@ -179,8 +179,7 @@ struct FleetController: Sendable {
                             expiresAt: token.expiresAt,
                             createdBy: token.createdBy,
                             host: token.hostID,
-                            state: token.expiresAt <= now
-                                ? "expired" : token.usesConsumed >= token.usesAllowed ? "used" : "active"
+                            state: token.state(at: now)
                         )
                     }
                 )
